@@ -1,0 +1,5 @@
+//! Topic and urgency classification.
+
+pub mod urgency;
+
+pub use urgency::UrgencyLevel;
