@@ -8,8 +8,19 @@ use std::fmt;
 use std::str::FromStr;
 
 /// How fast a request must be handled, from least to most urgent (the order is meaningful).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[derive(utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum UrgencyLevel {
     /// Information requests, no deadline.

@@ -62,7 +62,9 @@ impl fmt::Display for Channel {
 
 /// The text named no known channel.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("unknown channel `{0}` (expected one of phone, email, pec, web, chat, app, social, counter)")]
+#[error(
+    "unknown channel `{0}` (expected one of phone, email, pec, web, chat, app, social, counter)"
+)]
 pub struct UnknownChannel(pub String);
 
 impl FromStr for Channel {

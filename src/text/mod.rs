@@ -1,1 +1,13 @@
-//! text (work in progress)
+//! Text processing shared by training and serving: normalisation, tokenisation, hashed TF-IDF
+//! features, language detection and PII redaction. Nothing here knows about models or HTTP.
+
+pub mod features;
+pub mod lang;
+pub mod normalize;
+pub mod pii;
+pub mod tokenize;
+
+pub use features::{FeatureConfig, Scratch, SparseVec, Vectorizer};
+pub use lang::{Language, LanguageDetector};
+pub use pii::redact;
+pub use tokenize::{Tokens, tokenize};
