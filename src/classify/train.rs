@@ -1,0 +1,566 @@
+//! Training: parameters, validation split, fitting, calibration and the `unknown` threshold.
+//!
+//! Follows linfa's shape: [`TrainParams`] (a builder whose every method documents its default) →
+//! [`TrainParams::check`] → [`ValidParams::fit`] → a [`Trained`] model with its validation report.
+//! Validation predictions come from a model that never saw them (a stratified hold-out, or k-fold
+//! out-of-fold predictions); the shipped model is then refitted on all the data with the same
+//! hyper-parameters, temperature and threshold.
+
+use super::dataset::Example;
+use super::eval::{EvalReport, UNKNOWN, evaluate};
+use super::linear::{LinearModel, argmax, softmax_in_place};
+use super::sgd::{self, SgdConfig};
+use crate::text::{FeatureConfig, SparseVec, Vectorizer};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// How classes are weighted in the loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ClassWeight {
+    /// Every example counts the same.
+    None,
+    /// Classes count inversely to their frequency (for imbalanced labels such as urgency).
+    Balanced,
+}
+
+/// How validation predictions are obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Validation {
+    /// A stratified hold-out of this fraction.
+    Holdout(f32),
+    /// Stratified k-fold out-of-fold predictions.
+    KFold(u32),
+}
+
+/// Hyper-parameters of a training run; see each builder method for its default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainParams {
+    /// Text → features.
+    pub features: FeatureConfig,
+    /// Minimum number of training documents a feature must appear in.
+    pub min_df: u32,
+    /// L2 strength, as scikit-learn's `1 / (C · n)`; `None` derives it from `c`.
+    pub l2: Option<f32>,
+    /// Inverse regularisation strength, as scikit-learn's `C`.
+    pub c: f32,
+    /// SGD passes over the data.
+    pub epochs: u32,
+    /// Initial SGD step.
+    pub learning_rate: f32,
+    /// Class weighting.
+    pub class_weight: ClassWeight,
+    /// Validation scheme.
+    pub validation: Validation,
+    /// Label of out-of-scope examples in the data, if any.
+    pub oos_label: Option<String>,
+    /// Random seed (split and shuffles).
+    pub seed: u64,
+}
+
+impl Default for TrainParams {
+    fn default() -> Self {
+        Self {
+            features: FeatureConfig::default(),
+            min_df: 1,
+            l2: None,
+            c: 20.0,
+            epochs: 12,
+            learning_rate: 0.8,
+            class_weight: ClassWeight::None,
+            validation: Validation::Holdout(0.2),
+            oos_label: None,
+            seed: 42,
+        }
+    }
+}
+
+impl TrainParams {
+    /// Feature configuration. Default: word 1–2-grams, char 2–5-grams, sublinear TF.
+    pub fn features(mut self, f: FeatureConfig) -> Self {
+        self.features = f;
+        self
+    }
+    /// Minimum document frequency of a feature. Default 1.
+    pub fn min_df(mut self, n: u32) -> Self {
+        self.min_df = n;
+        self
+    }
+    /// Inverse regularisation strength (scikit-learn's C). Default 20.
+    pub fn c(mut self, c: f32) -> Self {
+        self.c = c;
+        self
+    }
+    /// SGD passes. Default 12.
+    pub fn epochs(mut self, n: u32) -> Self {
+        self.epochs = n;
+        self
+    }
+    /// Initial step size. Default 0.8.
+    pub fn learning_rate(mut self, lr: f32) -> Self {
+        self.learning_rate = lr;
+        self
+    }
+    /// Class weighting. Default none.
+    pub fn class_weight(mut self, w: ClassWeight) -> Self {
+        self.class_weight = w;
+        self
+    }
+    /// Validation scheme. Default a 20 % stratified hold-out.
+    pub fn validation(mut self, v: Validation) -> Self {
+        self.validation = v;
+        self
+    }
+    /// Out-of-scope label. Default none.
+    pub fn oos_label(mut self, l: Option<String>) -> Self {
+        self.oos_label = l;
+        self
+    }
+    /// Seed. Default 42.
+    pub fn seed(mut self, s: u64) -> Self {
+        self.seed = s;
+        self
+    }
+
+    /// Checks the parameters.
+    pub fn check(self) -> Result<ValidParams, TrainError> {
+        self.features
+            .check()
+            .map_err(|e| TrainError::Params(e.to_string()))?;
+        let bad = |m: String| Err(TrainError::Params(m));
+        if !(self.c.is_finite() && self.c > 0.0) {
+            return bad(format!("C must be positive, not {}", self.c));
+        }
+        if self.epochs == 0 || self.epochs > 1000 {
+            return bad(format!("epochs must be in 1..=1000, not {}", self.epochs));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return bad(format!(
+                "learning rate must be positive, not {}",
+                self.learning_rate
+            ));
+        }
+        match self.validation {
+            Validation::Holdout(f) if !(0.02..=0.5).contains(&f) => {
+                return bad(format!(
+                    "validation fraction must be in 0.02..=0.5, not {f}"
+                ));
+            }
+            Validation::KFold(k) if !(2..=20).contains(&k) => {
+                return bad(format!("folds must be in 2..=20, not {k}"));
+            }
+            _ => {}
+        }
+        Ok(ValidParams(self))
+    }
+}
+
+/// Parameters that passed [`TrainParams::check`].
+#[derive(Debug, Clone)]
+pub struct ValidParams(TrainParams);
+
+/// Why training failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// A hyper-parameter is out of range.
+    #[error("invalid training parameter: {0}")]
+    Params(String),
+    /// Fewer than two classes.
+    #[error("training needs at least two classes, found {found}")]
+    TooFewClasses {
+        /// Classes found.
+        found: usize,
+    },
+    /// The out-of-scope label is not in the data.
+    #[error("out-of-scope label `{0}` does not occur in the data")]
+    OosLabelAbsent(String),
+    /// A reserved label.
+    #[error("`{UNKNOWN}` is reserved for the model's abstentions and cannot be a training label")]
+    ReservedLabel,
+}
+
+/// A trained model and what is known of its quality.
+#[derive(Debug, Clone)]
+pub struct Trained {
+    /// The model refitted on all the data, calibrated.
+    pub model: LinearModel,
+    /// Top probability under which the model answers `unknown`.
+    pub unknown_threshold: f32,
+    /// Index of the out-of-scope class, if trained with one.
+    pub oos_class: Option<usize>,
+    /// Report on the validation predictions, with the threshold applied.
+    pub validation: EvalReport,
+    /// Accuracy on validation predictions without abstaining (argmax only).
+    pub validation_argmax_accuracy: f64,
+    /// Validation texts.
+    pub validation_size: usize,
+    /// Classes with a single example: trained on, never validated.
+    pub singleton_classes: Vec<String>,
+    /// The parameters used (with `l2` resolved).
+    pub params: TrainParams,
+}
+
+/// Progress callbacks: `(stage, done, total)`.
+pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
+
+impl ValidParams {
+    /// The checked parameters.
+    pub fn params(&self) -> &TrainParams {
+        &self.0
+    }
+
+    /// Trains on `examples`.
+    pub fn fit(&self, examples: &[Example], progress: Progress<'_>) -> Result<Trained, TrainError> {
+        let p = &self.0;
+        let labels: Vec<String> = examples
+            .iter()
+            .map(|e| e.label.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if labels.iter().any(|l| l == UNKNOWN) {
+            return Err(TrainError::ReservedLabel);
+        }
+        if labels.len() < 2 {
+            return Err(TrainError::TooFewClasses {
+                found: labels.len(),
+            });
+        }
+        let oos_class = match &p.oos_label {
+            Some(o) => Some(
+                labels
+                    .iter()
+                    .position(|l| l == o)
+                    .ok_or_else(|| TrainError::OosLabelAbsent(o.clone()))?,
+            ),
+            None => None,
+        };
+        let y: Vec<u32> = examples
+            .iter()
+            .map(|e| labels.binary_search(&e.label).unwrap_or(0) as u32)
+            .collect();
+        let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
+        let mut counts = vec![0usize; labels.len()];
+        y.iter().for_each(|&c| counts[c as usize] += 1);
+        let singleton_classes = labels
+            .iter()
+            .zip(&counts)
+            .filter(|(_, n)| **n == 1)
+            .map(|(l, _)| l.clone())
+            .collect();
+        let folds = stratified_folds(&y, labels.len(), p.validation, p.seed);
+        let mut params = p.clone();
+        let total_fits = folds.len() as u64 + 1;
+        let fit_one = |train_idx: &[usize]| -> LinearModel {
+            let docs: Vec<&str> = train_idx.iter().map(|&i| texts[i]).collect();
+            let ys: Vec<u32> = train_idx.iter().map(|&i| y[i]).collect();
+            let vectorizer = Vectorizer::fit(p.features.clone(), &docs, p.min_df);
+            let x: Vec<SparseVec> = docs.par_iter().map(|d| vectorizer.transform(d)).collect();
+            let l2 = p.l2.unwrap_or(1.0 / (p.c * docs.len() as f32));
+            let cw = match p.class_weight {
+                ClassWeight::None => vec![1.0; labels.len()],
+                ClassWeight::Balanced => sgd::balanced_weights(&ys, labels.len()),
+            };
+            let cfg = SgdConfig {
+                l2,
+                epochs: p.epochs,
+                learning_rate: p.learning_rate,
+                seed: p.seed,
+            };
+            let f = sgd::fit(&cfg, &x, &ys, vectorizer.vocab.len(), &cw, |_| {});
+            progress("fit", 1, total_fits);
+            LinearModel {
+                labels: labels.clone(),
+                vectorizer,
+                weights: f.weights,
+                bias: f.bias,
+                temperature: 1.0,
+            }
+        };
+        let all: Vec<usize> = (0..examples.len()).collect();
+        // The validation fits and the final refit are independent: run them side by side.
+        let (fold_models, final_model) = rayon::join(
+            || {
+                folds
+                    .par_iter()
+                    .map(|(train, _)| fit_one(train))
+                    .collect::<Vec<_>>()
+            },
+            || fit_one(&all),
+        );
+        // Out-of-fold logits for every validated example.
+        let mut val_idx = Vec::new();
+        let mut val_logits: Vec<Vec<f32>> = Vec::new();
+        for (model, (_, val)) in fold_models.iter().zip(&folds) {
+            let logits: Vec<Vec<f32>> = val
+                .par_iter()
+                .map(|&i| {
+                    let x = model.vectorizer.transform(texts[i]);
+                    let mut z = model.bias.clone();
+                    model.accumulate(&x, &mut z);
+                    z
+                })
+                .collect();
+            val_idx.extend_from_slice(val);
+            val_logits.extend(logits);
+        }
+        let val_y: Vec<u32> = val_idx.iter().map(|&i| y[i]).collect();
+        let temperature = fit_temperature(&val_logits, &val_y);
+        let probs: Vec<Vec<f32>> = val_logits
+            .into_iter()
+            .map(|mut z| {
+                softmax_in_place(&mut z, temperature);
+                z
+            })
+            .collect();
+        let unknown_threshold = pick_threshold(&probs, &val_y, oos_class);
+        let gold: Vec<String> = val_y.iter().map(|&c| labels[c as usize].clone()).collect();
+        let argmax_pred: Vec<String> = probs
+            .iter()
+            .map(|p| labels[argmax(p).map_or(0, |a| a.0)].clone())
+            .collect();
+        let pred: Vec<String> = probs
+            .iter()
+            .map(|p| {
+                decide(p, unknown_threshold, oos_class)
+                    .map_or(UNKNOWN.to_string(), |c| labels[c].clone())
+            })
+            .collect();
+        let oos_name = p.oos_label.as_deref();
+        let validation = evaluate(&gold, &pred, oos_name);
+        let validation_argmax_accuracy = evaluate(&gold, &argmax_pred, oos_name).accuracy;
+        let mut model = final_model;
+        model.temperature = temperature;
+        params.l2 = Some(params.l2.unwrap_or(1.0 / (p.c * examples.len() as f32)));
+        Ok(Trained {
+            model,
+            unknown_threshold,
+            oos_class,
+            validation,
+            validation_argmax_accuracy,
+            validation_size: val_idx.len(),
+            singleton_classes,
+            params,
+        })
+    }
+}
+
+/// The class to answer, or `None` for `unknown` (out-of-scope class on top, or too unsure).
+pub fn decide(p: &[f32], threshold: f32, oos_class: Option<usize>) -> Option<usize> {
+    let (c, prob) = argmax(p)?;
+    if Some(c) == oos_class || prob < threshold {
+        None
+    } else {
+        Some(c)
+    }
+}
+
+/// Stratified `(train, validation)` index sets. Classes with a single example stay in training.
+pub fn stratified_folds(
+    y: &[u32],
+    n_classes: usize,
+    v: Validation,
+    seed: u64,
+) -> Vec<(Vec<usize>, Vec<usize>)> {
+    let mut rng = fastrand::Rng::with_seed(seed ^ 0x5EED);
+    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); n_classes];
+    for (i, &c) in y.iter().enumerate() {
+        by_class[c as usize].push(i);
+    }
+    let k = match v {
+        Validation::Holdout(_) => 1,
+        Validation::KFold(k) => k as usize,
+    };
+    let mut val_sets: Vec<Vec<usize>> = vec![Vec::new(); k];
+    for idx in &mut by_class {
+        if idx.len() < 2 {
+            continue;
+        }
+        rng.shuffle(idx);
+        match v {
+            Validation::Holdout(f) => {
+                let n = ((idx.len() as f32 * f).round() as usize).clamp(1, idx.len() - 1);
+                val_sets[0].extend_from_slice(&idx[..n]);
+            }
+            Validation::KFold(_) => {
+                for (j, &i) in idx.iter().enumerate() {
+                    val_sets[j % k].push(i);
+                }
+            }
+        }
+    }
+    val_sets
+        .into_iter()
+        .map(|mut val| {
+            val.sort_unstable();
+            let train = (0..y.len())
+                .filter(|i| val.binary_search(i).is_err())
+                .collect();
+            (train, val)
+        })
+        .collect()
+}
+
+/// Temperature minimising the validation negative log-likelihood (golden-section search on
+/// `ln T` in `[ln 0.05, ln 20]`).
+pub fn fit_temperature(logits: &[Vec<f32>], y: &[u32]) -> f32 {
+    if logits.is_empty() {
+        return 1.0;
+    }
+    let nll = |t: f64| -> f64 {
+        let t = t.exp() as f32;
+        logits
+            .iter()
+            .zip(y)
+            .map(|(z, &c)| {
+                let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let lse: f32 = z.iter().map(|v| ((v - max) / t).exp()).sum::<f32>().ln();
+                f64::from(lse - (z[c as usize] - max) / t)
+            })
+            .sum()
+    };
+    let (mut a, mut b) = (0.05f64.ln(), 20f64.ln());
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    let (mut c, mut d) = (b - g * (b - a), a + g * (b - a));
+    let (mut fc, mut fd) = (nll(c), nll(d));
+    for _ in 0..40 {
+        if fc < fd {
+            b = d;
+            d = c;
+            fd = fc;
+            c = b - g * (b - a);
+            fc = nll(c);
+        } else {
+            a = c;
+            c = d;
+            fc = fd;
+            d = a + g * (b - a);
+            fd = nll(d);
+        }
+    }
+    ((a + b) / 2.0).exp() as f32
+}
+
+/// Picks the top-probability threshold under which the model answers `unknown`.
+///
+/// Each validation text is scored as a routing outcome: an accepted right answer is good, an
+/// accepted wrong answer (including an out-of-scope text given an in-scope label) is bad, and an
+/// abstention is good exactly when the answer would have been wrong. The threshold maximises the
+/// number of good outcomes, with out-of-scope texts weighted so that they count as much in total
+/// as a class of average size. Without out-of-scope data this abstains where a prediction is more
+/// likely wrong than right.
+pub fn pick_threshold(probs: &[Vec<f32>], y: &[u32], oos_class: Option<usize>) -> f32 {
+    let n_classes = probs.first().map_or(1, Vec::len).max(1);
+    let n_oos = y.iter().filter(|&&c| Some(c as usize) == oos_class).count();
+    let oos_weight = if n_oos > 0 {
+        (y.len() - n_oos) as f64 / (n_classes - 1).max(1) as f64 / n_oos as f64
+    } else {
+        1.0
+    };
+    // (top probability, gain if accepted − gain if rejected)
+    let mut items: Vec<(f32, f64)> = probs
+        .iter()
+        .zip(y)
+        .filter_map(|(p, &c)| {
+            let (k, prob) = argmax(p)?;
+            if Some(k) == oos_class {
+                return None; // answered unknown whatever the threshold
+            }
+            let is_oos = Some(c as usize) == oos_class;
+            let w = if is_oos { oos_weight } else { 1.0 };
+            Some((prob, if k == c as usize { w } else { -w }))
+        })
+        .collect();
+    items.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Raising the threshold past item i rejects it: the running sum of -delta is the gain.
+    let (mut best, mut best_t, mut gain) = (0.0f64, 0.0f32, 0.0f64);
+    for (i, (prob, delta)) in items.iter().enumerate() {
+        gain -= delta;
+        let next = items.get(i + 1).map_or(1.0, |x| x.0);
+        if gain > best + 1e-9 && next > *prob {
+            best = gain;
+            best_t = (prob + next) / 2.0;
+        }
+    }
+    best_t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holdout_is_stratified_and_disjoint() {
+        let y: Vec<u32> = (0..100)
+            .map(|i| if i < 80 { 0 } else { 1 })
+            .chain([2])
+            .collect();
+        let folds = stratified_folds(&y, 3, Validation::Holdout(0.25), 1);
+        let (train, val) = &folds[0];
+        assert_eq!(val.iter().filter(|&&i| y[i] == 0).count(), 20);
+        assert_eq!(val.iter().filter(|&&i| y[i] == 1).count(), 5);
+        assert!(train.contains(&100), "a singleton class stays in training");
+        assert_eq!(train.len() + val.len(), 101);
+        assert!(val.iter().all(|i| !train.contains(i)));
+    }
+
+    #[test]
+    fn kfold_covers_every_example_once() {
+        let y: Vec<u32> = (0..30).map(|i| i % 3).collect();
+        let folds = stratified_folds(&y, 3, Validation::KFold(5), 2);
+        let mut seen: Vec<usize> = folds.iter().flat_map(|(_, v)| v.clone()).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..30).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn temperature_undoes_overconfidence() {
+        // Logits scaled ×4 from calibrated ones whose top class is right 75 % of the time.
+        let base = [(3f32).ln(), 0.0];
+        let logits: Vec<Vec<f32>> = (0..400)
+            .map(|_| base.iter().map(|v| v * 4.0).collect())
+            .collect();
+        let y: Vec<u32> = (0..400).map(|i| u32::from(i % 4 == 0)).collect();
+        let t = fit_temperature(&logits, &y);
+        assert!((t - 4.0).abs() < 0.05, "temperature {t}");
+    }
+
+    #[test]
+    fn threshold_rejects_where_answers_are_mostly_wrong() {
+        // Confident answers right, unsure ones (p < 0.4) wrong.
+        let mut probs = Vec::new();
+        let mut y = Vec::new();
+        for i in 0..100 {
+            probs.push(if i < 70 {
+                vec![0.9, 0.09, 0.01]
+            } else {
+                vec![0.35, 0.33, 0.32]
+            });
+            y.push(if i < 70 { 0 } else { 2 });
+        }
+        let t = pick_threshold(&probs, &y, None);
+        assert!(t > 0.35 && t < 0.9, "threshold {t}");
+        assert_eq!(decide(&[0.3, 0.69, 0.01], t, None), Some(1));
+        assert_eq!(decide(&[0.35, 0.34, 0.31], t, None), None);
+    }
+
+    #[test]
+    fn params_are_checked() {
+        assert!(TrainParams::default().check().is_ok());
+        assert!(TrainParams::default().c(0.0).check().is_err());
+        assert!(
+            TrainParams::default()
+                .validation(Validation::KFold(1))
+                .check()
+                .is_err()
+        );
+        assert!(
+            TrainParams::default()
+                .validation(Validation::Holdout(0.9))
+                .check()
+                .is_err()
+        );
+    }
+}
