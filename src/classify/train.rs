@@ -56,6 +56,8 @@ pub struct TrainParams {
     pub validation: Validation,
     /// Label of out-of-scope examples in the data, if any.
     pub oos_label: Option<String>,
+    /// Answers are withheld (`unknown`) where fewer than this share of them would be right.
+    pub min_precision: f32,
     /// Random seed (split and shuffles).
     pub seed: u64,
 }
@@ -72,6 +74,7 @@ impl Default for TrainParams {
             class_weight: ClassWeight::None,
             validation: Validation::Holdout(0.2),
             oos_label: None,
+            min_precision: 0.3,
             seed: 42,
         }
     }
@@ -118,6 +121,11 @@ impl TrainParams {
         self.oos_label = l;
         self
     }
+    /// Share of right answers under which the model abstains; picks the `unknown` threshold. Default 0.3.
+    pub fn min_precision(mut self, q: f32) -> Self {
+        self.min_precision = q;
+        self
+    }
     /// Seed. Default 42.
     pub fn seed(mut self, s: u64) -> Self {
         self.seed = s;
@@ -140,6 +148,12 @@ impl TrainParams {
             return bad(format!(
                 "learning rate must be positive, not {}",
                 self.learning_rate
+            ));
+        }
+        if !(0.0..1.0).contains(&self.min_precision) {
+            return bad(format!(
+                "min_precision must be in 0..1, not {}",
+                self.min_precision
             ));
         }
         match self.validation {
@@ -315,7 +329,8 @@ impl ValidParams {
                 z
             })
             .collect();
-        let unknown_threshold = pick_threshold(&probs, &val_y, oos_class);
+        let unknown_threshold =
+            pick_threshold(&probs, &val_y, oos_class, f64::from(p.min_precision));
         let gold: Vec<String> = val_y.iter().map(|&c| labels[c as usize].clone()).collect();
         let argmax_pred: Vec<String> = probs
             .iter()
@@ -445,13 +460,19 @@ pub fn fit_temperature(logits: &[Vec<f32>], y: &[u32]) -> f32 {
 
 /// Picks the top-probability threshold under which the model answers `unknown`.
 ///
-/// Each validation text is scored as a routing outcome: an accepted right answer is good, an
-/// accepted wrong answer (including an out-of-scope text given an in-scope label) is bad, and an
-/// abstention is good exactly when the answer would have been wrong. The threshold maximises the
-/// number of good outcomes, with out-of-scope texts weighted so that they count as much in total
-/// as a class of average size. Without out-of-scope data this abstains where a prediction is more
-/// likely wrong than right.
-pub fn pick_threshold(probs: &[Vec<f32>], y: &[u32], oos_class: Option<usize>) -> f32 {
+/// Each validation text is scored as a routing outcome: an accepted right answer gains
+/// `1 − min_precision`, an accepted wrong answer (including an out-of-scope text given an in-scope
+/// label) loses `min_precision`, an abstention (a person triages it) scores 0. The threshold
+/// maximises the total, so answers are withheld where fewer than `min_precision` of them would be
+/// right: `min_precision` is the cost of a human triage relative to a misroute, turned around
+/// (0.3: a misroute costs about 2.3 triages). Out-of-scope texts are weighted so that together they
+/// count as much as a class of average size.
+pub fn pick_threshold(
+    probs: &[Vec<f32>],
+    y: &[u32],
+    oos_class: Option<usize>,
+    min_precision: f64,
+) -> f32 {
     let n_classes = probs.first().map_or(1, Vec::len).max(1);
     let n_oos = y.iter().filter(|&&c| Some(c as usize) == oos_class).count();
     let oos_weight = if n_oos > 0 {
@@ -470,7 +491,14 @@ pub fn pick_threshold(probs: &[Vec<f32>], y: &[u32], oos_class: Option<usize>) -
             }
             let is_oos = Some(c as usize) == oos_class;
             let w = if is_oos { oos_weight } else { 1.0 };
-            Some((prob, if k == c as usize { w } else { -w }))
+            Some((
+                prob,
+                if k == c as usize {
+                    w * (1.0 - min_precision)
+                } else {
+                    -w * min_precision
+                },
+            ))
         })
         .collect();
     items.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -540,7 +568,7 @@ mod tests {
             });
             y.push(if i < 70 { 0 } else { 2 });
         }
-        let t = pick_threshold(&probs, &y, None);
+        let t = pick_threshold(&probs, &y, None, 0.5);
         assert!(t > 0.35 && t < 0.9, "threshold {t}");
         assert_eq!(decide(&[0.3, 0.69, 0.01], t, None), Some(1));
         assert_eq!(decide(&[0.35, 0.34, 0.31], t, None), None);
