@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod classify;
+pub mod cli;
 pub mod config;
 pub mod route;
 pub mod store;
