@@ -1,5 +1,5 @@
 //! Routing: turns a classified request into a decision (queue, priority, skills, SLA, review).
 
 pub mod channel;
-
+pub mod holidays;
 pub use channel::Channel;
