@@ -2,4 +2,6 @@
 
 pub mod channel;
 pub mod holidays;
+pub mod hours;
+pub mod sla;
 pub use channel::Channel;
