@@ -1,0 +1,372 @@
+//! The compiled routing policy and the decision it takes for each request.
+//!
+//! `decide` runs on every HTTP request, so it only reads what [`Policy::from_config`] prepared: no
+//! parsing, no lookups by name, and allocation limited to the outcome itself. Its order is fixed and
+//! explained in every outcome's `reasons`:
+//!
+//! 1. critical urgency goes to the emergency queue with priority 1, whatever else matches;
+//! 2. an unrecognised topic (`unknown`) or a topic confidence below `review_threshold` goes to the
+//!    triage queue, flagged for a person;
+//! 3. otherwise the first rule that matches chooses the queue;
+//! 4. otherwise the fallback queue.
+//!
+//! Independently, an urgency confidence below `urgency_review_threshold` flags the request for review
+//! without changing its queue. Priority is the rule's, raised (never lowered) to what the urgency
+//! asks for (critical 1, high 2, normal 3, low 4): a rule sets a floor, urgency can only make the
+//! request more pressing. SLA arithmetic is described in [`super::sla`].
+
+use super::compile::{Queue, Rule};
+use super::config::RoutingConfig;
+use super::error::PolicyError;
+use super::holidays::HolidayCalendar;
+use super::sla::{self, SlaDuration};
+use crate::classify::UrgencyLevel;
+use crate::route::Channel;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The topic label the classifier gives when it abstains.
+pub const UNKNOWN_TOPIC: &str = "unknown";
+
+/// A validated routing policy, ready to decide; cheap to share behind an `Arc`.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub(super) timezone: Tz,
+    pub(super) review_threshold: f32,
+    pub(super) urgency_review_threshold: Option<f32>,
+    pub(super) holidays: HolidayCalendar,
+    pub(super) queues: Vec<Queue>,
+    pub(super) rules: Vec<Rule>,
+    /// Indices into `queues`.
+    pub(super) triage: usize,
+    pub(super) emergency: usize,
+    pub(super) fallback: usize,
+}
+
+/// What the policy needs to know about a classified request.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteInput<'a> {
+    /// Where the request came from.
+    pub channel: Channel,
+    /// Topic label of the model, or [`UNKNOWN_TOPIC`] when the classifier abstained.
+    pub topic: &'a str,
+    /// Confidence of the topic, 0..=1.
+    pub topic_confidence: f32,
+    /// Urgency level.
+    pub urgency: UrgencyLevel,
+    /// Confidence of the urgency, 0..=1.
+    pub urgency_confidence: f32,
+    /// Names of the lexicon signals that fired (may be empty).
+    pub urgency_signals: &'a [String],
+    /// ISO 639-1 language of the text, e.g. `it`.
+    pub language: &'a str,
+    /// Request attributes that rules can test (e.g. from a web form).
+    pub attributes: &'a BTreeMap<String, String>,
+    /// When the request was received.
+    pub received_at: DateTime<Utc>,
+}
+
+/// The decision for one request, with the reasons a supervisor reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RouteOutcome {
+    /// Queue chosen.
+    pub queue: String,
+    /// 1 (most urgent) ..= 5.
+    pub priority: u8,
+    /// Skills the operator needs: the queue's, the rule's, and `lang:xx` for a language the queue lacks.
+    pub skills: Vec<String>,
+    /// When the SLA of the queue for this urgency expires.
+    pub sla_due_at: DateTime<Utc>,
+    /// Whether a person must check the classification.
+    pub needs_human_review: bool,
+    /// Why a review is needed, when it is.
+    pub review_reason: Option<String>,
+    /// The rule that chose the queue, if a rule did.
+    pub rule: Option<String>,
+    /// Sentences explaining each part of the decision, in order.
+    pub reasons: Vec<String>,
+}
+
+impl Policy {
+    /// Parses a whole `instrada.toml` text and compiles its `[routing]` table (other tables are ignored).
+    pub fn from_toml_str(text: &str, topic_labels: &[String]) -> Result<Self, PolicyError> {
+        Self::from_file_text(text, "the given text", topic_labels)
+    }
+
+    /// Reads a whole `instrada.toml` file and compiles its `[routing]` table.
+    pub fn load(path: impl AsRef<Path>, topic_labels: &[String]) -> Result<Self, PolicyError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_file_text(&text, &format!("`{}`", path.display()), topic_labels)
+    }
+
+    fn from_file_text(
+        text: &str,
+        origin: &str,
+        topic_labels: &[String],
+    ) -> Result<Self, PolicyError> {
+        /// The file's other tables belong to other modules: only `[routing]` is read here.
+        #[derive(Deserialize)]
+        struct File {
+            routing: Option<RoutingConfig>,
+        }
+        let file: File = toml::from_str(text).map_err(|source| PolicyError::Parse {
+            origin: origin.to_string(),
+            source,
+        })?;
+        let routing = file.routing.ok_or_else(|| PolicyError::MissingSection {
+            origin: origin.to_string(),
+        })?;
+        Self::from_config(&routing, topic_labels)
+    }
+
+    /// The time zone of opening hours, holidays and the dates in reasons.
+    pub fn timezone(&self) -> Tz {
+        self.timezone
+    }
+
+    /// Names of all queues, in configuration order.
+    pub fn queue_names(&self) -> impl Iterator<Item = &str> {
+        self.queues.iter().map(|q| q.name.as_str())
+    }
+
+    /// Names of all rules, in the order they are tried.
+    pub fn rule_names(&self) -> impl Iterator<Item = &str> {
+        self.rules.iter().map(|r| r.name.as_str())
+    }
+
+    /// The SLA deadline of `queue` for a request of `urgency` received at `received_at`, e.g. after a
+    /// supervisor moves a request; `None` if there is no such queue.
+    pub fn sla_due_at(
+        &self,
+        queue: &str,
+        urgency: UrgencyLevel,
+        received_at: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let queue = self.queues.iter().find(|q| q.name == queue)?;
+        Some(self.sla(queue, urgency, received_at).0)
+    }
+
+    /// Routes one request; pure, and never fails: a valid policy always has an answer.
+    #[must_use]
+    pub fn decide(&self, input: &RouteInput<'_>) -> RouteOutcome {
+        let mut reasons = Vec::with_capacity(6);
+        let mut review: Option<String> = None;
+        let (queue, rule) = if input.urgency == UrgencyLevel::Critical {
+            let queue = &self.queues[self.emergency];
+            reasons.push(if input.urgency_signals.is_empty() {
+                format!("Critical urgency: escalated to queue `{}`", queue.name)
+            } else {
+                format!(
+                    "Critical urgency (signals: {}): escalated to queue `{}`",
+                    input.urgency_signals.join(", "),
+                    queue.name
+                )
+            });
+            (queue, None)
+        } else if let Some(why) = self.topic_review(input) {
+            let queue = &self.queues[self.triage];
+            reasons.push(format!(
+                "{}: sent to triage queue `{}` for a person to classify",
+                capitalised(&why),
+                queue.name
+            ));
+            review = Some(why);
+            (queue, None)
+        } else if let Some(rule) = self.rules.iter().find(|r| r.matches(input)) {
+            let queue = &self.queues[rule.queue];
+            reasons.push(format!(
+                "Rule `{}` matched ({}) → queue `{}`",
+                rule.name,
+                rule.describe_match(input),
+                queue.name
+            ));
+            (queue, Some(rule))
+        } else {
+            let queue = &self.queues[self.fallback];
+            reasons.push(format!(
+                "No rule matched (topic {}, urgency {}, channel {}, language {}): sent to fallback queue `{}`",
+                input.topic,
+                input.urgency,
+                input.channel,
+                input.language.trim(),
+                queue.name
+            ));
+            (queue, None)
+        };
+
+        let (priority, why) = priority(input.urgency, rule);
+        reasons.push(format!("Priority {priority}: {why}"));
+
+        let mut skills = rule.map_or(&queue.skills, |r| &r.skills).clone();
+        if let Some(language) = missing_language(queue, input.language) {
+            let skill = format!("lang:{language}");
+            reasons.push(format!(
+                "Language `{language}` is not among those of queue `{}` ({}): added skill `{skill}`",
+                queue.name,
+                queue.languages.join(", ")
+            ));
+            if !skills.contains(&skill) {
+                skills.push(skill);
+            }
+        }
+
+        if let Some(threshold) = self.urgency_review_threshold {
+            if below(input.urgency_confidence, threshold) {
+                let why = format!(
+                    "urgency confidence {:.2} is below the urgency review threshold {threshold:.2}",
+                    input.urgency_confidence
+                );
+                reasons.push(format!(
+                    "{}: a person should confirm the urgency (the queue is unchanged)",
+                    capitalised(&why)
+                ));
+                review = Some(match review {
+                    Some(topic) => format!("{topic}; {why}"),
+                    None => why,
+                });
+            }
+        }
+
+        let (sla_due_at, sla_reason) = self.sla(queue, input.urgency, input.received_at);
+        reasons.push(sla_reason);
+
+        RouteOutcome {
+            queue: queue.name.clone(),
+            priority,
+            skills,
+            sla_due_at,
+            needs_human_review: review.is_some(),
+            review_reason: review,
+            rule: rule.map(|r| r.name.clone()),
+            reasons,
+        }
+    }
+
+    /// Why the topic cannot be trusted, if it cannot.
+    fn topic_review(&self, input: &RouteInput<'_>) -> Option<String> {
+        if input.topic == UNKNOWN_TOPIC {
+            Some("the topic model did not recognise the request".to_string())
+        } else if below(input.topic_confidence, self.review_threshold) {
+            Some(format!(
+                "topic confidence {:.2} is below the review threshold {:.2}",
+                input.topic_confidence, self.review_threshold
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// The deadline and the sentence explaining it.
+    fn sla(
+        &self,
+        queue: &Queue,
+        urgency: UrgencyLevel,
+        received_at: DateTime<Utc>,
+    ) -> (DateTime<Utc>, String) {
+        let duration: SlaDuration = queue.sla[urgency as usize];
+        let Some(hours) = &queue.hours else {
+            let due = duration.after_wall_clock(received_at);
+            let reason = format!(
+                "SLA {duration} round the clock (queue `{}` has no opening hours): due {}",
+                queue.name,
+                self.local_label(due)
+            );
+            return (due, reason);
+        };
+        let local = received_at.with_timezone(&self.timezone).naive_local();
+        match sla::business_due(hours, &self.holidays, local, duration) {
+            Some(due_local) => {
+                let due = sla::local_to_utc(self.timezone, due_local);
+                let reason = format!(
+                    "SLA {duration} in business hours of `{}`: due {}",
+                    queue.name,
+                    self.local_label(due)
+                );
+                (due, reason)
+            }
+            None => {
+                let due = duration.after_wall_clock(received_at);
+                let reason = format!(
+                    "SLA {duration} of `{}` counted round the clock, because its opening hours leave no business day in the next 20 years: due {}",
+                    queue.name,
+                    self.local_label(due)
+                );
+                (due, reason)
+            }
+        }
+    }
+
+    /// A time as a supervisor reads it: `Tue 24 Nov 2026 10:30 (Europe/Rome)`.
+    fn local_label(&self, t: DateTime<Utc>) -> String {
+        let local = t.with_timezone(&self.timezone);
+        format!(
+            "{} ({})",
+            local.format("%a %-d %b %Y %H:%M"),
+            self.timezone.name()
+        )
+    }
+}
+
+/// The priority and why: critical 1, high 2, normal 3, low 4; a rule's priority is a floor that
+/// urgency can raise.
+fn priority(urgency: UrgencyLevel, rule: Option<&Rule>) -> (u8, String) {
+    let from_urgency = match urgency {
+        UrgencyLevel::Critical => 1,
+        UrgencyLevel::High => 2,
+        UrgencyLevel::Normal => 3,
+        UrgencyLevel::Low => 4,
+    };
+    match rule.and_then(|r| r.priority.map(|p| (r, p))) {
+        Some((rule, p)) if p <= from_urgency => (p, format!("set by rule `{}`", rule.name)),
+        Some((rule, p)) => (
+            from_urgency,
+            format!("rule `{}` sets {p}, raised by {urgency} urgency", rule.name),
+        ),
+        None => (from_urgency, format!("from {urgency} urgency")),
+    }
+}
+
+/// The request's language, lowercased, if it is a valid code that the queue does not list.
+/// A queue without languages takes any; an invalid or missing code adds no skill.
+fn missing_language(queue: &Queue, language: &str) -> Option<String> {
+    let language = language.trim();
+    let valid = language.len() == 2 && language.bytes().all(|b| b.is_ascii_alphabetic());
+    if queue.languages.is_empty()
+        || !valid
+        || queue
+            .languages
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(language))
+    {
+        None
+    } else {
+        Some(language.to_ascii_lowercase())
+    }
+}
+
+/// Whether a confidence is below a threshold; NaN (a faulty classifier) counts as below, so that it
+/// asks for a person rather than being trusted.
+fn below(confidence: f32, threshold: f32) -> bool {
+    confidence
+        .partial_cmp(&threshold)
+        .is_none_or(std::cmp::Ordering::is_lt)
+}
+
+/// `s` with its first letter in upper case, to turn a clause into a sentence.
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
