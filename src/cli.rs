@@ -2,7 +2,9 @@
 //!
 //! `main.rs` only parses and dispatches; the commands live here so that tests can call them.
 
-use crate::classify::artefact::{self, LEXICON, Manifest, ModelKind, TrainingData, ValidationSummary};
+use crate::classify::artefact::{
+    self, LEXICON, Manifest, ModelKind, TrainingData, ValidationSummary,
+};
 use crate::classify::bundle::{Bundle, BundleError, UrgencyModel};
 use crate::classify::dataset::{self, DataSpec, DatasetError, Example};
 use crate::classify::eval::{EvalReport, evaluate};
@@ -211,16 +213,25 @@ pub enum CliError {
 }
 
 fn read_text(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|source| CliError::Io { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|source| CliError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn parse_label_map(s: Option<&str>) -> Result<HashMap<String, String>, CliError> {
-    let Some(s) = s else { return Ok(HashMap::new()) };
+    let Some(s) = s else {
+        return Ok(HashMap::new());
+    };
     s.split(',')
         .filter(|p| !p.trim().is_empty())
         .map(|pair| match pair.split_once('=') {
-            Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => Ok((a.trim().to_string(), b.trim().to_string())),
-            _ => Err(CliError::Usage(format!("--label-map: `{pair}` is not FROM=TO"))),
+            Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
+                Ok((a.trim().to_string(), b.trim().to_string()))
+            }
+            _ => Err(CliError::Usage(format!(
+                "--label-map: `{pair}` is not FROM=TO"
+            ))),
         })
         .collect()
 }
@@ -228,7 +239,11 @@ fn parse_label_map(s: Option<&str>) -> Result<HashMap<String, String>, CliError>
 fn data_spec(d: &DataArgs, fallbacks: Vec<String>) -> Result<DataSpec, CliError> {
     let delimiter = match d.delimiter {
         Some(c) if c.is_ascii() => Some(c as u8),
-        Some(c) => return Err(CliError::Usage(format!("--delimiter must be one ASCII character, not `{c}`"))),
+        Some(c) => {
+            return Err(CliError::Usage(format!(
+                "--delimiter must be one ASCII character, not `{c}`"
+            )));
+        }
         None => None,
     };
     Ok(DataSpec {
@@ -244,14 +259,31 @@ fn data_spec(d: &DataArgs, fallbacks: Vec<String>) -> Result<DataSpec, CliError>
 
 fn report_skips(loaded: &dataset::Loaded) {
     if !loaded.skipped_empty_text.is_empty() {
-        let lines: Vec<String> = loaded.skipped_empty_text.iter().take(10).map(u64::to_string).collect();
-        eprintln!("warning: {} rows with empty text skipped (lines {}{})", loaded.skipped_empty_text.len(), lines.join(", "), if loaded.skipped_empty_text.len() > 10 { ", …" } else { "" });
+        let lines: Vec<String> = loaded
+            .skipped_empty_text
+            .iter()
+            .take(10)
+            .map(u64::to_string)
+            .collect();
+        eprintln!(
+            "warning: {} rows with empty text skipped (lines {}{})",
+            loaded.skipped_empty_text.len(),
+            lines.join(", "),
+            if loaded.skipped_empty_text.len() > 10 {
+                ", …"
+            } else {
+                ""
+            }
+        );
     }
     for (line, why) in loaded.skipped_bad.iter().take(10) {
         eprintln!("warning: {}:{line}: skipped: {why}", loaded.file);
     }
     if loaded.skipped_bad.len() > 10 {
-        eprintln!("warning: … {} malformed rows skipped in all", loaded.skipped_bad.len());
+        eprintln!(
+            "warning: … {} malformed rows skipped in all",
+            loaded.skipped_bad.len()
+        );
     }
 }
 
@@ -264,18 +296,28 @@ pub fn train(a: &TrainArgs) -> Result<Manifest, CliError> {
     let lexicon_src = match (a.kind, &a.lexicon) {
         (ModelKind::Urgency, Some(p)) => Some(read_text(p)?),
         (ModelKind::Urgency, None) => std::fs::read_to_string("training/lexicon/urgency.toml").ok(),
-        (ModelKind::Topic, Some(_)) => return Err(CliError::Usage("--lexicon is for urgency models".into())),
+        (ModelKind::Topic, Some(_)) => {
+            return Err(CliError::Usage("--lexicon is for urgency models".into()));
+        }
         (ModelKind::Topic, None) => None,
     };
     if a.kind == ModelKind::Urgency {
-        if let Some(bad) = loaded.examples.iter().find(|e| e.label.parse::<crate::classify::UrgencyLevel>().is_err()) {
+        if let Some(bad) = loaded
+            .examples
+            .iter()
+            .find(|e| e.label.parse::<crate::classify::UrgencyLevel>().is_err())
+        {
             return Err(CliError::Usage(format!(
                 "{}:{}: urgency label `{}` is not one of low, normal, high, critical (map codes with --label-map, e.g. 0=critical,1=high,2=normal,3=low)",
-                spec.path.display(), bad.line, bad.label
+                spec.path.display(),
+                bad.line,
+                bad.label
             )));
         }
         if a.oos_label.is_some() {
-            return Err(CliError::Usage("--oos-label is for topic models: urgency always answers a level".into()));
+            return Err(CliError::Usage(
+                "--oos-label is for topic models: urgency always answers a level".into(),
+            ));
         }
     }
     if let Some(src) = &lexicon_src {
@@ -297,16 +339,35 @@ pub fn train(a: &TrainArgs) -> Result<Manifest, CliError> {
         .class_weight(class_weight)
         .validation(validation)
         .oos_label(a.oos_label.clone())
-        .min_precision(if a.kind == ModelKind::Urgency { 0.0 } else { a.min_precision })
+        .min_precision(if a.kind == ModelKind::Urgency {
+            0.0
+        } else {
+            a.min_precision
+        })
         .seed(a.seed)
         .check()?;
     let n_fits = match validation {
         Validation::KFold(k) => u64::from(k) + 1,
         Validation::Holdout(_) => 2,
     };
-    eprintln!("{}: {} examples, {} labels; fitting {n_fits} models ({validation:?} validation)", loaded.file, loaded.examples.len(), loaded.examples.iter().map(|e| &e.label).collect::<std::collections::BTreeSet<_>>().len());
+    eprintln!(
+        "{}: {} examples, {} labels; fitting {n_fits} models ({validation:?} validation)",
+        loaded.file,
+        loaded.examples.len(),
+        loaded
+            .examples
+            .iter()
+            .map(|e| &e.label)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    );
     let bar = indicatif::ProgressBar::new(n_fits);
-    bar.set_style(indicatif::ProgressStyle::with_template("{spinner} fitting [{bar:30}] {pos}/{len} models {elapsed}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} fitting [{bar:30}] {pos}/{len} models {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     let tick = |_: &str, _: u64, _: u64| bar.inc(1);
     let trained = params.fit(&loaded.examples, &tick)?;
@@ -318,7 +379,17 @@ pub fn train(a: &TrainArgs) -> Result<Manifest, CliError> {
     for e in &loaded.examples {
         *label_counts.entry(e.label.clone()).or_insert(0) += 1;
     }
-    let name = a.name.clone().unwrap_or_else(|| format!("{}-{}", a.kind.as_str(), a.data.data.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()));
+    let name = a.name.clone().unwrap_or_else(|| {
+        format!(
+            "{}-{}",
+            a.kind.as_str(),
+            a.data
+                .data
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        )
+    });
     let mut manifest = Manifest {
         format_version: artefact::FORMAT_VERSION,
         name,
@@ -357,32 +428,64 @@ pub fn train(a: &TrainArgs) -> Result<Manifest, CliError> {
         Some(p) => read_text(p)?,
         None => String::new(),
     };
-    let extra: Vec<(&str, Vec<u8>)> = lexicon_src.map(|s| (LEXICON, s.into_bytes())).into_iter().collect();
+    let extra: Vec<(&str, Vec<u8>)> = lexicon_src
+        .map(|s| (LEXICON, s.into_bytes()))
+        .into_iter()
+        .collect();
     artefact::save(&a.out, &trained.model, &mut manifest, &notes, &extra)?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&manifest.validation).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&manifest.validation).unwrap_or_default()
+        );
     } else {
-        println!("validation ({}, {} texts):", manifest.validation.method, manifest.validation.size);
-        println!("accuracy without abstaining: {:.2} %", 100.0 * trained.validation_argmax_accuracy);
+        println!(
+            "validation ({}, {} texts):",
+            manifest.validation.method, manifest.validation.size
+        );
+        println!(
+            "accuracy without abstaining: {:.2} %",
+            100.0 * trained.validation_argmax_accuracy
+        );
         print!("{}", trained.validation.render());
-        println!("\n`unknown` below top probability {:.3}; temperature {:.3}; {} features", manifest.unknown_threshold, manifest.temperature, manifest.n_features);
+        println!(
+            "\n`unknown` below top probability {:.3}; temperature {:.3}; {} features",
+            manifest.unknown_threshold, manifest.temperature, manifest.n_features
+        );
     }
-    eprintln!("wrote {} ({}) in {:.1} s", a.out.display(), manifest.model_version, started.elapsed().as_secs_f64());
+    eprintln!(
+        "wrote {} ({}) in {:.1} s",
+        a.out.display(),
+        manifest.model_version,
+        started.elapsed().as_secs_f64()
+    );
     Ok(manifest)
 }
 
 /// Predicts a label for every example with the model in `dir` (urgency: the final level, lexicon included).
-pub fn predict_labels(dir: &Path, examples: &[Example]) -> Result<(Manifest, Vec<String>), CliError> {
-    let opts = PredictOptions { alternatives: 0, evidence: 0 };
+pub fn predict_labels(
+    dir: &Path,
+    examples: &[Example],
+) -> Result<(Manifest, Vec<String>), CliError> {
+    let opts = PredictOptions {
+        alternatives: 0,
+        evidence: 0,
+    };
     let manifest = artefact::read_manifest(dir)?;
     let labels = match manifest.kind {
         ModelKind::Topic => {
             let c = LinearClassifier::load(dir)?;
-            examples.par_iter().map(|e| c.predict(&e.text, opts).label).collect()
+            examples
+                .par_iter()
+                .map(|e| c.predict(&e.text, opts).label)
+                .collect()
         }
         ModelKind::Urgency => {
             let u = UrgencyModel::load(dir)?;
-            examples.par_iter().map(|e| u.assess(&e.text, opts).level.as_str().to_string()).collect()
+            examples
+                .par_iter()
+                .map(|e| u.assess(&e.text, opts).level.as_str().to_string())
+                .collect()
         }
     };
     Ok((manifest, labels))
@@ -391,7 +494,11 @@ pub fn predict_labels(dir: &Path, examples: &[Example]) -> Result<(Manifest, Vec
 /// `instrada evaluate`: the report of a model on a labelled file.
 pub fn evaluate_cmd(a: &EvaluateArgs) -> Result<EvalReport, CliError> {
     let manifest = artefact::read_manifest(&a.model)?;
-    let fallbacks = vec![manifest.training_data.label_column.clone(), manifest.kind.as_str().into(), "label".into()];
+    let fallbacks = vec![
+        manifest.training_data.label_column.clone(),
+        manifest.kind.as_str().into(),
+        "label".into(),
+    ];
     let loaded = dataset::load(&data_spec(&a.data, fallbacks)?)?;
     report_skips(&loaded);
     let started = Instant::now();
@@ -404,12 +511,21 @@ pub fn evaluate_cmd(a: &EvaluateArgs) -> Result<EvalReport, CliError> {
     if a.json {
         let mut v = serde_json::to_value(&report).unwrap_or_default();
         if let Some(o) = v.as_object_mut() {
-            o.insert("model_version".into(), manifest.model_version.clone().into());
+            o.insert(
+                "model_version".into(),
+                manifest.model_version.clone().into(),
+            );
             o.insert("data_sha256".into(), loaded.sha256.clone().into());
         }
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
-        println!("{} on {} ({} texts, {:.0} texts/s)", manifest.model_version, loaded.file, report.n, report.n as f64 / secs.max(1e-9));
+        println!(
+            "{} on {} ({} texts, {:.0} texts/s)",
+            manifest.model_version,
+            loaded.file,
+            report.n,
+            report.n as f64 / secs.max(1e-9)
+        );
         print!("{}", report.render());
     }
     Ok(report)
@@ -418,18 +534,33 @@ pub fn evaluate_cmd(a: &EvaluateArgs) -> Result<EvalReport, CliError> {
 /// `instrada classify`.
 pub fn classify_cmd(a: &ClassifyArgs) -> Result<(), CliError> {
     let texts: Vec<String> = if a.texts.is_empty() {
-        std::io::stdin().lines().map_while(Result::ok).filter(|l| !l.trim().is_empty()).collect()
+        std::io::stdin()
+            .lines()
+            .map_while(Result::ok)
+            .filter(|l| !l.trim().is_empty())
+            .collect()
     } else {
         a.texts.clone()
     };
     if texts.is_empty() || texts.iter().any(|t| t.trim().is_empty()) {
-        return Err(CliError::Usage("nothing to classify: give a non-empty text".into()));
+        return Err(CliError::Usage(
+            "nothing to classify: give a non-empty text".into(),
+        ));
     }
     let single = a.model.join(artefact::MANIFEST).is_file();
-    let (topic, urgency): (Option<std::sync::Arc<dyn TextClassifier>>, Option<std::sync::Arc<UrgencyModel>>) = if single {
+    let (topic, urgency): (
+        Option<std::sync::Arc<dyn TextClassifier>>,
+        Option<std::sync::Arc<UrgencyModel>>,
+    ) = if single {
         match artefact::read_manifest(&a.model)?.kind {
-            ModelKind::Topic => (Some(std::sync::Arc::new(LinearClassifier::load(&a.model)?)), None),
-            ModelKind::Urgency => (None, Some(std::sync::Arc::new(UrgencyModel::load(&a.model)?))),
+            ModelKind::Topic => (
+                Some(std::sync::Arc::new(LinearClassifier::load(&a.model)?)),
+                None,
+            ),
+            ModelKind::Urgency => (
+                None,
+                Some(std::sync::Arc::new(UrgencyModel::load(&a.model)?)),
+            ),
         }
     } else {
         let b = Bundle::load(&a.model)?;
@@ -439,8 +570,15 @@ pub fn classify_cmd(a: &ClassifyArgs) -> Result<(), CliError> {
     let opts = PredictOptions::default();
     for text in &texts {
         let language = lang.detect(text);
-        let t = topic.as_ref().map(|m| (m.manifest().model_version.clone(), m.predict(text, opts)));
-        let u = urgency.as_ref().map(|m| (m.classifier().manifest().model_version.clone(), m.assess(text, opts)));
+        let t = topic
+            .as_ref()
+            .map(|m| (m.manifest().model_version.clone(), m.predict(text, opts)));
+        let u = urgency.as_ref().map(|m| {
+            (
+                m.classifier().manifest().model_version.clone(),
+                m.assess(text, opts),
+            )
+        });
         if a.json {
             let v = serde_json::json!({
                 "text_chars": text.chars().count(),
@@ -451,25 +589,60 @@ pub fn classify_cmd(a: &ClassifyArgs) -> Result<(), CliError> {
             println!("{v}");
             continue;
         }
-        println!("language: {} ({:.2}{})", language.code, language.confidence, if language.reliable { "" } else { ", unreliable" });
+        println!(
+            "language: {} ({:.2}{})",
+            language.code,
+            language.confidence,
+            if language.reliable {
+                ""
+            } else {
+                ", unreliable"
+            }
+        );
         if let Some((_, p)) = &t {
             let why = match p.abstention {
-                Some(crate::classify::model::Abstention::OutOfScope) => " (out of scope)".to_string(),
-                Some(crate::classify::model::Abstention::BelowThreshold { threshold }) => format!(" (best `{}` below threshold {threshold:.2})", p.best),
+                Some(crate::classify::model::Abstention::OutOfScope) => {
+                    " (out of scope)".to_string()
+                }
+                Some(crate::classify::model::Abstention::BelowThreshold { threshold }) => {
+                    format!(" (best `{}` below threshold {threshold:.2})", p.best)
+                }
                 None => String::new(),
             };
             println!("topic:    {} {:.3}{why}", p.label, p.confidence);
-            let alts: Vec<String> = p.alternatives.iter().map(|s| format!("{} {:.3}", s.label, s.probability)).collect();
+            let alts: Vec<String> = p
+                .alternatives
+                .iter()
+                .map(|s| format!("{} {:.3}", s.label, s.probability))
+                .collect();
             println!("          alternatives: {}", alts.join(", "));
-            let ev: Vec<String> = p.evidence.iter().map(|e| format!("«{}» {:+.2}", e.text, e.weight)).collect();
+            let ev: Vec<String> = p
+                .evidence
+                .iter()
+                .map(|e| format!("«{}» {:+.2}", e.text, e.weight))
+                .collect();
             println!("          evidence: {}", ev.join(", "));
             if p.truncated {
                 println!("          (text truncated to the model's limit)");
             }
         }
         if let Some((_, u)) = &u {
-            let sig: Vec<String> = u.signals.iter().map(|s| format!("{} ({})", s.name, s.level)).collect();
-            println!("urgency:  {} (model: {} {:.3}){}", u.level, u.model_level, u.confidence, if sig.is_empty() { String::new() } else { format!("; signals: {}", sig.join(", ")) });
+            let sig: Vec<String> = u
+                .signals
+                .iter()
+                .map(|s| format!("{} ({})", s.name, s.level))
+                .collect();
+            println!(
+                "urgency:  {} (model: {} {:.3}){}",
+                u.level,
+                u.model_level,
+                u.confidence,
+                if sig.is_empty() {
+                    String::new()
+                } else {
+                    format!("; signals: {}", sig.join(", "))
+                }
+            );
         }
         println!();
     }
