@@ -45,14 +45,19 @@
 //! thread. No lock is held across the call and no I/O happens on the caller's thread.
 
 mod error;
+mod handle;
 mod rows;
 mod schema;
 mod types;
+mod writer;
 
 #[cfg(test)]
 mod test_support;
+#[cfg(test)]
+mod tests;
 
 pub use error::StoreError;
+pub use handle::Store;
 pub use types::{
     DEFAULT_MAX_BATCH, DEFAULT_QUEUE_CAPACITY, DecisionRecord, ExportSummary, FeedbackRecord,
     StoreConfig, StoreCounts, StoreStats, StoredDecision,
