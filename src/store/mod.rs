@@ -45,6 +45,7 @@
 //! thread. No lock is held across the call and no I/O happens on the caller's thread.
 
 mod error;
+mod export;
 mod handle;
 mod rows;
 mod schema;
@@ -57,6 +58,7 @@ mod test_support;
 mod tests;
 
 pub use error::StoreError;
+pub use export::{EXPORT_HEADER, export_feedback};
 pub use handle::Store;
 pub use types::{
     DEFAULT_MAX_BATCH, DEFAULT_QUEUE_CAPACITY, DecisionRecord, ExportSummary, FeedbackRecord,
