@@ -220,6 +220,12 @@ impl Store {
         answer.await.map_err(|_| StoreError::Unavailable)?
     }
 
+    /// Test hook: whether `close` has begun.
+    #[cfg(test)]
+    pub(super) fn inner_is_closing(&self) -> bool {
+        self.inner.closing.load(Ordering::SeqCst)
+    }
+
     /// Test hook: stalls the writer until the returned sender is dropped. Returns once the
     /// writer has stopped, so the queue is empty and its depth is what the test enqueues.
     #[cfg(test)]

@@ -170,6 +170,49 @@ async fn try_record_on_a_full_queue_is_busy_and_every_accepted_record_lands() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn close_drains_a_full_queue_and_the_records_waiting_for_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(&dir);
+    cfg.queue_capacity = 2;
+    cfg.max_batch = 2;
+    let store = Store::open(&cfg).unwrap();
+    let resume = store.pause_writer().await;
+    // Ten records through a queue of two: `record` waits for room instead of dropping, and
+    // once `close` has begun it answers `Closed`.
+    let producer = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let (mut accepted, mut refused) = (0u64, 0u64);
+            for i in 0..10 {
+                match store.record(sample_record(i)).await {
+                    Ok(()) => accepted += 1,
+                    Err(StoreError::Closed) => refused += 1,
+                    Err(err) => panic!("{err:?}"),
+                }
+            }
+            (accepted, refused)
+        }
+    });
+    assert!(eventually(|| store.queue_depth() == 2).await);
+    assert!(!producer.is_finished());
+    let closing = tokio::spawn({
+        let store = store.clone();
+        async move { store.close().await }
+    });
+    assert!(eventually(|| store.inner_is_closing()).await);
+    drop(resume);
+    let (accepted, refused) = producer.await.unwrap();
+    closing.await.unwrap().unwrap();
+    assert!(accepted >= 2, "the two queued records were accepted");
+    assert_eq!(accepted + refused, 10);
+    assert_eq!(store.stats().committed_records, accepted);
+
+    let reopened = Store::open(&cfg).unwrap();
+    assert_eq!(reopened.counts().await.unwrap().decisions, accepted);
+    reopened.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn get_decision_returns_the_record_and_its_feedback_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&config(&dir)).unwrap();

@@ -116,7 +116,7 @@ impl Writer {
 
     /// Runs until the queue is closed (shutdown) or every sender is gone, and empty.
     fn run(mut self) {
-        let mut batch = Vec::with_capacity(self.max_batch);
+        let mut batch = Vec::with_capacity(self.max_batch.min(4096));
         while self.next_batch(&mut batch) {
             self.write(&mut batch);
         }
