@@ -1,1 +1,66 @@
-//! store (work in progress)
+//! The audit trail: every routing decision and every handler's correction, in SQLite.
+//!
+//! An authority may ask why a request went where it went, so each decision must be kept — but
+//! the request path must not wait for a disk. This module owns that trade-off:
+//!
+//! - [`Store`] is a cheap, cloneable handle. [`Store::record`] only puts the decision on a
+//!   bounded queue; one dedicated thread (`instrada-store`, in `writer.rs`) owns the only write
+//!   connection and commits whatever has queued up, up to `max_batch` commands per transaction.
+//!   A full queue is backpressure: `record` waits, [`Store::try_record`] answers
+//!   [`StoreError::Busy`]; nothing is dropped to make room.
+//! - Feedback, [`Store::get_decision`] and [`Store::counts`] go through the same queue and are
+//!   answered after the commit of their batch, so they see every decision enqueued before them.
+//! - [`export_feedback`] reads the file with its own connection (WAL) to produce training data.
+//! - `schema.rs` opens the file and migrates it (`PRAGMA user_version`); `rows.rs` maps records
+//!   to columns.
+//!
+//! # Durability
+//!
+//! When [`Store::close`] returns `Ok`, every `record` that returned `Ok` — on any clone, before
+//! or during the close — has been committed, unless the database refused it (below); such a
+//! record is never dropped silently. A commit survives a crash of the process (WAL,
+//! `synchronous = NORMAL`); an OS crash or power cut can lose the last commits. What is still
+//! queued when the process dies without `close` (a panic in main, SIGKILL) is lost: close the
+//! store after the HTTP server's graceful shutdown and before exiting. Dropping the last handle
+//! also drains and commits the queue, but in the background: only `close` lets you wait for it.
+//!
+//! # When the database fails
+//!
+//! A statement that fails on its own (a duplicate `decision_id`, an oversized value) rejects
+//! that command only; the rest of its batch commits. Any other failure (I/O error, disk full,
+//! lock timeout, corruption) rolls the batch back; it is retried once after 50 ms, and if that
+//! fails too its records are given up: each is logged at error level with its `decision_json`
+//! (the log is then the last copy of the audit record) and counted in
+//! [`StoreStats::lost_records`]; feedback and reads waiting in the batch get
+//! [`StoreError::WriteFailed`]. The writer then carries on with the next batch: the records were
+//! already acknowledged and their decisions served, so stalling the queue on a database that may
+//! never recover would turn a storage fault into an outage without saving them. Alert on
+//! `lost_records > 0`; a deployment that prefers "no decision without its audit record" can
+//! make its readiness probe fail on it.
+//!
+//! # Cost on the request path
+//!
+//! `record`/`try_record`: one allocation (the boxed record), one atomic permit from the queue's
+//! semaphore, a push into the queue's block list and, when the writer is idle, a wake-up of its
+//! thread. No lock is held across the call and no I/O happens on the caller's thread.
+
+mod error;
+mod export;
+mod handle;
+mod rows;
+mod schema;
+mod types;
+mod writer;
+
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod tests;
+
+pub use error::StoreError;
+pub use export::{EXPORT_HEADER, export_feedback};
+pub use handle::Store;
+pub use types::{
+    DEFAULT_MAX_BATCH, DEFAULT_QUEUE_CAPACITY, DecisionRecord, ExportSummary, FeedbackRecord,
+    StoreConfig, StoreCounts, StoreStats, StoredDecision,
+};

@@ -1,0 +1,89 @@
+//! The store's error type: one enum for opening, writing, reading and exporting.
+
+use std::path::PathBuf;
+
+use uuid::Uuid;
+
+/// Everything that can go wrong in [`crate::store`].
+///
+/// The HTTP layer maps [`StoreError::Busy`], [`StoreError::Unavailable`] and [`StoreError::Closed`]
+/// to 503 and [`StoreError::UnknownDecision`] to 404; everything else is a runtime fault.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database file could not be opened or configured.
+    #[error("cannot open the decision store {}", path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The file's schema is not the one this build works with: newer (written by a newer
+    /// instrada, refused rather than guessed at) or, for read-only access, not yet migrated.
+    #[error(
+        "{} has schema version {found} but this build of instrada works with version {supported}; \
+         a newer file needs a newer instrada, an older one is migrated when the server opens it",
+        path.display()
+    )]
+    Schema {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    /// A configuration value the store cannot work with.
+    #[error("store setting `{field}` = {value} is out of range ({expected})")]
+    InvalidConfig {
+        field: &'static str,
+        value: usize,
+        expected: &'static str,
+    },
+    /// Any other SQLite failure.
+    #[error("SQLite error")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The write queue is full: the caller should shed load (answer 503) rather than wait.
+    #[error("the decision store's write queue is full")]
+    Busy,
+    /// The writer thread is gone (it failed); nothing can be recorded any more.
+    #[error("the decision store's writer is not running")]
+    Unavailable,
+    /// [`crate::store::Store::close`] was called: the store takes no new commands.
+    #[error("the decision store is closed")]
+    Closed,
+    /// Feedback names a decision that was never recorded.
+    #[error("no decision {decision_id} in the store")]
+    UnknownDecision { decision_id: Uuid },
+    /// The batch carrying this command could not be committed, even after one retry.
+    #[error("the decision store could not commit the batch: {cause}")]
+    WriteFailed { cause: String },
+    /// A file-system operation failed.
+    #[error("I/O error on {}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The writer thread could not be started.
+    #[error("cannot start the store writer thread")]
+    Spawn {
+        #[source]
+        source: std::io::Error,
+    },
+    /// Writing the export CSV failed.
+    #[error("cannot write the CSV {}", path.display())]
+    Csv {
+        path: PathBuf,
+        #[source]
+        source: csv::Error,
+    },
+}
+
+/// An error and its sources on one line, for logs (`Display` of each level, joined by ": ").
+pub(super) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,240 @@
+//! [`Store`]: the cheap, cloneable handle the rest of the service holds.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::{mpsc, oneshot, watch};
+use uuid::Uuid;
+
+use super::schema;
+use super::writer::{Command, Counters, Writer};
+use super::{
+    DecisionRecord, FeedbackRecord, StoreConfig, StoreCounts, StoreError, StoreStats,
+    StoredDecision,
+};
+
+/// Handle to the decision store. Clones share one queue and one writer thread.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// The write queue to the writer thread, the only path to the write connection. Bounded:
+    /// when it is full `record` waits and `try_record` answers `Busy` (backpressure, never drops).
+    tx: mpsc::Sender<Command>,
+    /// Set by `close` so that later calls fail at once with `Closed`, and so that a failed send
+    /// can tell a closed store from a dead writer.
+    closing: AtomicBool,
+    /// Becomes `true` when the writer has committed its last batch; `close` waits on it.
+    finished: watch::Receiver<bool>,
+    /// The writer thread, taken and joined by the first `close`. A mutex because `close` takes
+    /// `&self` (clones of the store live in the HTTP state) and must take it exactly once.
+    thread: Mutex<Option<JoinHandle<()>>>,
+    /// Shared with the writer, which updates them; read by `stats`.
+    counters: Arc<Counters>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .field("queue_depth", &self.queue_depth())
+            .field("closing", &self.inner.closing.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database, then starts the writer thread.
+    ///
+    /// Synchronous: it opens a file and may run migrations, so call it at start-up (or in
+    /// `spawn_blocking`), not on a request path.
+    pub fn open(config: &StoreConfig) -> Result<Store, StoreError> {
+        config.check()?;
+        let conn = schema::open_for_writing(&config.path)?;
+        let (tx, rx) = mpsc::channel(config.queue_capacity);
+        let (finished_tx, finished) = watch::channel(false);
+        let counters = Arc::new(Counters::default());
+        let writer = Writer::new(
+            conn,
+            rx,
+            config.max_batch,
+            Arc::clone(&counters),
+            finished_tx,
+            config.path.clone(),
+        );
+        let thread = writer.spawn()?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                tx,
+                closing: AtomicBool::new(false),
+                finished,
+                thread: Mutex::new(Some(thread)),
+                counters,
+                path: config.path.clone(),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Enqueues a decision for the audit trail, waiting for room in the queue if it is full.
+    /// `Ok` means the writer will commit it (see the module docs for the guarantee).
+    pub async fn record(&self, rec: DecisionRecord) -> Result<(), StoreError> {
+        self.check_open()?;
+        self.inner
+            .tx
+            .send(Command::Record(Box::new(rec)))
+            .await
+            .map_err(|_| self.gone())
+    }
+
+    /// Like [`Store::record`] but never waits: [`StoreError::Busy`] when the queue is full.
+    pub fn try_record(&self, rec: DecisionRecord) -> Result<(), StoreError> {
+        self.check_open()?;
+        self.inner
+            .tx
+            .try_send(Command::Record(Box::new(rec)))
+            .map_err(|err| match err {
+                TrySendError::Full(_) => StoreError::Busy,
+                TrySendError::Closed(_) => self.gone(),
+            })
+    }
+
+    /// Stores a correction; returns once it is committed. The decision may still be in the
+    /// queue: it is written first. [`StoreError::UnknownDecision`] if it was never recorded.
+    pub async fn feedback(&self, fb: FeedbackRecord) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.request(
+            Command::Feedback {
+                feedback: fb,
+                reply,
+            },
+            answer,
+        )
+        .await
+    }
+
+    /// A decision with its feedback, seeing every write enqueued before the call.
+    pub async fn get_decision(&self, id: Uuid) -> Result<Option<StoredDecision>, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.request(
+            Command::GetDecision {
+                decision_id: id,
+                reply,
+            },
+            answer,
+        )
+        .await
+    }
+
+    /// Row counts, seeing every write enqueued before the call.
+    pub async fn counts(&self) -> Result<StoreCounts, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.request(Command::Counts { reply }, answer).await
+    }
+
+    /// Commands waiting in the write queue (capacity minus free slots), for a gauge.
+    pub fn queue_depth(&self) -> usize {
+        self.inner
+            .tx
+            .max_capacity()
+            .saturating_sub(self.inner.tx.capacity())
+    }
+
+    /// Queue depth and the writer's counters, for metrics and health checks.
+    pub fn stats(&self) -> StoreStats {
+        let c = &self.inner.counters;
+        StoreStats {
+            queue_depth: self.queue_depth(),
+            queue_capacity: self.inner.tx.max_capacity(),
+            committed_records: c.committed_records.load(Ordering::Relaxed),
+            lost_records: c.lost_records.load(Ordering::Relaxed),
+            failed_batches: c.failed_batches.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Stops accepting commands, lets the writer commit everything already queued, and joins
+    /// it. When this returns `Ok`, every `record` that returned `Ok` is committed (or, if the
+    /// database failed, logged and counted in `lost_records`). Calls on any clone afterwards
+    /// fail with [`StoreError::Closed`]. Safe to call more than once, from any clone.
+    /// [`StoreError::Unavailable`] if the writer thread died instead of finishing.
+    pub async fn close(&self) -> Result<(), StoreError> {
+        self.inner.closing.store(true, Ordering::SeqCst);
+        // Queued behind everything already enqueued; fails only if the writer already stopped.
+        let _ = self.inner.tx.send(Command::Shutdown).await;
+        let mut finished = self.inner.finished.clone();
+        let finished_cleanly = finished.wait_for(|done| *done).await.is_ok();
+        let thread = match self.inner.thread.lock() {
+            Ok(mut guard) => guard.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        let joined = match thread {
+            // It has sent `finished`, so this returns at once; off the runtime all the same.
+            Some(thread) => match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => matches!(runtime.spawn_blocking(|| thread.join()).await, Ok(Ok(()))),
+                Err(_) => thread.join().is_ok(),
+            },
+            None => true,
+        };
+        if finished_cleanly && joined {
+            Ok(())
+        } else {
+            Err(StoreError::Unavailable)
+        }
+    }
+
+    fn check_open(&self) -> Result<(), StoreError> {
+        if self.inner.closing.load(Ordering::Relaxed) {
+            Err(StoreError::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The error for a send that failed because the queue is closed.
+    fn gone(&self) -> StoreError {
+        if self.inner.closing.load(Ordering::SeqCst) {
+            StoreError::Closed
+        } else {
+            StoreError::Unavailable
+        }
+    }
+
+    async fn request<T>(
+        &self,
+        cmd: Command,
+        answer: oneshot::Receiver<Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        self.check_open()?;
+        self.inner.tx.send(cmd).await.map_err(|_| self.gone())?;
+        // The writer drops the reply sender only if it dies mid-batch.
+        answer.await.map_err(|_| StoreError::Unavailable)?
+    }
+
+    /// Test hook: whether `close` has begun.
+    #[cfg(test)]
+    pub(super) fn inner_is_closing(&self) -> bool {
+        self.inner.closing.load(Ordering::SeqCst)
+    }
+
+    /// Test hook: stalls the writer until the returned sender is dropped. Returns once the
+    /// writer has stopped, so the queue is empty and its depth is what the test enqueues.
+    #[cfg(test)]
+    pub(super) async fn pause_writer(&self) -> std::sync::mpsc::Sender<()> {
+        let (paused, is_paused) = oneshot::channel();
+        let (resume_tx, resume) = std::sync::mpsc::channel();
+        let sent = self.inner.tx.send(Command::Pause { paused, resume }).await;
+        assert!(sent.is_ok(), "writer gone");
+        assert!(is_paused.await.is_ok(), "writer did not pause");
+        resume_tx
+    }
+}

@@ -1,0 +1,249 @@
+//! SQL for single rows: how a [`DecisionRecord`] and a [`FeedbackRecord`] map to columns and
+//! back. Used by the writer thread inside its transactions.
+//!
+//! UUIDs are stored hyphenated and timestamps as fixed-width RFC 3339 UTC text with nanoseconds,
+//! so the file is readable with any SQLite tool and text order is time order.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::types::Type;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use uuid::Uuid;
+
+use super::{DecisionRecord, FeedbackRecord, StoreCounts, StoredDecision};
+
+const INSERT_DECISION: &str = "INSERT INTO decisions (
+        decision_id, created_at, request_id, channel, language, text_sha256, text,
+        topic, topic_confidence, urgency, urgency_confidence, urgency_signals,
+        queue, priority, needs_human_review, review_reason, topic_model, urgency_model,
+        timing_us, decision_json)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+
+const SELECT_DECISION: &str = "SELECT
+        decision_id, created_at, request_id, channel, language, text_sha256, text,
+        topic, topic_confidence, urgency, urgency_confidence, urgency_signals,
+        queue, priority, needs_human_review, review_reason, topic_model, urgency_model,
+        timing_us, decision_json
+    FROM decisions WHERE decision_id = ?1";
+
+const INSERT_FEEDBACK: &str = "INSERT INTO feedback
+        (decision_id, received_at, topic, urgency, queue, note)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+const SELECT_FEEDBACK: &str = "SELECT decision_id, received_at, topic, urgency, queue, note
+    FROM feedback WHERE decision_id = ?1 ORDER BY received_at, id";
+
+/// The text form of a timestamp in the database.
+pub(super) fn timestamp(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Nanos, true)
+}
+
+/// Reads a timestamp column written by [`timestamp`].
+fn timestamp_column(row: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
+    let text: String = row.get(idx)?;
+    DateTime::parse_from_rfc3339(&text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
+}
+
+fn uuid_column(row: &Row<'_>, idx: usize) -> rusqlite::Result<Uuid> {
+    let text: String = row.get(idx)?;
+    Uuid::parse_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
+}
+
+/// SQLite turns NaN into NULL; keep it explicit both ways.
+fn confidence_param(c: f32) -> Option<f32> {
+    (!c.is_nan()).then_some(c)
+}
+
+fn confidence_column(row: &Row<'_>, idx: usize) -> rusqlite::Result<f32> {
+    Ok(row.get::<_, Option<f32>>(idx)?.unwrap_or(f32::NAN))
+}
+
+/// Inserts one decision. A duplicate `decision_id` fails with a constraint violation, which
+/// aborts this statement only, not the surrounding transaction.
+pub(super) fn insert_decision(conn: &Connection, rec: &DecisionRecord) -> rusqlite::Result<()> {
+    let signals = serde_json::to_string(&rec.urgency_signals)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let timing_us = i64::try_from(rec.timing_us).unwrap_or(i64::MAX);
+    conn.prepare_cached(INSERT_DECISION)?.execute(params![
+        rec.decision_id.hyphenated().to_string(),
+        timestamp(&rec.created_at),
+        rec.request_id,
+        rec.channel,
+        rec.language,
+        rec.text_sha256,
+        rec.text,
+        rec.topic,
+        confidence_param(rec.topic_confidence),
+        rec.urgency,
+        confidence_param(rec.urgency_confidence),
+        signals,
+        rec.queue,
+        rec.priority,
+        rec.needs_human_review,
+        rec.review_reason,
+        rec.topic_model,
+        rec.urgency_model,
+        timing_us,
+        rec.decision_json,
+    ])?;
+    Ok(())
+}
+
+pub(super) fn decision_exists(conn: &Connection, decision_id: Uuid) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM decisions WHERE decision_id = ?1")?
+        .query_row([decision_id.hyphenated().to_string()], |_| Ok(()))
+        .optional()
+        .map(|found| found.is_some())
+}
+
+pub(super) fn insert_feedback(conn: &Connection, fb: &FeedbackRecord) -> rusqlite::Result<()> {
+    conn.prepare_cached(INSERT_FEEDBACK)?.execute(params![
+        fb.decision_id.hyphenated().to_string(),
+        timestamp(&fb.received_at),
+        fb.topic,
+        fb.urgency,
+        fb.queue,
+        fb.note,
+    ])?;
+    Ok(())
+}
+
+fn decision_from_row(row: &Row<'_>) -> rusqlite::Result<DecisionRecord> {
+    let signals_text: String = row.get(11)?;
+    let urgency_signals: Vec<String> = serde_json::from_str(&signals_text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(11, Type::Text, Box::new(e)))?;
+    Ok(DecisionRecord {
+        decision_id: uuid_column(row, 0)?,
+        created_at: timestamp_column(row, 1)?,
+        request_id: row.get(2)?,
+        channel: row.get(3)?,
+        language: row.get(4)?,
+        text_sha256: row.get(5)?,
+        text: row.get(6)?,
+        topic: row.get(7)?,
+        topic_confidence: confidence_column(row, 8)?,
+        urgency: row.get(9)?,
+        urgency_confidence: confidence_column(row, 10)?,
+        urgency_signals,
+        queue: row.get(12)?,
+        priority: row.get(13)?,
+        needs_human_review: row.get(14)?,
+        review_reason: row.get(15)?,
+        topic_model: row.get(16)?,
+        urgency_model: row.get(17)?,
+        timing_us: u64::try_from(row.get::<_, i64>(18)?).unwrap_or(0),
+        decision_json: row.get(19)?,
+    })
+}
+
+fn feedback_from_row(row: &Row<'_>) -> rusqlite::Result<FeedbackRecord> {
+    Ok(FeedbackRecord {
+        decision_id: uuid_column(row, 0)?,
+        received_at: timestamp_column(row, 1)?,
+        topic: row.get(2)?,
+        urgency: row.get(3)?,
+        queue: row.get(4)?,
+        note: row.get(5)?,
+    })
+}
+
+/// A decision and all its feedback, oldest first.
+pub(super) fn load_decision(
+    conn: &Connection,
+    decision_id: Uuid,
+) -> rusqlite::Result<Option<StoredDecision>> {
+    let key = decision_id.hyphenated().to_string();
+    let Some(record) = conn
+        .prepare_cached(SELECT_DECISION)?
+        .query_row([&key], decision_from_row)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(SELECT_FEEDBACK)?;
+    let feedback = stmt
+        .query_map([&key], feedback_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Some(StoredDecision { record, feedback }))
+}
+
+pub(super) fn counts(conn: &Connection) -> rusqlite::Result<StoreCounts> {
+    let count = |sql: &str| -> rusqlite::Result<u64> {
+        let n: i64 = conn.query_row(sql, [], |row| row.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    };
+    Ok(StoreCounts {
+        decisions: count("SELECT count(*) FROM decisions")?,
+        feedback: count("SELECT count(*) FROM feedback")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::schema::open_for_writing;
+    use super::super::test_support::{sample_feedback, sample_record};
+    use super::*;
+
+    #[test]
+    fn decision_round_trips_through_its_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open_for_writing(&dir.path().join("a.sqlite3")).unwrap();
+        let mut rec = sample_record(1);
+        rec.topic_confidence = f32::NAN;
+        rec.timing_us = u64::MAX;
+        insert_decision(&conn, &rec).unwrap();
+        let fb = sample_feedback(rec.decision_id, Some("tributi"), None);
+        insert_feedback(&conn, &fb).unwrap();
+
+        let stored = load_decision(&conn, rec.decision_id).unwrap().unwrap();
+        assert!(stored.record.topic_confidence.is_nan());
+        assert_eq!(stored.record.timing_us, i64::MAX as u64);
+        let mut expected = rec.clone();
+        expected.topic_confidence = stored.record.topic_confidence;
+        expected.timing_us = stored.record.timing_us;
+        assert_eq!(
+            format!("{:?}", stored.record),
+            format!("{expected:?}"),
+            "every field must survive the round trip"
+        );
+        assert_eq!(stored.feedback, vec![fb]);
+        assert_eq!(
+            counts(&conn).unwrap(),
+            StoreCounts {
+                decisions: 1,
+                feedback: 1
+            }
+        );
+        assert!(load_decision(&conn, Uuid::now_v7()).unwrap().is_none());
+    }
+
+    #[test]
+    fn duplicate_decision_fails_the_statement_not_the_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open_for_writing(&dir.path().join("a.sqlite3")).unwrap();
+        let rec = sample_record(1);
+        let tx = conn.transaction().unwrap();
+        insert_decision(&tx, &rec).unwrap();
+        let err = insert_decision(&tx, &rec).unwrap_err();
+        assert_eq!(
+            err.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::ConstraintViolation)
+        );
+        assert!(!tx.is_autocommit(), "the transaction is still open");
+        insert_decision(&tx, &sample_record(2)).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(counts(&conn).unwrap().decisions, 2);
+    }
+
+    #[test]
+    fn timestamps_sort_as_text() {
+        let early = DateTime::parse_from_rfc3339("2025-03-01T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let later = early + chrono::Duration::nanoseconds(1_500);
+        assert!(timestamp(&early) < timestamp(&later));
+        assert_eq!(timestamp(&early).len(), timestamp(&later).len());
+    }
+}

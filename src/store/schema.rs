@@ -1,0 +1,214 @@
+//! Opening the SQLite file: connection settings and schema migrations.
+//!
+//! The schema version lives in `PRAGMA user_version`; [`MIGRATIONS`] holds one SQL script per
+//! version, applied in order, each in its own transaction with the version bump. A file with a
+//! newer version than this build knows is refused before anything is written to it.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::StoreError;
+
+/// How long a connection waits for another process's lock (e.g. an operator's `sqlite3` shell)
+/// before reporting `SQLITE_BUSY`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One script per schema version: `MIGRATIONS[i]` takes a database from version `i` to `i + 1`.
+/// Never edit a released script; append a new one.
+const MIGRATIONS: &[&str] = &[
+    // Version 1: decisions and the feedback on them.
+    "CREATE TABLE decisions (
+        decision_id        TEXT PRIMARY KEY NOT NULL,  -- UUID, hyphenated
+        created_at         TEXT NOT NULL,              -- RFC 3339 UTC, nanoseconds, sortable
+        request_id         TEXT,
+        channel            TEXT NOT NULL,
+        language           TEXT NOT NULL,
+        text_sha256        TEXT NOT NULL,
+        text               TEXT,
+        topic              TEXT NOT NULL,
+        topic_confidence   REAL,                       -- NULL when the model gave NaN
+        urgency            TEXT NOT NULL,
+        urgency_confidence REAL,
+        urgency_signals    TEXT NOT NULL,              -- JSON array of strings
+        queue              TEXT NOT NULL,
+        priority           INTEGER NOT NULL,
+        needs_human_review INTEGER NOT NULL,
+        review_reason      TEXT,
+        topic_model        TEXT NOT NULL,
+        urgency_model      TEXT NOT NULL,
+        timing_us          INTEGER NOT NULL,
+        decision_json      TEXT NOT NULL
+    );
+    CREATE INDEX decisions_created_at ON decisions (created_at);
+    CREATE INDEX decisions_queue ON decisions (queue, created_at);
+    CREATE TABLE feedback (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        decision_id TEXT NOT NULL REFERENCES decisions (decision_id),
+        received_at TEXT NOT NULL,
+        topic       TEXT,
+        urgency     TEXT,
+        queue       TEXT,
+        note        TEXT
+    );
+    CREATE INDEX feedback_decision ON feedback (decision_id, received_at);",
+];
+
+/// The schema version this build writes and understands.
+pub(super) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Opens (creating it and its parent directories if needed) the file for the writer thread:
+/// WAL journal so readers never block the writer, `synchronous = NORMAL` (a commit survives a
+/// process crash; only an OS crash or power loss can lose the last commits), foreign keys on,
+/// migrations applied.
+pub(super) fn open_for_writing(path: &Path) -> Result<Connection, StoreError> {
+    if let Some(parent) = path.parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+    }
+    let open_err = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut conn = Connection::open(path).map_err(open_err)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+    // Before touching anything: a newer file must be left exactly as it is.
+    let found = user_version(&conn).map_err(open_err)?;
+    check_version(path, found)?;
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+        .map_err(open_err)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        // Still correct, but exports and readers will contend with the writer.
+        tracing::warn!(path = %path.display(), %mode, "SQLite refused WAL journal mode");
+    }
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(open_err)?;
+    conn.pragma_update(None, "foreign_keys", true)
+        .map_err(open_err)?;
+    migrate(&mut conn, path, found)?;
+    Ok(conn)
+}
+
+/// Opens an existing file read-only (exports, operators' tools). Works while the writer runs.
+pub(super) fn open_for_reading(path: &Path) -> Result<Connection, StoreError> {
+    let open_err = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+    let found = user_version(&conn).map_err(open_err)?;
+    check_version(path, found)?;
+    if found < SCHEMA_VERSION {
+        // An older file has not been migrated yet (no server has opened it since the upgrade).
+        return Err(StoreError::Schema {
+            path: path.to_path_buf(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(conn)
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+}
+
+fn check_version(path: &Path, found: i64) -> Result<(), StoreError> {
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::Schema {
+            path: path.to_path_buf(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}
+
+/// Applies the scripts after version `found`, each atomically with its version bump.
+fn migrate(conn: &mut Connection, path: &Path, found: i64) -> Result<(), StoreError> {
+    let start = usize::try_from(found.max(0)).unwrap_or(usize::MAX);
+    for (index, script) in MIGRATIONS.iter().enumerate().skip(start) {
+        let version = index as i64 + 1;
+        let tx = conn.transaction()?;
+        tx.execute_batch(script)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+        tracing::info!(path = %path.display(), version, "decision store schema migrated");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_file_gets_current_version_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/dir/audit.sqlite3");
+        let conn = open_for_writing(&path).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), SCHEMA_VERSION);
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        drop(conn);
+        // Reopening applies nothing and keeps the version.
+        let conn = open_for_writing(&path).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn newer_schema_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("future.sqlite3");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .unwrap();
+        }
+        let err = open_for_writing(&path).unwrap_err();
+        match &err {
+            StoreError::Schema {
+                path: p,
+                found,
+                supported,
+            } => {
+                assert_eq!(p, &path);
+                assert_eq!(*found, SCHEMA_VERSION + 1);
+                assert_eq!(*supported, SCHEMA_VERSION);
+            }
+            other => panic!("expected a schema error, got {other:?}"),
+        }
+        assert!(err.to_string().contains("future.sqlite3"), "{err}");
+        assert!(matches!(
+            open_for_reading(&path),
+            Err(StoreError::Schema { .. })
+        ));
+        // Still a rollback-journal file at the future version: nothing was changed.
+        let conn = Connection::open(&path).unwrap();
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "delete");
+    }
+
+    #[test]
+    fn reading_a_missing_file_fails_without_creating_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing.sqlite3");
+        assert!(matches!(
+            open_for_reading(&path),
+            Err(StoreError::Open { .. })
+        ));
+        assert!(!path.exists());
+    }
+}

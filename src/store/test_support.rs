@@ -1,0 +1,56 @@
+//! Builders for the store's unit tests.
+
+use chrono::{DateTime, TimeZone, Utc};
+use uuid::Uuid;
+
+use super::{DecisionRecord, FeedbackRecord};
+
+/// A fixed instant plus `seconds`, so expected CSV rows can be written out literally.
+pub(super) fn at(seconds: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_740_816_000 + seconds, 123_456_789)
+        .single()
+        .unwrap_or_default()
+}
+
+/// A plausible decision; `i` varies the id, the time and the text.
+pub(super) fn sample_record(i: u64) -> DecisionRecord {
+    DecisionRecord {
+        decision_id: Uuid::now_v7(),
+        created_at: at(i as i64),
+        request_id: Some(format!("req-{i}")),
+        channel: "email".into(),
+        language: "it".into(),
+        text_sha256: format!("{i:064x}"),
+        text: Some(format!(
+            "Buongiorno, richiesta numero {i}, \"urgente\", grazie"
+        )),
+        topic: "anagrafe".into(),
+        topic_confidence: 0.875,
+        urgency: "normal".into(),
+        urgency_confidence: 0.5,
+        urgency_signals: vec!["scadenza".into(), "oggi".into()],
+        queue: "front-office".into(),
+        priority: 3,
+        needs_human_review: i % 2 == 0,
+        review_reason: (i % 2 == 0).then(|| "low confidence".to_string()),
+        topic_model: "topic-linear@2025.03".into(),
+        urgency_model: "urgency-lexicon@1".into(),
+        timing_us: 180 + i,
+        decision_json: format!("{{\"i\":{i}}}"),
+    }
+}
+
+pub(super) fn sample_feedback(
+    decision_id: Uuid,
+    topic: Option<&str>,
+    urgency: Option<&str>,
+) -> FeedbackRecord {
+    FeedbackRecord {
+        decision_id,
+        topic: topic.map(str::to_string),
+        urgency: urgency.map(str::to_string),
+        queue: None,
+        note: Some("checked by the front office".into()),
+        received_at: at(3_600),
+    }
+}

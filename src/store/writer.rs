@@ -1,0 +1,398 @@
+//! The writer thread: the only owner of the write connection.
+//!
+//! Commands arrive over the bounded queue in the order callers enqueued them. The thread blocks
+//! for one command, takes whatever else is already queued (up to `max_batch` in all) and applies
+//! the whole batch in one `BEGIN IMMEDIATE … COMMIT`, so at 10,000 decisions/s SQLite sees a few
+//! hundred transactions per second, not 10,000. Replies (feedback, reads) are sent only after the
+//! commit, so an acknowledged feedback is on disk and a read never shows a write that could still
+//! roll back. Because the batch is applied in queue order inside one transaction, a feedback sees
+//! every decision enqueued before it, committed or not.
+//!
+//! A statement that fails on its own (constraint, oversized value, conversion) leaves the
+//! transaction open and rejects only its command; any other error aborts the transaction, and
+//! the batch is retried once after [`RETRY_DELAY`] before its records are logged, counted and
+//! given up. The module docs of `store` say why the writer then carries on.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, TransactionBehavior};
+use tokio::sync::{mpsc, oneshot, watch};
+use uuid::Uuid;
+
+use super::error::chain;
+use super::{DecisionRecord, FeedbackRecord, StoreCounts, StoreError, StoredDecision, rows};
+
+/// Pause before retrying a failed batch: long enough for a transient lock or I/O hiccup to
+/// clear, short enough that the queue (8,192 deep by default) does not fill meanwhile.
+const RETRY_DELAY: Duration = Duration::from_millis(50);
+
+/// A request to the writer thread.
+pub(super) enum Command {
+    /// Boxed so that the queue's slots stay small whatever the record's size.
+    Record(Box<DecisionRecord>),
+    Feedback {
+        feedback: FeedbackRecord,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
+    GetDecision {
+        decision_id: Uuid,
+        reply: oneshot::Sender<Result<Option<StoredDecision>, StoreError>>,
+    },
+    Counts {
+        reply: oneshot::Sender<Result<StoreCounts, StoreError>>,
+    },
+    /// Stop taking commands, drain what is queued, commit, exit.
+    Shutdown,
+    /// Test hook: the writer stalls (as if on a slow disk) until `resume` is dropped.
+    #[cfg(test)]
+    Pause {
+        paused: oneshot::Sender<()>,
+        resume: std::sync::mpsc::Receiver<()>,
+    },
+}
+
+/// Counters the writer updates and [`super::Store::stats`] reads.
+#[derive(Debug, Default)]
+pub(super) struct Counters {
+    pub(super) committed_records: AtomicU64,
+    pub(super) lost_records: AtomicU64,
+    pub(super) failed_batches: AtomicU64,
+}
+
+/// What applying one command produced, delivered once the batch has committed.
+enum Outcome {
+    Record(Result<(), StoreError>),
+    Feedback(Result<(), StoreError>),
+    /// Boxed: a whole decision is far larger than the other outcomes.
+    Decision(Box<Result<Option<StoredDecision>, StoreError>>),
+    Counts(Result<StoreCounts, StoreError>),
+    Nothing,
+}
+
+/// The state owned by the writer thread.
+pub(super) struct Writer {
+    conn: Connection,
+    /// Receiving end of the write queue; closed on [`Command::Shutdown`] so later sends fail fast
+    /// while what is already queued drains.
+    rx: mpsc::Receiver<Command>,
+    max_batch: usize,
+    counters: Arc<Counters>,
+    /// Set to `true` after the last commit; [`super::Store::close`] waits on it. Dropped without
+    /// `true` only if the thread dies.
+    finished: watch::Sender<bool>,
+    path: PathBuf,
+}
+
+impl Writer {
+    pub(super) fn new(
+        conn: Connection,
+        rx: mpsc::Receiver<Command>,
+        max_batch: usize,
+        counters: Arc<Counters>,
+        finished: watch::Sender<bool>,
+        path: PathBuf,
+    ) -> Self {
+        Self {
+            conn,
+            rx,
+            max_batch: max_batch.max(1),
+            counters,
+            finished,
+            path,
+        }
+    }
+
+    /// Starts the thread named `instrada-store`.
+    pub(super) fn spawn(self) -> Result<JoinHandle<()>, StoreError> {
+        std::thread::Builder::new()
+            .name("instrada-store".into())
+            .spawn(move || self.run())
+            .map_err(|source| StoreError::Spawn { source })
+    }
+
+    /// Runs until the queue is closed (shutdown) or every sender is gone, and empty.
+    fn run(mut self) {
+        let mut batch = Vec::with_capacity(self.max_batch.min(4096));
+        while self.next_batch(&mut batch) {
+            self.write(&mut batch);
+        }
+        let Writer {
+            conn,
+            finished,
+            path,
+            ..
+        } = self;
+        // Closing the last connection checkpoints the WAL into the main file.
+        if let Err((_, err)) = conn.close() {
+            tracing::warn!(path = %path.display(), error = %chain(&err), "closing the decision store");
+        }
+        tracing::debug!(path = %path.display(), "decision store writer stopped");
+        finished.send_replace(true);
+    }
+
+    /// Blocks for one command, then takes what is already queued, up to `max_batch` in all.
+    /// Returns false once the queue is closed and empty.
+    fn next_batch(&mut self, batch: &mut Vec<Command>) -> bool {
+        while batch.is_empty() {
+            let Some(first) = self.rx.blocking_recv() else {
+                return false;
+            };
+            self.accept(first, batch);
+        }
+        while batch.len() < self.max_batch {
+            match self.rx.try_recv() {
+                Ok(cmd) => self.accept(cmd, batch),
+                Err(_) => break,
+            }
+        }
+        true
+    }
+
+    fn accept(&mut self, cmd: Command, batch: &mut Vec<Command>) {
+        match cmd {
+            // Everything queued before (and any send that slips in before this) still drains.
+            Command::Shutdown => self.rx.close(),
+            #[cfg(test)]
+            Command::Pause { paused, resume } => {
+                let _ = paused.send(());
+                let _ = resume.recv();
+            }
+            other => batch.push(other),
+        }
+    }
+
+    /// Commits the batch (retrying once) and answers everyone waiting on it; empties `batch`.
+    fn write(&mut self, batch: &mut Vec<Command>) {
+        let outcomes = match apply_batch(&mut self.conn, batch) {
+            Ok(outcomes) => outcomes,
+            Err(first) => {
+                self.counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    path = %self.path.display(),
+                    commands = batch.len(),
+                    error = %chain(&first),
+                    "decision store transaction failed; retrying once"
+                );
+                std::thread::sleep(RETRY_DELAY);
+                match apply_batch(&mut self.conn, batch) {
+                    Ok(outcomes) => outcomes,
+                    Err(second) => {
+                        self.give_up(batch, &second);
+                        return;
+                    }
+                }
+            }
+        };
+        // Counters first, so that whoever a reply wakes sees them up to date.
+        let committed = outcomes
+            .iter()
+            .filter(|o| matches!(o, Outcome::Record(Ok(()))))
+            .count() as u64;
+        let rejected = outcomes
+            .iter()
+            .filter(|o| matches!(o, Outcome::Record(Err(_))))
+            .count() as u64;
+        self.counters
+            .committed_records
+            .fetch_add(committed, Ordering::Relaxed);
+        self.counters
+            .lost_records
+            .fetch_add(rejected, Ordering::Relaxed);
+        for (cmd, outcome) in batch.drain(..).zip(outcomes) {
+            match (cmd, outcome) {
+                (Command::Record(rec), Outcome::Record(Err(err))) => {
+                    tracing::error!(
+                        decision_id = %rec.decision_id,
+                        created_at = %rec.created_at,
+                        decision_json = %rec.decision_json,
+                        error = %chain(&err),
+                        "decision record rejected by the database: NOT in the audit trail"
+                    );
+                }
+                (Command::Feedback { reply, .. }, Outcome::Feedback(result)) => {
+                    let _ = reply.send(result);
+                }
+                (Command::GetDecision { reply, .. }, Outcome::Decision(result)) => {
+                    let _ = reply.send(*result);
+                }
+                (Command::Counts { reply }, Outcome::Counts(result)) => {
+                    let _ = reply.send(result);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The batch failed twice: log every record it carried, count them, fail the waiters.
+    fn give_up(&self, batch: &mut Vec<Command>, err: &rusqlite::Error) {
+        let cause = chain(err);
+        let lost = batch
+            .iter()
+            .filter(|c| matches!(c, Command::Record(_)))
+            .count() as u64;
+        self.counters
+            .lost_records
+            .fetch_add(lost, Ordering::Relaxed);
+        tracing::error!(
+            path = %self.path.display(),
+            lost_records = lost,
+            error = %cause,
+            "decision store transaction failed twice; its records are lost"
+        );
+        let failed = || StoreError::WriteFailed {
+            cause: cause.clone(),
+        };
+        for cmd in batch.drain(..) {
+            match cmd {
+                Command::Record(rec) => {
+                    tracing::error!(
+                        decision_id = %rec.decision_id,
+                        created_at = %rec.created_at,
+                        decision_json = %rec.decision_json,
+                        "decision record lost: NOT in the audit trail"
+                    );
+                }
+                Command::Feedback { reply, .. } => {
+                    let _ = reply.send(Err(failed()));
+                }
+                Command::GetDecision { reply, .. } => {
+                    let _ = reply.send(Err(failed()));
+                }
+                Command::Counts { reply } => {
+                    let _ = reply.send(Err(failed()));
+                }
+                Command::Shutdown => {}
+                #[cfg(test)]
+                Command::Pause { .. } => {}
+            }
+        }
+    }
+}
+
+/// Applies every command in one transaction. `Err` means the transaction is gone (rolled back)
+/// and nothing in the batch happened.
+fn apply_batch(conn: &mut Connection, batch: &[Command]) -> rusqlite::Result<Vec<Outcome>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for cmd in batch {
+        outcomes.push(apply(&tx, cmd)?);
+    }
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+fn apply(conn: &Connection, cmd: &Command) -> rusqlite::Result<Outcome> {
+    Ok(match cmd {
+        Command::Record(rec) => Outcome::Record(contain(conn, rows::insert_decision(conn, rec))?),
+        Command::Feedback { feedback, .. } => {
+            let result = match contain(conn, rows::decision_exists(conn, feedback.decision_id))? {
+                Ok(true) => contain(conn, rows::insert_feedback(conn, feedback))?,
+                Ok(false) => Err(StoreError::UnknownDecision {
+                    decision_id: feedback.decision_id,
+                }),
+                Err(err) => Err(err),
+            };
+            Outcome::Feedback(result)
+        }
+        Command::GetDecision { decision_id, .. } => Outcome::Decision(Box::new(contain(
+            conn,
+            rows::load_decision(conn, *decision_id),
+        )?)),
+        Command::Counts { .. } => Outcome::Counts(contain(conn, rows::counts(conn))?),
+        Command::Shutdown => Outcome::Nothing,
+        #[cfg(test)]
+        Command::Pause { .. } => Outcome::Nothing,
+    })
+}
+
+/// Keeps a failure local to its command when the transaction survived it; otherwise passes it
+/// up to abort the batch.
+fn contain<T>(
+    conn: &Connection,
+    result: rusqlite::Result<T>,
+) -> rusqlite::Result<Result<T, StoreError>> {
+    match result {
+        Ok(value) => Ok(Ok(value)),
+        Err(err) if statement_level(conn, &err) => Ok(Err(StoreError::Sqlite(err))),
+        Err(err) => Err(err),
+    }
+}
+
+/// True when `err` failed one statement and left the transaction usable.
+fn statement_level(conn: &Connection, err: &rusqlite::Error) -> bool {
+    if conn.is_autocommit() {
+        // SQLite already rolled the transaction back.
+        return false;
+    }
+    match err {
+        rusqlite::Error::SqliteFailure(e, _) => matches!(
+            e.code,
+            ErrorCode::ConstraintViolation | ErrorCode::TooBig | ErrorCode::TypeMismatch
+        ),
+        // Conversions on the Rust side, before binding or after reading.
+        rusqlite::Error::ToSqlConversionFailure(_)
+        | rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::IntegralValueOutOfRange(..)
+        | rusqlite::Error::InvalidColumnType(..)
+        | rusqlite::Error::Utf8Error(..) => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::schema::{open_for_reading, open_for_writing};
+    use super::super::test_support::{sample_feedback, sample_record};
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_batch_that_fails_twice_is_counted_and_its_waiters_answered() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.sqlite3");
+        drop(open_for_writing(&path).unwrap());
+        // A read-only connection: every transaction fails with SQLITE_READONLY, as on a
+        // file-system gone read-only under a running server.
+        let conn = open_for_reading(&path).unwrap();
+        let (tx, rx) = mpsc::channel(16);
+        let (finished_tx, mut finished) = watch::channel(false);
+        let counters = Arc::new(Counters::default());
+        let thread = Writer::new(conn, rx, 512, Arc::clone(&counters), finished_tx, path)
+            .spawn()
+            .unwrap();
+
+        // Queue everything behind a pause so that it forms one batch.
+        let (paused, is_paused) = oneshot::channel();
+        let (resume_tx, resume) = std::sync::mpsc::channel();
+        tx.send(Command::Pause { paused, resume }).await.unwrap();
+        is_paused.await.unwrap();
+        let rec = sample_record(1);
+        let id = rec.decision_id;
+        tx.send(Command::Record(Box::new(rec))).await.unwrap();
+        tx.send(Command::Record(Box::new(sample_record(2))))
+            .await
+            .unwrap();
+        let (reply, answer) = oneshot::channel();
+        tx.send(Command::Feedback {
+            feedback: sample_feedback(id, None, None),
+            reply,
+        })
+        .await
+        .unwrap();
+        drop(resume_tx);
+
+        let err = answer.await.unwrap().unwrap_err();
+        assert!(matches!(err, StoreError::WriteFailed { .. }), "{err:?}");
+        assert_eq!(counters.lost_records.load(Ordering::Relaxed), 2);
+        assert_eq!(counters.failed_batches.load(Ordering::Relaxed), 1);
+        assert_eq!(counters.committed_records.load(Ordering::Relaxed), 0);
+
+        // The writer carries on and still exits cleanly when the senders go.
+        drop(tx);
+        finished.wait_for(|done| *done).await.unwrap();
+        thread.join().unwrap();
+    }
+}
