@@ -1,0 +1,148 @@
+//! The default bundle in `models/` loads and classifies requests it never saw.
+
+use crate::helpers::root;
+use instrada::classify::{Bundle, PredictOptions, UNKNOWN, UrgencyLevel};
+
+fn bundle() -> Bundle {
+    Bundle::load(&root().join("models")).expect("the shipped bundle loads")
+}
+
+#[test]
+fn classifies_the_unseen_starter_requests() {
+    let b = bundle();
+    let mut rdr = csv::Reader::from_path(root().join("training/starter/unseen.csv")).unwrap();
+    let (mut n, mut right) = (0, 0);
+    let mut wrong = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        let p = b.topic.predict(&rec[0], PredictOptions::default());
+        n += 1;
+        if p.label == rec[1] {
+            right += 1;
+        } else {
+            wrong.push(format!("{} → {} ({:.2})", &rec[1], p.label, p.confidence));
+        }
+    }
+    assert_eq!(n, 45);
+    assert!(
+        right >= 43,
+        "only {right}/45 unseen requests right; wrong: {wrong:?}"
+    );
+}
+
+#[test]
+fn handwritten_requests_get_topic_urgency_and_evidence() {
+    let b = bundle();
+    let cases = [
+        (
+            "Buongiorno, devo rinnovare la carta d'identità che mi scade a marzo, come prendo appuntamento?",
+            "anagrafe_stato_civile",
+        ),
+        (
+            "Mi è arrivato l'avviso di pagamento della TARI ma l'importo è sbagliato, come chiedo la rettifica?",
+            "tributi",
+        ),
+        (
+            "In via Garibaldi c'è un lampione spento da una settimana, la sera è buio pesto",
+            "strade_illuminazione",
+        ),
+        (
+            "Vorrei iscrivere mio figlio alla mensa scolastica e chiedere una dieta senza glutine",
+            "scuola_mense_trasporto",
+        ),
+        (
+            "Quando posso ritirare la nuova tessera elettorale? Ho finito gli spazi per i timbri",
+            "elezioni",
+        ),
+    ];
+    for (text, topic) in cases {
+        let p = b.topic.predict(text, PredictOptions::default());
+        assert_eq!(p.label, topic, "{text}");
+        assert!(
+            !p.evidence.is_empty() && p.evidence.iter().all(|e| e.weight > 0.0),
+            "{text}: {:?}",
+            p.evidence
+        );
+        assert_eq!(p.alternatives.len(), 3);
+        assert!(p.alternatives.iter().all(|a| a.probability <= p.confidence));
+    }
+}
+
+#[test]
+fn urgency_signals_raise_the_level_and_are_named() {
+    let b = bundle();
+    let a = b.urgency.assess(
+        "Buongiorno, sento una forte puzza di gas sulle scale del condominio in via Verdi 3",
+        PredictOptions::default(),
+    );
+    assert_eq!(a.level, UrgencyLevel::Critical);
+    assert!(
+        a.signals.iter().any(|s| s.name == "gas_leak"),
+        "{:?}",
+        a.signals
+    );
+    let calm = b.urgency.assess(
+        "Vorrei sapere gli orari di apertura della biblioteca civica il sabato",
+        PredictOptions::default(),
+    );
+    assert!(calm.signals.is_empty());
+    assert!(calm.level <= UrgencyLevel::Normal, "{:?}", calm.level);
+}
+
+#[test]
+fn evidence_quotes_the_citizens_words_and_never_personal_data() {
+    let b = bundle();
+    let text =
+        "Scrivo da mario.rossi@example.it: devo pagare la TARI, codice fiscale RSSMRA80A01H501U";
+    let p = b.topic.predict(
+        text,
+        PredictOptions {
+            alternatives: 1,
+            evidence: 10,
+        },
+    );
+    assert_eq!(p.label, "tributi");
+    let words: Vec<&str> = p.evidence.iter().map(|e| e.text.as_str()).collect();
+    assert!(words.contains(&"TARI"), "{words:?}");
+    assert!(
+        words
+            .iter()
+            .all(|w| !w.contains('@') && !w.contains("RSSMRA")),
+        "{words:?}"
+    );
+}
+
+#[test]
+fn very_long_text_is_truncated_and_says_so() {
+    let b = bundle();
+    let limit = b.topic.manifest().features.max_chars;
+    let text = "pagamento della TARI ".repeat(limit / 10);
+    let p = b.topic.predict(&text, PredictOptions::default());
+    assert!(p.truncated);
+    assert_eq!(p.label, "tributi");
+    assert!(
+        !b.topic
+            .predict("pagamento della TARI", PredictOptions::default())
+            .truncated
+    );
+}
+
+#[test]
+fn gibberish_is_answered_unknown_or_with_low_confidence() {
+    let b = bundle();
+    let p = b.topic.predict("qwzx vbnm plkj", PredictOptions::default());
+    assert!(p.label == UNKNOWN || p.confidence < 0.5, "{p:?}");
+}
+
+#[test]
+fn every_prediction_names_its_model_version() {
+    let b = bundle();
+    for m in [b.topic.manifest(), b.urgency.classifier().manifest()] {
+        assert!(
+            m.model_version.starts_with(&m.name) && m.model_version.contains('@'),
+            "{}",
+            m.model_version
+        );
+        assert!(m.validation.report.accuracy > 0.5);
+    }
+}
