@@ -1,1 +1,548 @@
-//! Service settings.
+//! Service settings: one serde [`Settings`] read from `instrada.toml`, in three layers.
+//!
+//! 1. **File**: the path given with `--config`; without one, `./instrada.toml` if it exists, else
+//!    the example configuration embedded in the binary ([`EMBEDDED`]).
+//! 2. **Environment**: `INSTRADA__SECTION__KEY=value` (e.g. `INSTRADA__SERVER__BIND=0.0.0.0:8080`,
+//!    `INSTRADA__STORE__TEXT=redacted`). The value is read as a TOML value when it parses as one
+//!    (`8080`, `true`, `0.6`, `["a"]`) and as a string otherwise.
+//! 3. **Command line**: dotted keys (`server.bind`) set by the CLI's flags, same value rules.
+//!
+//! Relative paths written **in a file** (`models.dir`, `store.path`) are relative to that file's
+//! directory, so `instrada serve --config /etc/instrada/instrada.toml` finds
+//! `/etc/instrada/models`. With the embedded file, and for paths given through the environment or
+//! the command line, they are relative to the working directory.
+//!
+//! There are no secrets in these settings today (SQLite needs no credentials); when one is added
+//! (a PostgreSQL URL), wrap it so that logging the settings redacts it.
+
+use crate::route::RoutingConfig;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The example configuration shipped at the repository root, compiled into the binary.
+pub const EMBEDDED: &str = include_str!("../instrada.toml");
+/// The file `serve` looks for in the working directory when no `--config` is given.
+pub const DEFAULT_FILE: &str = "instrada.toml";
+/// Prefix of environment overrides.
+pub const ENV_PREFIX: &str = "INSTRADA__";
+
+/// Everything the service is configured with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// `[server]`: HTTP listener and request limits.
+    #[serde(default)]
+    pub server: ServerSettings,
+    /// `[models]`: where the model bundle is.
+    #[serde(default)]
+    pub models: ModelSettings,
+    /// `[store]`: the audit trail of decisions.
+    #[serde(default)]
+    pub store: StoreSettings,
+    /// `[log]`: log format and level.
+    #[serde(default)]
+    pub log: LogSettings,
+    /// `[routing]`: the routing policy, validated by [`crate::route::Policy::from_config`].
+    pub routing: RoutingConfig,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Address to listen on. Default `127.0.0.1:8080`.
+    pub bind: String,
+    /// Largest request body, in bytes, for single requests and feedback. Default 65536.
+    pub max_body_bytes: usize,
+    /// Largest body of `POST /v1/route/batch`, in bytes. Default 1048576.
+    pub max_batch_body_bytes: usize,
+    /// Most requests in one batch. Default 100.
+    pub max_batch: usize,
+    /// Characters of a request (subject + text) that are classified; longer texts are cut and the
+    /// decision says so. Default 10000.
+    pub max_text_chars: usize,
+    /// Requests to `/v1/*` served at once; past it the service answers 503 `overloaded` with
+    /// `Retry-After` at once instead of queueing. Default 512.
+    pub concurrency_limit: usize,
+    /// Seconds `Retry-After` asks a client to wait after a 503. Default 1.
+    pub retry_after_secs: u64,
+    /// On SIGTERM/Ctrl-C, seconds to let in-flight requests finish before they are cut. Default 10.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            max_body_bytes: 64 * 1024,
+            max_batch_body_bytes: 1024 * 1024,
+            max_batch: 100,
+            max_text_chars: 10_000,
+            concurrency_limit: 512,
+            retry_after_secs: 1,
+            shutdown_grace_secs: 10,
+        }
+    }
+}
+
+/// `[models]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelSettings {
+    /// The bundle directory, holding `topic/` and `urgency/`. Default `models`.
+    pub dir: PathBuf,
+}
+
+impl Default for ModelSettings {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("models"),
+        }
+    }
+}
+
+/// What of a request's text goes into the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoredText {
+    /// Only the text's SHA-256 (the default): nothing to train on, nothing personal kept.
+    #[default]
+    None,
+    /// The text with e-mail addresses, phone numbers, IBANs and codici fiscali replaced.
+    Redacted,
+    /// The text as received.
+    Raw,
+}
+
+impl StoredText {
+    /// The name used in the configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Redacted => "redacted",
+            Self::Raw => "raw",
+        }
+    }
+}
+
+/// `[store]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSettings {
+    /// SQLite file. Default `data/instrada.db`.
+    pub path: PathBuf,
+    /// What of the request text is stored. Default `none` (only a SHA-256).
+    pub text: StoredText,
+    /// Decisions waiting to be written, at most. Default 8192.
+    pub queue_capacity: usize,
+    /// Most writes committed in one transaction. Default 512.
+    pub batch_size: usize,
+    /// How long a request waits for room in a full write queue before answering 503
+    /// `store_unavailable`, in milliseconds. Default 1000.
+    pub enqueue_timeout_ms: u64,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            path: PathBuf::from("data/instrada.db"),
+            text: StoredText::None,
+            queue_capacity: crate::store::DEFAULT_QUEUE_CAPACITY,
+            batch_size: crate::store::DEFAULT_MAX_BATCH,
+            enqueue_timeout_ms: 1000,
+        }
+    }
+}
+
+impl StoreSettings {
+    /// The store's own configuration.
+    pub fn store_config(&self) -> crate::store::StoreConfig {
+        crate::store::StoreConfig {
+            path: self.path.clone(),
+            queue_capacity: self.queue_capacity,
+            max_batch: self.batch_size,
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines (the default).
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// Line format. Default `text`.
+    pub format: LogFormat,
+    /// `tracing` filter directives, e.g. `info` or `instrada=debug,tower_http=info`; the
+    /// `RUST_LOG` environment variable wins when set. Default `info`.
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            level: "info".into(),
+        }
+    }
+}
+
+/// Where the settings were read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A file on disk.
+    File(PathBuf),
+    /// The copy embedded in the binary.
+    Embedded,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::File(p) => write!(f, "{}", p.display()),
+            Self::Embedded => f.write_str("the configuration embedded in the binary"),
+        }
+    }
+}
+
+/// Why the settings could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or does not have the expected shape.
+    #[error("{origin}: {message}")]
+    Parse {
+        /// The file.
+        origin: String,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// An override (environment variable or command-line flag) names no setting or has a bad value.
+    #[error("{origin}: {message}")]
+    Override {
+        /// The variable or flag.
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// One override: a dotted key (`server.bind`) and its value as text.
+pub type Override = (String, String);
+
+impl Settings {
+    /// Loads the settings: `config` (or `./instrada.toml`, or the embedded copy), then the
+    /// `INSTRADA__*` environment, then `cli` overrides (dotted keys).
+    pub fn load(config: Option<&Path>, cli: &[Override]) -> Result<(Self, Source), ConfigError> {
+        let (text, source) = match config {
+            Some(path) => (read(path)?, Source::File(path.to_path_buf())),
+            None if Path::new(DEFAULT_FILE).is_file() => (
+                read(Path::new(DEFAULT_FILE))?,
+                Source::File(PathBuf::from(DEFAULT_FILE)),
+            ),
+            None => (EMBEDDED.to_string(), Source::Embedded),
+        };
+        let env = env_overrides(std::env::vars())?;
+        let settings = Self::from_layers(&text, &source, &env, cli)?;
+        Ok((settings, source))
+    }
+
+    /// Builds the settings from a file's text and the overrides; `source` locates relative paths.
+    pub fn from_layers(
+        text: &str,
+        source: &Source,
+        env: &[Override],
+        cli: &[Override],
+    ) -> Result<Self, ConfigError> {
+        let origin = source.to_string();
+        let parse_err = |message: String| ConfigError::Parse {
+            origin: origin.clone(),
+            message,
+        };
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| parse_err(e.to_string()))?;
+        if let Source::File(path) = source {
+            let base = path.parent().unwrap_or(Path::new(""));
+            rebase(&mut table, &["models", "dir"], base);
+            rebase(&mut table, &["store", "path"], base);
+        }
+        for (key, value) in env {
+            set(&mut table, key, value).map_err(|message| ConfigError::Override {
+                origin: format!("environment variable {}", env_name(key)),
+                message,
+            })?;
+        }
+        for (key, value) in cli {
+            set(&mut table, key, value).map_err(|message| ConfigError::Override {
+                origin: format!("command-line setting `{key}`"),
+                message,
+            })?;
+        }
+        match Settings::deserialize(toml::Value::Table(table)) {
+            Ok(settings) => Ok(settings),
+            // The file alone gives the best message (with its line) when it is the culprit.
+            Err(merged) => Err(match toml::from_str::<Settings>(text) {
+                Err(e) => parse_err(e.to_string()),
+                Ok(_) => ConfigError::Override {
+                    origin: "the environment and command-line overrides".into(),
+                    message: merged.to_string(),
+                },
+            }),
+        }
+    }
+
+    /// Problems with the values of `[server]`, `[store]` and `[log]` (the routing policy is checked
+    /// against the models by [`crate::api::startup`]); empty when all is well.
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        let s = &self.server;
+        if s.bind.parse::<SocketAddr>().is_err() {
+            p.push(format!(
+                "`server.bind` = \"{}\" is not an address such as \"127.0.0.1:8080\"",
+                s.bind
+            ));
+        }
+        let mut range = |key: &str, value: u64, min: u64, max: u64| {
+            if !(min..=max).contains(&value) {
+                p.push(format!("`{key}` = {value} must be between {min} and {max}"));
+            }
+        };
+        let n = |v: usize| v as u64;
+        range("server.max_body_bytes", n(s.max_body_bytes), 1024, 64 << 20);
+        range(
+            "server.max_batch_body_bytes",
+            n(s.max_batch_body_bytes),
+            1024,
+            256 << 20,
+        );
+        range("server.max_batch", n(s.max_batch), 1, 10_000);
+        range("server.max_text_chars", n(s.max_text_chars), 1, 1_000_000);
+        range(
+            "server.concurrency_limit",
+            n(s.concurrency_limit),
+            1,
+            1 << 20,
+        );
+        range("server.retry_after_secs", s.retry_after_secs, 1, 3600);
+        range("server.shutdown_grace_secs", s.shutdown_grace_secs, 0, 3600);
+        let st = &self.store;
+        range("store.queue_capacity", n(st.queue_capacity), 1, 1 << 24);
+        range("store.batch_size", n(st.batch_size), 1, 1 << 20);
+        range(
+            "store.enqueue_timeout_ms",
+            st.enqueue_timeout_ms,
+            1,
+            600_000,
+        );
+        if st.path.as_os_str().is_empty() {
+            p.push("`store.path` is empty".into());
+        }
+        if self.models.dir.as_os_str().is_empty() {
+            p.push("`models.dir` is empty".into());
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
+            p.push(format!("`log.level` = \"{}\": {e}", self.log.level));
+        }
+        p
+    }
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The `INSTRADA__*` variables of `vars` as dotted keys (`INSTRADA__SERVER__BIND` → `server.bind`).
+pub fn env_overrides(
+    vars: impl IntoIterator<Item = (String, String)>,
+) -> Result<Vec<Override>, ConfigError> {
+    let mut out: Vec<Override> = vars
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let rest = name.strip_prefix(ENV_PREFIX)?;
+            Some((
+                rest.split("__")
+                    .collect::<Vec<_>>()
+                    .join(".")
+                    .to_lowercase(),
+                value,
+            ))
+        })
+        .collect();
+    if let Some((key, _)) = out
+        .iter()
+        .find(|(k, _)| k.split('.').any(str::is_empty) || !k.contains('.'))
+    {
+        return Err(ConfigError::Override {
+            origin: format!("environment variable {}", env_name(key)),
+            message: "expected INSTRADA__SECTION__KEY".into(),
+        });
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn env_name(key: &str) -> String {
+    format!("{ENV_PREFIX}{}", key.replace('.', "__").to_uppercase())
+}
+
+/// Makes a relative path at `keys` relative to `base`.
+fn rebase(table: &mut toml::Table, keys: &[&str], base: &Path) {
+    let Some((last, parents)) = keys.split_last() else {
+        return;
+    };
+    let mut t = table;
+    for k in parents {
+        match t.get_mut(*k) {
+            Some(toml::Value::Table(inner)) => t = inner,
+            _ => return,
+        }
+    }
+    if let Some(toml::Value::String(p)) = t.get_mut(*last) {
+        if Path::new(p.as_str()).is_relative() && !base.as_os_str().is_empty() {
+            *p = base.join(p.as_str()).to_string_lossy().into_owned();
+        }
+    }
+}
+
+/// Sets the dotted `key` to `raw`, read as a TOML value when it parses as one, else as a string.
+fn set(table: &mut toml::Table, key: &str, raw: &str) -> Result<(), String> {
+    let parts: Vec<&str> = key.split('.').collect();
+    let Some((last, parents)) = parts.split_last() else {
+        return Err("empty key".into());
+    };
+    if parents.is_empty() || parts.iter().any(|p| p.is_empty()) {
+        return Err(format!("`{key}` is not a `section.key` name"));
+    }
+    let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_string()));
+    let mut t = table;
+    for p in parents {
+        let entry = t
+            .entry((*p).to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        match entry {
+            toml::Value::Table(inner) => t = inner,
+            _ => return Err(format!("`{p}` is not a table")),
+        }
+    }
+    t.insert((*last).to_string(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str =
+        "[server]\nbind = \"127.0.0.1:9000\"\n[routing]\ntimezone = \"Europe/Rome\"\n";
+
+    fn ov(k: &str, v: &str) -> Override {
+        (k.to_string(), v.to_string())
+    }
+
+    #[test]
+    fn defaults_fill_what_the_file_omits() {
+        let s = Settings::from_layers(MINIMAL, &Source::Embedded, &[], &[]).unwrap();
+        assert_eq!(s.server.bind, "127.0.0.1:9000");
+        assert_eq!(s.server.max_body_bytes, 65536);
+        assert_eq!(s.server.max_batch, 100);
+        assert_eq!(s.store.text, StoredText::None);
+        assert_eq!(s.models.dir, PathBuf::from("models"));
+        assert!(s.problems().is_empty(), "{:?}", s.problems());
+    }
+
+    #[test]
+    fn the_embedded_file_is_valid() {
+        let s = Settings::from_layers(EMBEDDED, &Source::Embedded, &[], &[]).unwrap();
+        assert!(s.problems().is_empty(), "{:?}", s.problems());
+        assert!(!s.routing.queues.is_empty());
+    }
+
+    #[test]
+    fn env_beats_file_and_cli_beats_env() {
+        let env = env_overrides([
+            (
+                "INSTRADA__SERVER__BIND".to_string(),
+                "0.0.0.0:1".to_string(),
+            ),
+            ("INSTRADA__SERVER__MAX_BATCH".into(), "7".into()),
+            ("INSTRADA__STORE__TEXT".into(), "redacted".into()),
+            ("PATH".into(), "/bin".into()),
+        ])
+        .unwrap();
+        assert_eq!(env.len(), 3);
+        let cli = [ov("server.bind", "10.0.0.1:2")];
+        let s = Settings::from_layers(MINIMAL, &Source::Embedded, &env, &cli).unwrap();
+        assert_eq!(s.server.bind, "10.0.0.1:2");
+        assert_eq!(s.server.max_batch, 7);
+        assert_eq!(s.store.text, StoredText::Redacted);
+    }
+
+    #[test]
+    fn bad_overrides_name_their_origin() {
+        let env = [ov("server.max_batch", "many")];
+        let err = Settings::from_layers(MINIMAL, &Source::Embedded, &env, &[]).unwrap_err();
+        assert!(err.to_string().contains("overrides"), "{err}");
+        let env = [ov("server.nope", "1")];
+        let err = Settings::from_layers(MINIMAL, &Source::Embedded, &env, &[]).unwrap_err();
+        assert!(err.to_string().contains("nope"), "{err}");
+        let err = env_overrides([("INSTRADA__BIND".to_string(), "x".to_string())]).unwrap_err();
+        assert!(err.to_string().contains("INSTRADA__BIND"), "{err}");
+    }
+
+    #[test]
+    fn file_errors_carry_the_line() {
+        let text = "[server]\nmax_batch = \"x\"\n[routing]\n";
+        let err = Settings::from_layers(text, &Source::File("c.toml".into()), &[], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("c.toml:") && err.contains("line 2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn relative_paths_in_a_file_follow_the_file() {
+        let text = "[models]\ndir = \"m\"\n[store]\npath = \"/abs/x.db\"\n[routing]\n";
+        let src = Source::File(PathBuf::from("/etc/instrada/instrada.toml"));
+        let s = Settings::from_layers(text, &src, &[], &[]).unwrap();
+        assert_eq!(s.models.dir, PathBuf::from("/etc/instrada/m"));
+        assert_eq!(s.store.path, PathBuf::from("/abs/x.db"));
+        let cli = [ov("models.dir", "here")];
+        let s = Settings::from_layers(text, &src, &[], &cli).unwrap();
+        assert_eq!(s.models.dir, PathBuf::from("here"));
+    }
+
+    #[test]
+    fn problems_list_every_bad_value() {
+        let mut s = Settings::from_layers(MINIMAL, &Source::Embedded, &[], &[]).unwrap();
+        s.server.bind = "nowhere".into();
+        s.server.max_batch = 0;
+        s.store.queue_capacity = 0;
+        let p = s.problems();
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert!(p[0].contains("server.bind"));
+    }
+}
