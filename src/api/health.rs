@@ -1,0 +1,91 @@
+//! `GET /healthz` (the process answers) and `GET /readyz` (it can take traffic: models loaded, the
+//! store's writer answering, not shutting down). Neither is behind the concurrency limit, so a
+//! saturated service still answers its probes.
+
+use super::error::{ApiError, ErrorBody};
+use super::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use utoipa::ToSchema;
+
+/// How long `/readyz` waits for the store's writer.
+const STORE_PROBE: Duration = Duration::from_secs(2);
+
+/// Liveness answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    pub status: String,
+}
+
+/// Readiness answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Readiness {
+    /// Always `ready` (not ready is a 503 error).
+    pub status: String,
+    /// Versions of the loaded models.
+    pub models: super::decide::ModelVersions,
+    /// Decisions waiting to be written.
+    pub store_queue_depth: usize,
+    /// Acknowledged decisions the database refused since start (alert when above 0).
+    pub store_lost_records: u64,
+}
+
+/// The process is alive.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    responses((status = 200, description = "Alive", body = Health))
+)]
+pub async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+    })
+}
+
+/// The service can take traffic.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "health",
+    responses(
+        (status = 200, description = "Ready", body = Readiness),
+        (status = 503, description = "`not_ready` (shutting down) or `store_unavailable`", body = ErrorBody),
+    )
+)]
+pub async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiError> {
+    if state.is_shutting_down() {
+        return Err(ApiError::NotReady {
+            reason: "shutting down".into(),
+        });
+    }
+    // A round trip through the writer thread: it answers only if it is alive and keeping up.
+    let cause = match tokio::time::timeout(STORE_PROBE, state.store.counts()).await {
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(_) => Some(format!(
+            "the store's writer did not answer within {} s",
+            STORE_PROBE.as_secs()
+        )),
+    };
+    if let Some(cause) = cause {
+        return Err(ApiError::StoreUnavailable {
+            retry_after_secs: state.settings.server.retry_after_secs,
+            cause,
+        });
+    }
+    let engine = state.engine();
+    let stats = state.store.stats();
+    Ok(Json(Readiness {
+        status: "ready".into(),
+        models: super::decide::ModelVersions {
+            topic: engine.topic_version().to_string(),
+            urgency: engine.urgency_version().to_string(),
+        },
+        store_queue_depth: stats.queue_depth,
+        store_lost_records: stats.lost_records,
+    }))
+}

@@ -1,0 +1,170 @@
+//! Prometheus metrics: their names (all prefixed `instrada_`), the middleware that counts and times
+//! every HTTP request, and `GET /metrics`.
+//!
+//! Labels are bounded: `endpoint` is one of the service's paths or `unmatched`, `status` an HTTP
+//! code, `queue` a queue of the policy. Human-review rate is
+//! `instrada_decisions_human_review_total / sum(instrada_decisions_total)`.
+
+use super::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::time::Instant;
+
+/// Counter: HTTP requests by `endpoint`, `method`, `status`.
+pub const HTTP_REQUESTS: &str = "instrada_http_requests_total";
+/// Histogram: HTTP request latency in seconds (routing to response, body read included), same labels.
+pub const HTTP_SECONDS: &str = "instrada_http_request_duration_seconds";
+/// Histogram: time to classify and route one request, in seconds.
+pub const DECIDE_SECONDS: &str = "instrada_decide_duration_seconds";
+/// Counter: decisions returned, by `queue`.
+pub const DECISIONS: &str = "instrada_decisions_total";
+/// Counter: decisions flagged for human review.
+pub const HUMAN_REVIEW: &str = "instrada_decisions_human_review_total";
+/// Histogram: topic confidence of decisions.
+pub const TOPIC_CONFIDENCE: &str = "instrada_topic_confidence";
+/// Histogram: urgency confidence of decisions.
+pub const URGENCY_CONFIDENCE: &str = "instrada_urgency_confidence";
+/// Counter: requests refused because the concurrency limit was reached.
+pub const OVERLOADED: &str = "instrada_overloaded_total";
+/// Counter: decisions not returned because the store could not take them.
+pub const STORE_REFUSED: &str = "instrada_store_refused_total";
+/// Counter: feedback records committed.
+pub const FEEDBACK: &str = "instrada_feedback_total";
+/// Gauge: commands waiting in the store's write queue.
+pub const STORE_QUEUE_DEPTH: &str = "instrada_store_queue_depth";
+/// Gauge: capacity of the store's write queue.
+pub const STORE_QUEUE_CAPACITY: &str = "instrada_store_queue_capacity";
+/// Gauge: decision records committed since start.
+pub const STORE_COMMITTED: &str = "instrada_store_committed_records";
+/// Gauge: acknowledged decision records the database refused since start.
+pub const STORE_LOST: &str = "instrada_store_lost_records";
+/// Gauge: `/v1/*` requests in flight.
+pub const IN_FLIGHT: &str = "instrada_http_in_flight";
+
+/// The paths the service serves; anything else is counted as `unmatched`.
+const ENDPOINTS: [&str; 8] = [
+    "/v1/route",
+    "/v1/route/batch",
+    "/v1/feedback",
+    "/v1/models",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/openapi.json",
+];
+
+/// Describes the metrics once, so that `/metrics` carries their help text.
+pub fn describe() {
+    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    describe_counter!(
+        HTTP_REQUESTS,
+        "HTTP requests by endpoint, method and status"
+    );
+    describe_histogram!(HTTP_SECONDS, Unit::Seconds, "HTTP request latency");
+    describe_histogram!(
+        DECIDE_SECONDS,
+        Unit::Seconds,
+        "Time to classify and route a request"
+    );
+    describe_counter!(DECISIONS, "Decisions returned, by queue");
+    describe_counter!(HUMAN_REVIEW, "Decisions flagged for human review");
+    describe_histogram!(TOPIC_CONFIDENCE, "Topic confidence of decisions");
+    describe_histogram!(URGENCY_CONFIDENCE, "Urgency confidence of decisions");
+    describe_counter!(OVERLOADED, "Requests refused at the concurrency limit");
+    describe_counter!(
+        STORE_REFUSED,
+        "Decisions not returned: the store could not take them"
+    );
+    describe_counter!(FEEDBACK, "Feedback records committed");
+    describe_gauge!(
+        STORE_QUEUE_DEPTH,
+        "Commands waiting in the store's write queue"
+    );
+    describe_gauge!(STORE_QUEUE_CAPACITY, "Capacity of the store's write queue");
+    describe_gauge!(STORE_COMMITTED, "Decision records committed since start");
+    describe_gauge!(
+        STORE_LOST,
+        "Acknowledged decisions the database refused since start"
+    );
+    describe_gauge!(IN_FLIGHT, "Requests to /v1/* in flight");
+}
+
+fn endpoint(path: &str) -> &'static str {
+    if let Some(e) = ENDPOINTS.iter().find(|e| **e == path) {
+        return e;
+    }
+    if path == "/docs" || path.starts_with("/docs/") {
+        "/docs"
+    } else {
+        "unmatched"
+    }
+}
+
+fn method_label(m: &Method) -> &'static str {
+    match *m {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        _ => "other",
+    }
+}
+
+/// Counts and times every request (outermost layer, so refusals and panics are counted too).
+pub async fn track(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let endpoint = endpoint(req.uri().path());
+    let method = method_label(req.method());
+    let response = next.run(req).await;
+    let labels = [
+        ("endpoint", endpoint.to_string()),
+        ("method", method.to_string()),
+        ("status", response.status().as_u16().to_string()),
+    ];
+    metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
+    metrics::histogram!(HTTP_SECONDS, &labels).record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// The Prometheus text exposition.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "health",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String))
+)]
+pub async fn render(State(state): State<AppState>) -> Response {
+    let stats = state.store.stats();
+    metrics::gauge!(STORE_QUEUE_DEPTH).set(stats.queue_depth as f64);
+    metrics::gauge!(STORE_QUEUE_CAPACITY).set(stats.queue_capacity as f64);
+    metrics::gauge!(STORE_COMMITTED).set(stats.committed_records as f64);
+    metrics::gauge!(STORE_LOST).set(stats.lost_records as f64);
+    let limit = state.settings.server.concurrency_limit;
+    metrics::gauge!(IN_FLIGHT).set(limit.saturating_sub(state.limiter.available_permits()) as f64);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_labels_are_bounded() {
+        assert_eq!(endpoint("/v1/route"), "/v1/route");
+        assert_eq!(endpoint("/docs/index.html"), "/docs");
+        assert_eq!(endpoint("/v1/route/../../etc"), "unmatched");
+        assert_eq!(endpoint("/wp-admin"), "unmatched");
+    }
+}

@@ -1,0 +1,107 @@
+//! `GET /v1/models`: what the service is running — each model's name, version, labels, validation
+//! quality, abstention threshold and training date.
+
+use super::state::AppState;
+use crate::classify::{Manifest, ModelKind};
+use axum::Json;
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The models in use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ModelsResponse {
+    /// The topic model, then the urgency model.
+    pub models: Vec<ModelInfo>,
+}
+
+/// One model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ModelInfo {
+    /// Name, e.g. `topic-comune`.
+    pub name: String,
+    /// `topic` or `urgency`.
+    pub kind: ModelKind,
+    /// Unique version (name, date, weights hash); decisions quote it.
+    pub version: String,
+    /// The labels it predicts.
+    pub labels: Vec<String>,
+    /// Top probability under which it answers `unknown`.
+    pub unknown_threshold: f32,
+    /// When it was trained.
+    pub created_at: DateTime<Utc>,
+    /// Examples it was trained on.
+    pub training_rows: usize,
+    /// Quality on data it did not see during training.
+    pub validation: ValidationInfo,
+    /// Names of the urgency lexicon's signals (urgency model only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signals: Vec<String>,
+}
+
+/// Validation metrics of a model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ValidationInfo {
+    /// How validation predictions were obtained (hold-out, k-fold).
+    pub method: String,
+    /// Validation texts.
+    pub size: usize,
+    /// Share answered right, abstentions counting as wrong.
+    pub accuracy: f64,
+    /// Mean F1 over the classes.
+    pub macro_f1: f64,
+    /// Mean recall over the classes.
+    pub macro_recall: f64,
+    /// Share of texts answered `unknown`.
+    pub abstention_rate: f64,
+    /// Accuracy of the top label had the model never abstained.
+    pub argmax_accuracy: f64,
+}
+
+fn info(m: &Manifest, signals: Vec<String>) -> ModelInfo {
+    let v = &m.validation;
+    ModelInfo {
+        name: m.name.clone(),
+        kind: m.kind,
+        version: m.model_version.clone(),
+        labels: m.labels.clone(),
+        unknown_threshold: m.unknown_threshold,
+        created_at: m.created_at,
+        training_rows: m.training_data.rows,
+        validation: ValidationInfo {
+            method: v.method.clone(),
+            size: v.size,
+            accuracy: v.report.accuracy,
+            macro_f1: v.report.macro_f1,
+            macro_recall: v.report.macro_recall,
+            abstention_rate: v.report.abstention_rate,
+            argmax_accuracy: v.argmax_accuracy,
+        },
+        signals,
+    }
+}
+
+/// The models in use.
+#[utoipa::path(
+    get,
+    path = "/v1/models",
+    tag = "models",
+    responses((status = 200, description = "The topic and urgency models", body = ModelsResponse))
+)]
+pub async fn list(State(state): State<AppState>) -> Json<ModelsResponse> {
+    let engine = state.engine();
+    let urgency = &engine.bundle.urgency;
+    let signals = urgency
+        .lexicon()
+        .signals()
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    Json(ModelsResponse {
+        models: vec![
+            info(engine.bundle.topic.manifest(), Vec::new()),
+            info(urgency.classifier().manifest(), signals),
+        ],
+    })
+}

@@ -1,0 +1,69 @@
+//! The OpenAPI description, generated from the handlers and DTOs (utoipa). It is served at
+//! `/openapi.json` (with Swagger UI at `/docs`, bundled in the binary: it works offline) and
+//! committed as `api/openapi.json`; a test fails when the two differ
+//! (`INSTRADA_UPDATE_OPENAPI=1 cargo test --test api openapi` rewrites the file).
+
+use super::{decide, error, feedback, health, metrics, models, route};
+use utoipa::OpenApi;
+
+/// The service's OpenAPI document.
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "instrada",
+        description = "Classifies citizens' requests to an Italian municipality by topic and urgency \
+                       and routes them to a queue, with reasons.\n\nEvery error body is \
+                       `{\"error\": {\"code\": \"...\", \"message\": \"...\"}}`; branch on `code`: \
+                       `malformed_json` 400, `invalid_request` 422, `empty_text` 422, \
+                       `unknown_channel` 422, `body_too_large` 413, `batch_too_large` 422, \
+                       `empty_batch` 422, `unknown_decision` 404, `not_found` 404, \
+                       `method_not_allowed` 405, `unsupported_media_type` 415, `overloaded` 503, \
+                       `store_unavailable` 503, `not_ready` 503, `internal` 500. 503s carry Retry-After.",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        route::route_one,
+        route::route_batch,
+        feedback::feedback,
+        models::list,
+        health::healthz,
+        health::readyz,
+        metrics::render,
+    ),
+    components(schemas(
+        route::RouteRequest,
+        route::BatchRequest,
+        route::BatchResponse,
+        decide::Decision,
+        decide::TopicResult,
+        decide::Alternative,
+        decide::UrgencyResult,
+        decide::SignalHit,
+        decide::ModelVersions,
+        feedback::FeedbackRequest,
+        feedback::FeedbackAck,
+        models::ModelsResponse,
+        models::ModelInfo,
+        models::ValidationInfo,
+        health::Health,
+        health::Readiness,
+        error::ErrorBody,
+        error::ErrorDetail,
+    )),
+    tags(
+        (name = "routing", description = "Classify and route requests"),
+        (name = "feedback", description = "Corrections of decisions, for audits and retraining"),
+        (name = "models", description = "The models in use"),
+        (name = "health", description = "Probes and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as pretty JSON, as committed in `api/openapi.json` (with a final newline).
+pub fn pretty_json() -> String {
+    let mut s = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}

@@ -1,0 +1,251 @@
+//! `POST /v1/route` and `POST /v1/route/batch`: classify a citizen's request and say where it goes.
+//!
+//! The request DTOs are validated at the boundary into a [`ValidRequest`] (channel parsed, text
+//! non-empty, language and attributes checked, `citizen_id` dropped: it is neither logged nor
+//! stored); [`super::decide`] then does the work and the decision is enqueued for the audit trail
+//! before it is returned, so that every decision a caller sees is recorded.
+
+use super::decide::{self, Decision};
+use super::error::{ApiError, ErrorBody};
+use super::extract::ApiJson;
+use super::state::AppState;
+use crate::route::Channel;
+use axum::Json;
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use tracing::{Span, instrument};
+use utoipa::ToSchema;
+
+/// Longest caller id accepted.
+const MAX_ID_CHARS: usize = 128;
+/// Most attributes on one request, and the longest key and value.
+const MAX_ATTRIBUTES: usize = 32;
+const MAX_ATTRIBUTE_KEY: usize = 64;
+const MAX_ATTRIBUTE_VALUE: usize = 256;
+
+/// A citizen's request to route.
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "id": "TCK-2026-000123",
+    "channel": "email",
+    "subject": "Avviso TARI",
+    "text": "Buongiorno, ho ricevuto un avviso di pagamento TARI per un immobile che ho venduto nel 2024. Come posso chiedere l'annullamento?",
+    "received_at": "2026-11-23T09:15:00Z"
+}))]
+pub struct RouteRequest {
+    /// The caller's id of the request (e.g. a ticket number), stored with the decision and echoed
+    /// back; at most 128 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The channel it arrived through.
+    #[schema(value_type = Channel)]
+    pub channel: String,
+    /// What the citizen wrote or said (a transcript for phone calls). Must not be blank.
+    pub text: String,
+    /// A subject line (e-mail, PEC, web form); classified together with the text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// ISO 639-1 language of the text, when the caller knows it; detected otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// The citizen's identifier in the caller's systems. Accepted for convenience; never logged,
+    /// never stored, never used to route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citizen_id: Option<String>,
+    /// When the request was received (RFC 3339); SLA deadlines count from here. Default: now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<DateTime<Utc>>,
+    /// Facts set by the caller that routing rules can test (e.g. a web form's `servizio`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// Never prints the text, the subject or the citizen's id: a request in a log would leak them.
+impl std::fmt::Debug for RouteRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RouteRequest")
+            .field("id", &self.id)
+            .field("channel", &self.channel)
+            .field("text_chars", &self.text.chars().count())
+            .field("language", &self.language)
+            .field("received_at", &self.received_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Several requests routed in one call.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
+    /// The requests, at most `server.max_batch`.
+    pub requests: Vec<RouteRequest>,
+}
+
+/// The decisions of a batch, in the order of its requests.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BatchResponse {
+    /// One decision per request, same order.
+    pub decisions: Vec<Decision>,
+}
+
+/// A request that passed validation.
+#[derive(Clone)]
+pub struct ValidRequest {
+    /// The caller's id.
+    pub request_id: Option<String>,
+    /// The channel.
+    pub channel: Channel,
+    /// The text, non-blank.
+    pub text: String,
+    /// The subject, if not blank.
+    pub subject: Option<String>,
+    /// Lowercase ISO 639-1 code, if given.
+    pub language: Option<String>,
+    /// When received.
+    pub received_at: Option<DateTime<Utc>>,
+    /// Attributes for the rules.
+    pub attributes: BTreeMap<String, String>,
+}
+
+impl RouteRequest {
+    /// Validates the request; `at` prefixes field names in messages (`requests[3].`).
+    pub fn parse(self, at: &str) -> Result<ValidRequest, ApiError> {
+        if self.text.trim().is_empty() {
+            return Err(ApiError::EmptyText {
+                field: format!("{at}text"),
+            });
+        }
+        let channel = self
+            .channel
+            .parse::<Channel>()
+            .map_err(|_| ApiError::UnknownChannel {
+                field: format!("{at}channel"),
+                channel: self.channel.chars().take(40).collect(),
+            })?;
+        if let Some(id) = &self.id {
+            if id.chars().count() > MAX_ID_CHARS || id.chars().any(char::is_control) {
+                return Err(ApiError::invalid(format!(
+                    "{at}id must be at most {MAX_ID_CHARS} characters, without control characters"
+                )));
+            }
+        }
+        let language = match self.language.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(l) if (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphabetic()) => {
+                Some(l.to_ascii_lowercase())
+            }
+            Some(_) => {
+                return Err(ApiError::invalid(format!(
+                    "{at}language must be an ISO 639-1 code such as \"it\" or \"en\""
+                )));
+            }
+        };
+        if self.attributes.len() > MAX_ATTRIBUTES
+            || self.attributes.iter().any(|(k, v)| {
+                k.is_empty()
+                    || k.chars().count() > MAX_ATTRIBUTE_KEY
+                    || v.chars().count() > MAX_ATTRIBUTE_VALUE
+            })
+        {
+            return Err(ApiError::invalid(format!(
+                "{at}attributes: at most {MAX_ATTRIBUTES}, with non-empty keys of at most \
+                 {MAX_ATTRIBUTE_KEY} characters and values of at most {MAX_ATTRIBUTE_VALUE}"
+            )));
+        }
+        // `citizen_id` ends here: nothing downstream ever sees it.
+        Ok(ValidRequest {
+            request_id: self.id,
+            channel,
+            text: self.text,
+            subject: self.subject.filter(|s| !s.trim().is_empty()),
+            language,
+            received_at: self.received_at,
+            attributes: self.attributes,
+        })
+    }
+}
+
+/// Routes one request.
+#[utoipa::path(
+    post,
+    path = "/v1/route",
+    tag = "routing",
+    request_body = RouteRequest,
+    responses(
+        (status = 200, description = "Where the request goes, and why", body = Decision),
+        (status = 400, description = "`malformed_json`", body = ErrorBody),
+        (status = 413, description = "`body_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+        (status = 422, description = "`invalid_request`, `empty_text`, `unknown_channel`", body = ErrorBody),
+        (status = 503, description = "`overloaded`, `store_unavailable` (with Retry-After)", body = ErrorBody),
+    )
+)]
+#[instrument(skip_all, fields(decision_id, channel))]
+pub async fn route_one(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<RouteRequest>,
+) -> Result<Json<Decision>, ApiError> {
+    let request = request.parse("")?;
+    let engine = state.engine();
+    let routed = decide::route(&state, &engine, &request);
+    let span = Span::current();
+    span.record(
+        "decision_id",
+        tracing::field::display(routed.decision.decision_id),
+    );
+    span.record("channel", request.channel.as_str());
+    decide::record(&state, routed.record).await?;
+    decide::count(&routed.decision);
+    tracing::debug!(queue = %routed.decision.queue, timing_us = routed.decision.timing_us, "routed");
+    Ok(Json(routed.decision))
+}
+
+/// Routes several requests; the decisions come back in the same order.
+#[utoipa::path(
+    post,
+    path = "/v1/route/batch",
+    tag = "routing",
+    request_body = BatchRequest,
+    responses(
+        (status = 200, description = "One decision per request, in order", body = BatchResponse),
+        (status = 400, description = "`malformed_json`", body = ErrorBody),
+        (status = 413, description = "`body_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+        (status = 422, description = "`invalid_request`, `empty_text`, `unknown_channel` (naming `requests[i]`), `empty_batch`, `batch_too_large`", body = ErrorBody),
+        (status = 503, description = "`overloaded`, `store_unavailable` (with Retry-After)", body = ErrorBody),
+    )
+)]
+#[instrument(skip_all, fields(requests))]
+pub async fn route_batch(
+    State(state): State<AppState>,
+    ApiJson(batch): ApiJson<BatchRequest>,
+) -> Result<Json<BatchResponse>, ApiError> {
+    let max = state.settings.server.max_batch;
+    let count = batch.requests.len();
+    Span::current().record("requests", count);
+    if count == 0 {
+        return Err(ApiError::EmptyBatch);
+    }
+    if count > max {
+        return Err(ApiError::BatchTooLarge { count, max });
+    }
+    // All or nothing: a bad request anywhere refuses the batch before anything is routed.
+    let requests = batch
+        .requests
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| r.parse(&format!("requests[{i}].")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let engine = state.engine();
+    let mut decisions = Vec::with_capacity(count);
+    for request in &requests {
+        let routed = decide::route(&state, &engine, request);
+        decide::record(&state, routed.record).await?;
+        decisions.push(routed.decision);
+    }
+    decisions.iter().for_each(decide::count);
+    Ok(Json(BatchResponse { decisions }))
+}

@@ -1,0 +1,176 @@
+//! Running the service: start-up, the accept loop, and the graceful shutdown that guarantees that
+//! every decision a caller received is committed.
+//!
+//! Shutdown order, on SIGTERM or Ctrl-C: `/readyz` turns 503; the listener stops accepting; requests
+//! in flight finish (for at most `server.shutdown_grace_secs`, after which they are cut); then
+//! the store is closed, which commits everything enqueued. A request cut by the grace period
+//! gets no decision, and a decision enqueued before the cut is still committed.
+
+use super::startup::{self, Invalid};
+use super::state::AppState;
+use super::{build_router, metrics};
+use crate::config::{ConfigError, Settings, Source};
+use crate::store::{Store, StoreError};
+use axum::serve::ListenerExt;
+use std::future::{Future, IntoFuture};
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// How often histograms are folded (the Prometheus recorder needs periodic upkeep).
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Why the service could not start or stopped badly.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The settings could not be read.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The configuration does not validate (every problem is listed).
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// The decision store could not be opened.
+    #[error("cannot open the decision store: {source}")]
+    Store {
+        /// The cause.
+        source: StoreError,
+    },
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The accept loop failed.
+    #[error("the HTTP server failed: {source}")]
+    Server {
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The store did not close cleanly: some decisions may not be committed.
+    #[error("the decision store did not close cleanly: {source}")]
+    Close {
+        /// The cause.
+        source: StoreError,
+    },
+}
+
+/// Loads everything `settings` names, binds `server.bind` and serves until SIGTERM or Ctrl-C.
+pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError> {
+    crate::telemetry::init_tracing(&settings.log);
+    tracing::info!(
+        config = %source,
+        server = ?settings.server,
+        models = %settings.models.dir.display(),
+        store = ?settings.store,
+        "starting"
+    );
+    let engine = startup::load_engine(&settings, &source)?;
+    let store = Store::open(&settings.store.store_config())
+        .map_err(|source| ServeError::Store { source })?;
+    let addr = settings.server.bind.clone();
+    let listener = match TcpListener::bind(&addr).await {
+        Ok(l) => l,
+        Err(source) => {
+            // Nothing was recorded yet, but close cleanly all the same.
+            let _ = store.close().await;
+            return Err(ServeError::Bind { addr, source });
+        }
+    };
+    tracing::info!(addr = %listener.local_addr().map_or(addr, |a| a.to_string()), "listening");
+    let state = AppState::new(settings, engine, store);
+    run(listener, state, shutdown_signal()).await
+}
+
+/// Serves `state` on `listener` until `shutdown` completes, then shuts down gracefully and closes
+/// the store. Tests call this with their own listener and shutdown trigger.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    metrics::describe();
+    let app = build_router(state.clone());
+    let listener = listener.tap_io(|tcp| {
+        // Small JSON answers: do not let Nagle's algorithm hold them back.
+        let _ = tcp.set_nodelay(true);
+    });
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = stop_rx.await;
+    });
+    let mut server = tokio::spawn(server.into_future());
+    let upkeep = {
+        let handle = state.metrics.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(UPKEEP_EVERY);
+            loop {
+                every.tick().await;
+                handle.run_upkeep();
+            }
+        })
+    };
+
+    let outcome = tokio::select! {
+        joined = &mut server => joined,
+        () = shutdown => {
+            tracing::info!("shutdown requested: finishing requests in flight");
+            state.begin_shutdown();
+            let _ = stop_tx.send(());
+            let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
+            match tokio::time::timeout(grace, &mut server).await {
+                Ok(joined) => joined,
+                Err(_) => {
+                    tracing::warn!(grace_secs = grace.as_secs(), "requests still in flight after the grace period: cutting them");
+                    server.abort();
+                    Ok(Ok(()))
+                }
+            }
+        }
+    };
+    upkeep.abort();
+    state.begin_shutdown();
+    // Whatever happened to the server, commit what was acknowledged.
+    let closed = state.store.close().await;
+    let served = match outcome {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(source)) => Err(ServeError::Server { source }),
+        Err(join) => Err(ServeError::Server {
+            source: std::io::Error::other(join.to_string()),
+        }),
+    };
+    served?;
+    closed.map_err(|source| ServeError::Close { source })?;
+    tracing::info!("stopped: every recorded decision is committed");
+    Ok(())
+}
+
+/// Completes on SIGTERM or Ctrl-C (SIGINT).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+/// `instrada check-config`: the same validation as `serve`, without serving.
+pub fn check_config(settings: &Settings, source: &Source) -> Result<String, Invalid> {
+    startup::check(settings, source)
+}
