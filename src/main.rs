@@ -3,6 +3,7 @@
 use anyhow::Result;
 use clap::Parser;
 use instrada::cli::{self, Cli, Command};
+use instrada::config::{Override, Settings};
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
@@ -17,14 +18,38 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-fn cmd_serve(_args: cli::ServeArgs) -> Result<()> {
-    anyhow::bail!("`serve` is not available in this build yet")
+fn cmd_serve(args: cli::ServeArgs) -> Result<()> {
+    let cli: Vec<Override> = args
+        .bind
+        .map(|b| ("server.bind".to_string(), b))
+        .into_iter()
+        .collect();
+    let (settings, source) = Settings::load(args.config.as_deref(), &cli)?;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(instrada::api::serve(settings, source))?;
+    Ok(())
 }
 
-fn cmd_check_config(_args: cli::CheckConfigArgs) -> Result<()> {
-    anyhow::bail!("`check-config` is not available in this build yet")
+fn cmd_check_config(args: cli::CheckConfigArgs) -> Result<()> {
+    let (settings, source) = Settings::load(Some(&args.file), &[])?;
+    print!("{}", instrada::api::check_config(&settings, &source)?);
+    Ok(())
 }
 
-fn cmd_export_feedback(_args: cli::ExportFeedbackArgs) -> Result<()> {
-    anyhow::bail!("`export-feedback` is not available in this build yet")
+fn cmd_export_feedback(args: cli::ExportFeedbackArgs) -> Result<()> {
+    let db = match args.db {
+        Some(db) => db,
+        None => Settings::load(None, &[])?.0.store.path,
+    };
+    let s = instrada::store::export_feedback(&db, &args.out)?;
+    println!(
+        "{}: {} corrected decisions exported ({} without stored text and {} with topic `unknown` skipped)",
+        args.out.display(),
+        s.exported,
+        s.skipped_no_text,
+        s.skipped_unknown_topic
+    );
+    Ok(())
 }
