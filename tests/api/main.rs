@@ -1,0 +1,13 @@
+//! Black-box tests of the HTTP service, in one binary (zero-to-production style): a real server on
+//! 127.0.0.1:0 per test with its own temporary database, over a tiny model bundle trained once at
+//! start from a handful of Italian requests (see `helpers`). `router` has the few tests that are
+//! simpler without a socket.
+
+mod errors;
+mod feedback;
+mod helpers;
+mod openapi;
+mod ops;
+mod route;
+mod router;
+mod shutdown;
