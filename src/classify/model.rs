@@ -110,7 +110,7 @@ impl LinearClassifier {
     pub fn memory_bytes(&self) -> usize {
         let v = &self.model.vectorizer.vocab;
         // keys + idf + blocks + the key→row map (~ 8 bytes a slot, 8/7 load factor, control bytes)
-        self.model.weights.len() * 4
+        self.model.weight_floats() * 4
             + self.model.bias.len() * 4
             + v.len() * (4 + 4 + 1)
             + v.len() * 8 * 8 / 7
@@ -124,13 +124,10 @@ impl TextClassifier for LinearClassifier {
     }
 
     fn predict(&self, text: &str, opts: PredictOptions) -> Prediction {
-        let (probs, truncated) = self.model.probabilities(text);
+        let (probs, truncated, evidence) =
+            self.model
+                .predict_explained(text, opts.evidence, self.oos_class);
         let (best, confidence) = argmax(&probs).unwrap_or((0, 0.0));
-        let evidence = if opts.evidence > 0 && Some(best) != self.oos_class {
-            self.model.explain(text, best, opts.evidence).2
-        } else {
-            Vec::new()
-        };
         let mut order: Vec<usize> = (0..probs.len()).filter(|&c| c != best).collect();
         order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
         let alternatives = order
