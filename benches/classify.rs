@@ -37,13 +37,14 @@ fn bench(c: &mut Criterion) {
     });
     let lang = LanguageDetector::default();
     g.bench_function("language", |b| b.iter(|| lang.detect(black_box(REQUEST))));
+    g.bench_function("topic_and_urgency_shared_features", |b| {
+        b.iter(|| bundle.classify(black_box(REQUEST), PredictOptions::default(), fast))
+    });
     g.bench_function("full_request", |b| {
         b.iter(|| {
-            let opts = PredictOptions::default();
             (
-                bundle.topic.predict(black_box(REQUEST), opts),
-                bundle.urgency.assess(black_box(REQUEST), fast),
-                lang.detect(REQUEST),
+                bundle.classify(black_box(REQUEST), PredictOptions::default(), fast),
+                lang.detect(black_box(REQUEST)),
             )
         })
     });

@@ -139,18 +139,28 @@ impl LinearModel {
         explain_top: usize,
         no_explain: Option<usize>,
     ) -> (Vec<f32>, bool, Vec<Evidence>) {
-        SCRATCH.with_borrow_mut(|(scratch, x, _)| {
-            let truncated = self.vectorizer.transform_into(text, scratch, x);
-            let mut probs = Vec::with_capacity(self.n_classes());
-            self.probabilities_of(x, &mut probs);
-            let evidence = match argmax(&probs) {
-                Some((best, _)) if explain_top > 0 && Some(best) != no_explain => {
-                    self.evidence(text, scratch, x, best, explain_top)
-                }
-                _ => Vec::new(),
-            };
-            (probs, truncated, evidence)
+        with_features(&self.vectorizer, text, |f| {
+            let (probs, evidence) = self.score(f, explain_top, no_explain);
+            (probs, f.truncated, evidence)
         })
+    }
+
+    /// Probabilities and evidence from features computed by a vectoriser equal to this model's.
+    pub fn score(
+        &self,
+        f: &Features<'_>,
+        explain_top: usize,
+        no_explain: Option<usize>,
+    ) -> (Vec<f32>, Vec<Evidence>) {
+        let mut probs = Vec::with_capacity(self.n_classes());
+        self.probabilities_of(f.x, &mut probs);
+        let evidence = match argmax(&probs) {
+            Some((best, _)) if explain_top > 0 && Some(best) != no_explain => {
+                self.evidence(f.text, f.scratch, f.x, best, explain_top)
+            }
+            _ => Vec::new(),
+        };
+        (probs, evidence)
     }
 
     fn evidence(
@@ -231,6 +241,36 @@ impl LinearModel {
         out.sort_by(|a, b| b.weight.total_cmp(&a.weight));
         out
     }
+}
+
+/// A featurised text, borrowed from the thread's buffers.
+#[derive(Debug)]
+pub struct Features<'a> {
+    /// The text (after nothing: truncation is recorded in `truncated`).
+    pub text: &'a str,
+    /// Tokens and occurrences, for explanations.
+    pub scratch: &'a Scratch,
+    /// The TF-IDF vector.
+    pub x: &'a SparseVec,
+    /// The text was cut at the vectoriser's limit.
+    pub truncated: bool,
+}
+
+/// Featurises `text` with `vectorizer` into this thread's buffers and hands the result to `f`.
+pub fn with_features<R>(
+    vectorizer: &Vectorizer,
+    text: &str,
+    f: impl FnOnce(&Features<'_>) -> R,
+) -> R {
+    SCRATCH.with_borrow_mut(|(scratch, x, _)| {
+        let truncated = vectorizer.transform_into(text, scratch, x);
+        f(&Features {
+            text,
+            scratch,
+            x,
+            truncated,
+        })
+    })
 }
 
 /// `softmax(z / t)` in place, numerically stable.

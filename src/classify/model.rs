@@ -2,7 +2,7 @@
 
 use super::artefact::{self, ArtefactError, Manifest};
 use super::eval::UNKNOWN;
-use super::linear::{Evidence, LinearModel, argmax};
+use super::linear::{Evidence, Features, LinearModel, argmax, with_features};
 use serde::Serialize;
 use std::path::Path;
 
@@ -124,9 +124,18 @@ impl TextClassifier for LinearClassifier {
     }
 
     fn predict(&self, text: &str, opts: PredictOptions) -> Prediction {
-        let (probs, truncated, evidence) =
-            self.model
-                .predict_explained(text, opts.evidence, self.oos_class);
+        with_features(&self.model.vectorizer, text, |f| {
+            self.predict_features(f, opts)
+        })
+    }
+}
+
+impl LinearClassifier {
+    /// Predicts from features computed by a vectoriser equal to this model's (see
+    /// [`Vectorizer::same_as`](crate::text::Vectorizer::same_as)).
+    pub fn predict_features(&self, f: &Features<'_>, opts: PredictOptions) -> Prediction {
+        let (probs, evidence) = self.model.score(f, opts.evidence, self.oos_class);
+        let truncated = f.truncated;
         let (best, confidence) = argmax(&probs).unwrap_or((0, 0.0));
         let mut order: Vec<usize> = (0..probs.len()).filter(|&c| c != best).collect();
         order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));

@@ -368,6 +368,14 @@ impl Vectorizer {
         truncated
     }
 
+    /// True when `other` turns every text into the same vector (same configuration and vocabulary),
+    /// so that one featurisation can serve both models.
+    pub fn same_as(&self, other: &Vectorizer) -> bool {
+        self.config == other.config
+            && self.vocab.keys == other.vocab.keys
+            && self.vocab.idf == other.vocab.idf
+    }
+
     /// Allocating convenience around [`Self::transform_into`].
     pub fn transform(&self, text: &str) -> SparseVec {
         let mut out = SparseVec::default();
