@@ -90,6 +90,7 @@ fn clinc_model() -> Option<std::path::PathBuf> {
             class_weight: None,
             min_precision: 0.3,
             seed: 42,
+            max_chars: 10_000,
             lexicon: None,
             card_notes: None,
             json: true,
