@@ -94,9 +94,7 @@ fn main() {
         load(&spec(clinc.join("train.csv"), &["text"], "label")),
         load(&spec(clinc.join("val.csv"), &["text"], "label")),
     ) {
-        let params = TrainParams::default()
-            .oos_label(Some("oos".into()))
-            .validation(Validation::Holdout(0.1));
+        let params = TrainParams::default().oos_label(Some("oos".into()));
         let (t, secs) = fit(params, &train.examples);
         let t0 = Instant::now();
         let r = report(&t, &val.examples, Some("oos"));

@@ -111,6 +111,9 @@ pub struct TrainArgs {
     /// Random seed.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Texts longer than this many characters are truncated (and predictions say so).
+    #[arg(long, default_value_t = 10_000)]
+    pub max_chars: usize,
     /// Urgency lexicon (TOML) copied into the artefact. Default: training/lexicon/urgency.toml if present.
     #[arg(long)]
     pub lexicon: Option<PathBuf>,
@@ -331,7 +334,12 @@ pub fn train(a: &TrainArgs) -> Result<Manifest, CliError> {
         ModelKind::Urgency => ClassWeight::Balanced,
         ModelKind::Topic => ClassWeight::None,
     });
+    let features = crate::text::FeatureConfig {
+        max_chars: a.max_chars,
+        ..Default::default()
+    };
     let params = TrainParams::default()
+        .features(features)
         .c(a.c)
         .epochs(a.epochs)
         .learning_rate(a.learning_rate)

@@ -190,7 +190,7 @@ fn f32_bytes(v: &[f32]) -> Vec<u8> {
 /// Serialises the model's tensors.
 fn weights_bytes(model: &LinearModel) -> Result<Vec<u8>, safetensors::SafeTensorError> {
     let (rows, classes) = (model.vectorizer.vocab.len(), model.n_classes());
-    let weights = f32_bytes(&model.weights);
+    let weights = f32_bytes(&model.weights());
     let bias = f32_bytes(&model.bias);
     let idf = f32_bytes(&model.vectorizer.vocab.idf);
     let keys: Vec<u8> = model
@@ -340,15 +340,16 @@ pub fn load(dir: &Path) -> Result<(Manifest, LinearModel), ArtefactError> {
         .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
         .collect();
     let vocab = Vocabulary::from_parts(keys, f32s(idf), blocks.to_vec());
-    let model = LinearModel {
-        labels: manifest.labels.clone(),
-        vectorizer: Vectorizer {
-            config: manifest.features.clone(),
-            vocab,
-        },
-        weights: f32s(w),
-        bias: f32s(b),
-        temperature: manifest.temperature,
+    let vectorizer = Vectorizer {
+        config: manifest.features.clone(),
+        vocab,
     };
+    let model = LinearModel::new(
+        manifest.labels.clone(),
+        vectorizer,
+        &f32s(w),
+        f32s(b),
+        manifest.temperature,
+    );
     Ok((manifest, model))
 }

@@ -3,6 +3,7 @@
 //! On disk: `DIR/topic/` and `DIR/urgency/`, each a model artefact (see [`super::artefact`]).
 
 use super::artefact::{self, ArtefactError, LEXICON, ModelKind};
+use super::linear::with_features;
 use super::model::{LinearClassifier, PredictOptions, Prediction, TextClassifier};
 use super::urgency::{Lexicon, Signal, UrgencyLevel};
 use serde::Serialize;
@@ -66,7 +67,12 @@ pub struct UrgencyModel {
 impl UrgencyModel {
     /// Loads the urgency artefact in `dir` (with its `lexicon.toml`, checksum-verified).
     pub fn load(dir: &Path) -> Result<Self, BundleError> {
-        let c = LinearClassifier::load(dir)?;
+        Ok(Self::load_linear(dir)?.0)
+    }
+
+    /// Like [`Self::load`], also handing back the linear classifier inside.
+    fn load_linear(dir: &Path) -> Result<(Self, Arc<LinearClassifier>), BundleError> {
+        let c = Arc::new(LinearClassifier::load(dir)?);
         let m = c.manifest();
         expect_kind(dir, m.kind, ModelKind::Urgency)?;
         let lexicon = if m.files.contains_key(LEXICON) {
@@ -76,7 +82,7 @@ impl UrgencyModel {
         } else {
             Lexicon::default()
         };
-        Self::new(Arc::new(c), lexicon, dir)
+        Ok((Self::new(c.clone(), lexicon, dir)?, c))
     }
 
     /// Assembles an urgency model; `dir` names it in errors.
@@ -115,7 +121,11 @@ impl UrgencyModel {
 
     /// Assesses `text`: the model's level, raised (never lowered) by lexicon signals.
     pub fn assess(&self, text: &str, opts: PredictOptions) -> UrgencyAssessment {
-        let prediction = self.classifier.predict(text, opts);
+        self.assess_prediction(text, self.classifier.predict(text, opts))
+    }
+
+    /// Completes the classifier's `prediction` for `text` with the lexicon's signals.
+    pub fn assess_prediction(&self, text: &str, prediction: Prediction) -> UrgencyAssessment {
         let labels = &self.classifier.manifest().labels;
         // Urgency never abstains: the best level stands, and low confidence is the policy's to flag.
         let model_level = labels
@@ -156,18 +166,65 @@ pub struct Bundle {
     pub topic: Arc<dyn TextClassifier>,
     /// Urgency model.
     pub urgency: Arc<UrgencyModel>,
+    /// Both linear models with one vocabulary (trained on the same texts with the same feature
+    /// configuration, as the default bundle is): one featurisation then serves both.
+    shared: Option<(Arc<LinearClassifier>, Arc<LinearClassifier>)>,
 }
 
 impl Bundle {
     /// Loads `dir/topic` and `dir/urgency`.
     pub fn load(dir: &Path) -> Result<Self, BundleError> {
         let tdir = dir.join("topic");
-        let topic = LinearClassifier::load(&tdir)?;
+        let topic = Arc::new(LinearClassifier::load(&tdir)?);
         expect_kind(&tdir, topic.manifest().kind, ModelKind::Topic)?;
-        let urgency = UrgencyModel::load(&dir.join("urgency"))?;
+        let udir = dir.join("urgency");
+        let (urgency, ulinear) = UrgencyModel::load_linear(&udir)?;
+        let shared = topic
+            .model()
+            .vectorizer
+            .same_as(&ulinear.model().vectorizer)
+            .then(|| (topic.clone(), ulinear));
         Ok(Self {
-            topic: Arc::new(topic),
+            topic,
             urgency: Arc::new(urgency),
+            shared,
         })
+    }
+
+    /// A bundle of any two models (no shared featurisation).
+    pub fn new(topic: Arc<dyn TextClassifier>, urgency: Arc<UrgencyModel>) -> Self {
+        Self {
+            topic,
+            urgency,
+            shared: None,
+        }
+    }
+
+    /// True when one featurisation serves both models.
+    pub fn shares_features(&self) -> bool {
+        self.shared.is_some()
+    }
+
+    /// Topic and urgency of `text`: the same answers as `topic.predict` and `urgency.assess`, with
+    /// one featurisation when the two models share a vocabulary.
+    pub fn classify(
+        &self,
+        text: &str,
+        topic_opts: PredictOptions,
+        urgency_opts: PredictOptions,
+    ) -> (Prediction, UrgencyAssessment) {
+        match &self.shared {
+            Some((t, u)) => with_features(&t.model().vectorizer, text, |f| {
+                let topic = t.predict_features(f, topic_opts);
+                let urgency = self
+                    .urgency
+                    .assess_prediction(text, u.predict_features(f, urgency_opts));
+                (topic, urgency)
+            }),
+            None => (
+                self.topic.predict(text, topic_opts),
+                self.urgency.assess(text, urgency_opts),
+            ),
+        }
     }
 }

@@ -8,7 +8,6 @@ use crate::text::features::BIGRAM;
 use crate::text::tokenize::TokenKind;
 use crate::text::{Scratch, SparseVec, Vectorizer};
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// A fitted multinomial logistic regression with its vectoriser and calibration.
 #[derive(Debug, Clone)]
@@ -17,8 +16,11 @@ pub struct LinearModel {
     pub labels: Vec<String>,
     /// Text → features.
     pub vectorizer: Vectorizer,
-    /// `rows × classes` weights, feature-major.
-    pub weights: Vec<f32>,
+    /// `rows × stride` weights, feature-major, each row zero-padded to a multiple of 8 classes so
+    /// that the inner loop of a prediction is fixed-width SIMD.
+    weights: Vec<f32>,
+    /// Row length in `weights`: the class count rounded up to a multiple of 8.
+    stride: usize,
     /// One bias per class.
     pub bias: Vec<f32>,
     /// Softmax temperature fitted on validation data (1.0 = uncalibrated).
@@ -40,28 +42,81 @@ thread_local! {
 }
 
 impl LinearModel {
+    /// A model from `rows × classes` feature-major `weights`.
+    pub fn new(
+        labels: Vec<String>,
+        vectorizer: Vectorizer,
+        weights: &[f32],
+        bias: Vec<f32>,
+        temperature: f32,
+    ) -> Self {
+        let c = labels.len();
+        let stride = c.div_ceil(8) * 8;
+        let mut padded = vec![0.0; vectorizer.vocab.len() * stride];
+        if c > 0 {
+            for (dst, src) in padded.chunks_exact_mut(stride).zip(weights.chunks_exact(c)) {
+                dst[..c].copy_from_slice(src);
+            }
+        }
+        Self {
+            labels,
+            vectorizer,
+            weights: padded,
+            stride,
+            bias,
+            temperature,
+        }
+    }
+
+    /// The weights of one feature row, one per class.
+    #[inline]
+    pub fn row(&self, row: usize) -> &[f32] {
+        &self.weights[row * self.stride..row * self.stride + self.n_classes()]
+    }
+
+    /// `rows × classes` weights, feature-major, without padding (as stored on disk).
+    pub fn weights(&self) -> Vec<f32> {
+        let c = self.n_classes();
+        self.weights
+            .chunks_exact(self.stride.max(1))
+            .flat_map(|r| r[..c].iter().copied())
+            .collect()
+    }
+
+    /// Number of floats held for the weights (with padding), for memory estimates.
+    pub fn weight_floats(&self) -> usize {
+        self.weights.len()
+    }
+
     /// Number of classes.
     pub fn n_classes(&self) -> usize {
         self.labels.len()
     }
 
-    /// Adds `x · W` to `logits` (which should hold the bias).
+    /// Logits `b + x · W` into `out` (resized to the class count).
     #[inline]
-    pub fn accumulate(&self, x: &SparseVec, logits: &mut [f32]) {
-        let c = self.n_classes();
+    pub fn logits_into(&self, x: &SparseVec, out: &mut Vec<f32>) {
+        out.clear();
+        out.extend_from_slice(&self.bias);
+        out.resize(self.stride, 0.0);
         for (&row, &v) in x.idx.iter().zip(&x.val) {
-            let w = &self.weights[row as usize * c..(row as usize + 1) * c];
-            for (l, wi) in logits.iter_mut().zip(w) {
-                *l += v * wi;
+            let w = &self.weights[row as usize * self.stride..(row as usize + 1) * self.stride];
+            for (l8, w8) in out.chunks_exact_mut(8).zip(w.chunks_exact(8)) {
+                let (l8, w8): (&mut [f32; 8], &[f32; 8]) = match (l8.try_into(), w8.try_into()) {
+                    (Ok(l), Ok(w)) => (l, w),
+                    _ => unreachable!("chunks_exact yields 8 floats"),
+                };
+                for k in 0..8 {
+                    l8[k] += v * w8[k];
+                }
             }
         }
+        out.truncate(self.n_classes());
     }
 
     /// Calibrated class probabilities for a featurised text.
     pub fn probabilities_of(&self, x: &SparseVec, out: &mut Vec<f32>) {
-        out.clear();
-        out.extend_from_slice(&self.bias);
-        self.accumulate(x, out);
+        self.logits_into(x, out);
         softmax_in_place(out, self.temperature);
     }
 
@@ -75,14 +130,37 @@ impl LinearModel {
         })
     }
 
-    /// Probabilities plus the words that weighed most for `class`, strongest first.
-    pub fn explain(&self, text: &str, class: usize, top: usize) -> (Vec<f32>, bool, Vec<Evidence>) {
-        SCRATCH.with_borrow_mut(|(scratch, x, probs)| {
-            let truncated = self.vectorizer.transform_into(text, scratch, x);
-            self.probabilities_of(x, probs);
-            let evidence = self.evidence(text, scratch, x, class, top);
-            (probs.clone(), truncated, evidence)
+    /// Probabilities, truncation, and (when `explain_top > 0` and the best class is not
+    /// `no_explain`) the words that weighed most for the best class, strongest first: one
+    /// featurisation for all three.
+    pub fn predict_explained(
+        &self,
+        text: &str,
+        explain_top: usize,
+        no_explain: Option<usize>,
+    ) -> (Vec<f32>, bool, Vec<Evidence>) {
+        with_features(&self.vectorizer, text, |f| {
+            let (probs, evidence) = self.score(f, explain_top, no_explain);
+            (probs, f.truncated, evidence)
         })
+    }
+
+    /// Probabilities and evidence from features computed by a vectoriser equal to this model's.
+    pub fn score(
+        &self,
+        f: &Features<'_>,
+        explain_top: usize,
+        no_explain: Option<usize>,
+    ) -> (Vec<f32>, Vec<Evidence>) {
+        let mut probs = Vec::with_capacity(self.n_classes());
+        self.probabilities_of(f.x, &mut probs);
+        let evidence = match argmax(&probs) {
+            Some((best, _)) if explain_top > 0 && Some(best) != no_explain => {
+                self.evidence(f.text, f.scratch, f.x, best, explain_top)
+            }
+            _ => Vec::new(),
+        };
+        (probs, evidence)
     }
 
     fn evidence(
@@ -94,24 +172,25 @@ impl LinearModel {
         top: usize,
     ) -> Vec<Evidence> {
         let c = self.n_classes();
-        // Contribution of a row to this class's logit relative to the mean logit: words every
-        // class likes ("buongiorno") explain nothing.
-        let mut per_row: HashMap<u32, (f32, u32)> = HashMap::with_capacity(x.nnz());
-        for (&row, &v) in x.idx.iter().zip(&x.val) {
-            let w = &self.weights[row as usize * c..(row as usize + 1) * c];
-            let mean = w.iter().sum::<f32>() / c as f32;
-            per_row.insert(row, (v * (w[class] - mean), 0));
-        }
-        for (row, _) in &scratch.occurrences {
-            if let Some(e) = per_row.get_mut(row) {
-                e.1 += 1;
-            }
+        // Contribution of each feature to this class's logit relative to the mean logit: words
+        // every class likes ("buongiorno") explain nothing.
+        let contrib: Vec<f32> = x
+            .idx
+            .iter()
+            .zip(&x.val)
+            .map(|(&row, &v)| {
+                let w = self.row(row as usize);
+                v * (w[class] - w.iter().sum::<f32>() / c as f32)
+            })
+            .collect();
+        let mut count = vec![0u32; contrib.len()];
+        for &(p, _) in &scratch.occurrences {
+            count[p as usize] += 1;
         }
         let tokens = &scratch.tokens;
         let mut per_token = vec![0.0f32; tokens.len()];
-        for &(row, origin) in &scratch.occurrences {
-            let (contrib, n) = per_row[&row];
-            let share = contrib / n as f32;
+        for &(p, origin) in &scratch.occurrences {
+            let share = contrib[p as usize] / count[p as usize] as f32;
             let i = (origin & !BIGRAM) as usize;
             if origin & BIGRAM != 0 {
                 per_token[i] += share / 2.0;
@@ -122,41 +201,76 @@ impl LinearModel {
                 per_token[i] += share;
             }
         }
-        // Group tokens by the original word (chunk) they came from; shapes keep their placeholder
-        // so that a number or an e-mail address is never echoed back.
-        let mut grouped: Vec<(String, f32)> = Vec::new();
-        let mut last_chunk = u32::MAX;
+        // One item per original word (chunk). Shapes, and chunks with digits, show the folded
+        // token or its placeholder, so that a number, code or address is never echoed back.
+        let mut items: Vec<(&str, f32)> = Vec::new();
+        let mut last: Option<(u32, TokenKind)> = None;
         for (i, w) in per_token.into_iter().enumerate() {
             let span = tokens.span(i);
+            let chunk = tokens.chunk(text, i);
             let shown = match span.kind {
-                TokenKind::Shape => tokens.text(i).to_string(),
-                TokenKind::Word => tokens.chunk(text, i).to_string(),
+                TokenKind::Word if !chunk.bytes().any(|b| b.is_ascii_digit()) => chunk,
+                _ => tokens.text(i),
             };
-            if span.chunk == last_chunk && span.kind == TokenKind::Word {
-                if let Some(g) = grouped.last_mut() {
-                    if g.0 == shown {
-                        g.1 += w;
-                        continue;
-                    }
+            match (last, items.last_mut()) {
+                (Some((ch, TokenKind::Word)), Some(item))
+                    if ch == span.chunk && span.kind == TokenKind::Word && item.0 == shown =>
+                {
+                    item.1 += w
                 }
+                _ => items.push((shown, w)),
             }
-            last_chunk = span.chunk;
-            match grouped
-                .iter_mut()
-                .find(|g| g.0.to_lowercase() == shown.to_lowercase())
-            {
-                Some(g) => g.1 += w,
-                None => grouped.push((shown, w)),
+            last = Some((span.chunk, span.kind));
+        }
+        items.retain(|it| it.1 > 0.0);
+        items.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let mut out: Vec<Evidence> = Vec::with_capacity(top);
+        for (shown, w) in items {
+            let same = |e: &Evidence| {
+                e.text.len() == shown.len() && e.text.to_lowercase() == shown.to_lowercase()
+            };
+            if let Some(e) = out.iter_mut().find(|e| same(e)) {
+                e.weight += w;
+            } else if out.len() < top {
+                out.push(Evidence {
+                    text: shown.to_string(),
+                    weight: w,
+                });
             }
         }
-        grouped.retain(|g| g.1 > 0.0);
-        grouped.sort_by(|a, b| b.1.total_cmp(&a.1));
-        grouped
-            .into_iter()
-            .take(top)
-            .map(|(text, weight)| Evidence { text, weight })
-            .collect()
+        out.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        out
     }
+}
+
+/// A featurised text, borrowed from the thread's buffers.
+#[derive(Debug)]
+pub struct Features<'a> {
+    /// The text (after nothing: truncation is recorded in `truncated`).
+    pub text: &'a str,
+    /// Tokens and occurrences, for explanations.
+    pub scratch: &'a Scratch,
+    /// The TF-IDF vector.
+    pub x: &'a SparseVec,
+    /// The text was cut at the vectoriser's limit.
+    pub truncated: bool,
+}
+
+/// Featurises `text` with `vectorizer` into this thread's buffers and hands the result to `f`.
+pub fn with_features<R>(
+    vectorizer: &Vectorizer,
+    text: &str,
+    f: impl FnOnce(&Features<'_>) -> R,
+) -> R {
+    SCRATCH.with_borrow_mut(|(scratch, x, _)| {
+        let truncated = vectorizer.transform_into(text, scratch, x);
+        f(&Features {
+            text,
+            scratch,
+            x,
+            truncated,
+        })
+    })
 }
 
 /// `softmax(z / t)` in place, numerically stable.

@@ -2,7 +2,7 @@
 
 use super::artefact::{self, ArtefactError, Manifest};
 use super::eval::UNKNOWN;
-use super::linear::{Evidence, LinearModel, argmax};
+use super::linear::{Evidence, Features, LinearModel, argmax, with_features};
 use serde::Serialize;
 use std::path::Path;
 
@@ -110,7 +110,7 @@ impl LinearClassifier {
     pub fn memory_bytes(&self) -> usize {
         let v = &self.model.vectorizer.vocab;
         // keys + idf + blocks + the key→row map (~ 8 bytes a slot, 8/7 load factor, control bytes)
-        self.model.weights.len() * 4
+        self.model.weight_floats() * 4
             + self.model.bias.len() * 4
             + v.len() * (4 + 4 + 1)
             + v.len() * 8 * 8 / 7
@@ -124,13 +124,19 @@ impl TextClassifier for LinearClassifier {
     }
 
     fn predict(&self, text: &str, opts: PredictOptions) -> Prediction {
-        let (probs, truncated) = self.model.probabilities(text);
+        with_features(&self.model.vectorizer, text, |f| {
+            self.predict_features(f, opts)
+        })
+    }
+}
+
+impl LinearClassifier {
+    /// Predicts from features computed by a vectoriser equal to this model's (see
+    /// [`Vectorizer::same_as`](crate::text::Vectorizer::same_as)).
+    pub fn predict_features(&self, f: &Features<'_>, opts: PredictOptions) -> Prediction {
+        let (probs, evidence) = self.model.score(f, opts.evidence, self.oos_class);
+        let truncated = f.truncated;
         let (best, confidence) = argmax(&probs).unwrap_or((0, 0.0));
-        let evidence = if opts.evidence > 0 && Some(best) != self.oos_class {
-            self.model.explain(text, best, opts.evidence).2
-        } else {
-            Vec::new()
-        };
         let mut order: Vec<usize> = (0..probs.len()).filter(|&c| c != best).collect();
         order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
         let alternatives = order

@@ -299,13 +299,7 @@ impl ValidParams {
                 }
             }
             progress("fit", 1, total_fits);
-            LinearModel {
-                labels: labels.clone(),
-                vectorizer,
-                weights: f.weights,
-                bias: f.bias,
-                temperature: 1.0,
-            }
+            LinearModel::new(labels.clone(), vectorizer, &f.weights, f.bias, 1.0)
         };
         let all: Vec<usize> = (0..examples.len()).collect();
         // The validation fits and the final refit are independent: run them side by side.
@@ -326,8 +320,8 @@ impl ValidParams {
                 .par_iter()
                 .map(|&i| {
                     let x = model.vectorizer.transform(texts[i]);
-                    let mut z = model.bias.clone();
-                    model.accumulate(&x, &mut z);
+                    let mut z = Vec::new();
+                    model.logits_into(&x, &mut z);
                     z
                 })
                 .collect();

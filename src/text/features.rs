@@ -128,8 +128,7 @@ pub type KeyMap = HashMap<u32, u32, BuildHasherDefault<IdentityHasher>>;
 /// `origin` is the token index, with [`BIGRAM`] set for a bigram that starts there.
 pub fn for_each_key(tokens: &Tokens, cfg: &FeatureConfig, mut f: impl FnMut(u32, u8, u32)) {
     let mut prev: Option<u64> = None;
-    let mut padded = String::new();
-    let mut bounds: Vec<usize> = Vec::new();
+    let mut codes: Vec<u32> = Vec::new();
     for (i, (text, kind)) in tokens.iter().enumerate() {
         let h = xxh3_64_with_seed(text.as_bytes(), SEED_WORD);
         f(h as u32, 0, i as u32);
@@ -149,41 +148,42 @@ pub fn for_each_key(tokens: &Tokens, cfg: &FeatureConfig, mut f: impl FnMut(u32,
         if cfg.char_ngram_min == 0 || kind != TokenKind::Word {
             continue;
         }
-        padded.clear();
-        padded.push(' ');
-        padded.push_str(text);
-        padded.push(' ');
-        let bytes = padded.as_bytes();
-        if padded.is_ascii() {
-            char_ngrams(bytes, None, cfg, i as u32, &mut f);
-        } else {
-            bounds.clear();
-            bounds.extend(padded.char_indices().map(|(b, _)| b));
-            bounds.push(padded.len());
-            char_ngrams(bytes, Some(&bounds), cfg, i as u32, &mut f);
+        codes.clear();
+        codes.push(u32::from(b' '));
+        codes.extend(text.chars().map(u32::from));
+        codes.push(u32::from(b' '));
+        char_ngrams(&codes, cfg, i as u32, &mut f);
+    }
+}
+
+/// Character n-grams of one padded word (as code points).
+///
+/// Hashed incrementally: from each start, FNV-1a over code points extends the n-gram by one
+/// character per step and every length in range is emitted through the murmur3 finaliser, so a
+/// word costs one multiply per n-gram instead of one full hash call per n-gram (featurisation is
+/// most of a prediction's time). Written by hand: no crate hashes all n-grams of a string this way.
+fn char_ngrams(codes: &[u32], cfg: &FeatureConfig, origin: u32, f: &mut impl FnMut(u32, u8, u32)) {
+    const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+    let (min, max) = (cfg.char_ngram_min as usize, cfg.char_ngram_max as usize);
+    for s in 0..codes.len() {
+        let mut h = SEED_CHAR;
+        for (n, &c) in codes[s..].iter().take(max).enumerate() {
+            h = (h ^ u64::from(c)).wrapping_mul(FNV_PRIME);
+            if n + 1 >= min {
+                f(fmix64(h ^ (n as u64 + 1)) as u32, 1, origin);
+            }
         }
     }
 }
 
-/// Character n-grams of one padded word; `bounds` are char boundaries (None for ASCII).
-fn char_ngrams(
-    bytes: &[u8],
-    bounds: Option<&[usize]>,
-    cfg: &FeatureConfig,
-    origin: u32,
-    f: &mut impl FnMut(u32, u8, u32),
-) {
-    let nchars = bounds.map_or(bytes.len(), |b| b.len() - 1);
-    let at = |k: usize| bounds.map_or(k, |b| b[k]);
-    for n in cfg.char_ngram_min as usize..=cfg.char_ngram_max as usize {
-        if n > nchars {
-            break;
-        }
-        for s in 0..=nchars - n {
-            let key = xxh3_64_with_seed(&bytes[at(s)..at(s + n)], SEED_CHAR ^ n as u64) as u32;
-            f(key, 1, origin);
-        }
-    }
+/// murmur3's 64-bit finaliser: spreads every input bit over the output.
+#[inline]
+fn fmix64(mut k: u64) -> u64 {
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    k ^ (k >> 33)
 }
 
 /// A sparse feature vector: parallel row indices and values.
@@ -252,10 +252,12 @@ impl Vocabulary {
 pub struct Scratch {
     /// Tokens of the last text.
     pub tokens: Tokens,
-    /// `(row, origin)` of every occurrence kept, for explanations.
+    /// `(position in the output vector, origin)` of every occurrence kept, for explanations.
     pub occurrences: Vec<(u32, u32)>,
     /// Term counts by row; only the rows in the output are non-zero between calls.
     tf: Vec<f32>,
+    /// Row → position in the output vector, valid only for rows of the current text.
+    pos: Vec<u32>,
 }
 
 /// Text → [`SparseVec`], with the configuration and the learned vocabulary.
@@ -321,16 +323,18 @@ impl Vectorizer {
         tokenize_into(text, &mut scratch.tokens);
         if scratch.tf.len() < self.vocab.len() {
             scratch.tf.resize(self.vocab.len(), 0.0);
+            scratch.pos.resize(self.vocab.len(), 0);
         }
-        let (tf, occ) = (&mut scratch.tf, &mut scratch.occurrences);
+        let (tf, pos, occ) = (&mut scratch.tf, &mut scratch.pos, &mut scratch.occurrences);
         for_each_key(&scratch.tokens, &self.config, |key, _, origin| {
             if let Some(row) = self.vocab.row(key) {
-                let slot = &mut tf[row as usize];
-                if *slot == 0.0 {
+                let r = row as usize;
+                if tf[r] == 0.0 {
+                    pos[r] = out.idx.len() as u32;
                     out.idx.push(row);
                 }
-                *slot += 1.0;
-                occ.push((row, origin));
+                tf[r] += 1.0;
+                occ.push((pos[r], origin));
             }
         });
         let mut sq = [0.0f32; 2];
@@ -362,6 +366,14 @@ impl Vectorizer {
             *v *= scale[self.vocab.blocks[row as usize] as usize & 1];
         }
         truncated
+    }
+
+    /// True when `other` turns every text into the same vector (same configuration and vocabulary),
+    /// so that one featurisation can serve both models.
+    pub fn same_as(&self, other: &Vectorizer) -> bool {
+        self.config == other.config
+            && self.vocab.keys == other.vocab.keys
+            && self.vocab.idf == other.vocab.idf
     }
 
     /// Allocating convenience around [`Self::transform_into`].

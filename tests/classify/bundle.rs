@@ -146,3 +146,23 @@ fn every_prediction_names_its_model_version() {
         assert!(m.validation.report.accuracy > 0.5);
     }
 }
+
+#[test]
+fn shared_featurisation_gives_the_same_answers() {
+    let b = bundle();
+    assert!(
+        b.shares_features(),
+        "the default bundle's models share one vocabulary"
+    );
+    let opts = PredictOptions::default();
+    for text in [
+        "C'è una fuga di gas in via Roma 3, aiuto!",
+        "Vorrei pagare la TARI a rate",
+        "mia madre anziana vive sola e non ha il riscaldamento",
+        "qwzx",
+    ] {
+        let (topic, urgency) = b.classify(text, opts, opts);
+        assert_eq!(topic, b.topic.predict(text, opts), "{text}");
+        assert_eq!(urgency, b.urgency.assess(text, opts), "{text}");
+    }
+}
