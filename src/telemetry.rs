@@ -10,10 +10,10 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 use tracing_subscriber::EnvFilter;
 
-/// Buckets of latency histograms, in seconds: 25 µs to 1 s, dense below 5 ms where the service lives.
-pub const LATENCY_BUCKETS: [f64; 16] = [
-    0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.000_75, 0.001, 0.001_5, 0.002, 0.003, 0.005,
-    0.01, 0.025, 0.1, 0.25, 1.0,
+/// Buckets of latency histograms, in seconds: 25 µs to 1 s, dense below 2 ms where the service lives.
+pub const LATENCY_BUCKETS: [f64; 20] = [
+    0.000_025, 0.000_05, 0.000_075, 0.000_1, 0.000_15, 0.000_2, 0.000_3, 0.000_4, 0.000_5,
+    0.000_75, 0.001, 0.001_5, 0.002, 0.003, 0.005, 0.01, 0.025, 0.1, 0.25, 1.0,
 ];
 /// Buckets of confidence histograms.
 pub const CONFIDENCE_BUCKETS: [f64; 10] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];

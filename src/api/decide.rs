@@ -159,15 +159,13 @@ pub fn route(state: &AppState, engine: &Engine, req: &ValidRequest) -> Routed {
             (l.code.to_string(), reason)
         }
     };
-    let topic = engine.bundle.topic.predict(
+    // One featurisation serves both models when they share a vocabulary.
+    let (topic, urgency) = engine.bundle.classify(
         text,
         PredictOptions {
             alternatives: ALTERNATIVES,
             evidence: EVIDENCE_WORDS,
         },
-    );
-    let urgency = engine.bundle.urgency.assess(
-        text,
         PredictOptions {
             alternatives: 0,
             evidence: 0,
@@ -290,7 +288,8 @@ fn finish(
         topic_model: decision.models.topic.clone(),
         urgency_model: decision.models.urgency.clone(),
         timing_us: decision.timing_us,
-        decision_json: serde_json::to_string(&decision).unwrap_or_default(),
+        // Serialising plain data cannot fail; the fallback keeps the record valid JSON regardless.
+        decision_json: serde_json::to_string(&decision).unwrap_or_else(|_| "{}".into()),
     };
     Routed { decision, record }
 }

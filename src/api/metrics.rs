@@ -10,6 +10,7 @@ use axum::extract::{Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use metrics::{Label, SharedString};
 use std::time::Instant;
 
 /// Counter: HTTP requests by `endpoint`, `method`, `status`.
@@ -115,19 +116,38 @@ fn method_label(m: &Method) -> &'static str {
     }
 }
 
+/// The status as a label, without allocating for the codes the service answers.
+fn status_label(code: u16) -> SharedString {
+    let s = match code {
+        200 => "200",
+        201 => "201",
+        400 => "400",
+        404 => "404",
+        405 => "405",
+        413 => "413",
+        415 => "415",
+        422 => "422",
+        500 => "500",
+        503 => "503",
+        other => return SharedString::from(other.to_string()),
+    };
+    SharedString::const_str(s)
+}
+
 /// Counts and times every request (outermost layer, so refusals and panics are counted too).
 pub async fn track(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let endpoint = endpoint(req.uri().path());
     let method = method_label(req.method());
     let response = next.run(req).await;
+    let status = status_label(response.status().as_u16());
     let labels = [
-        ("endpoint", endpoint.to_string()),
-        ("method", method.to_string()),
-        ("status", response.status().as_u16().to_string()),
+        Label::from_static_parts("endpoint", endpoint),
+        Label::from_static_parts("method", method),
+        Label::new("status", status),
     ];
-    metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
-    metrics::histogram!(HTTP_SECONDS, &labels).record(started.elapsed().as_secs_f64());
+    metrics::counter!(HTTP_REQUESTS, labels.iter()).increment(1);
+    metrics::histogram!(HTTP_SECONDS, labels.iter()).record(started.elapsed().as_secs_f64());
     response
 }
 

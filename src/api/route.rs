@@ -10,8 +10,9 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use super::state::AppState;
 use crate::route::Channel;
-use axum::Json;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -187,7 +188,7 @@ impl RouteRequest {
 pub async fn route_one(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<RouteRequest>,
-) -> Result<Json<Decision>, ApiError> {
+) -> Result<Response, ApiError> {
     let request = request.parse("")?;
     let engine = state.engine();
     let routed = decide::route(&state, &engine, &request);
@@ -197,10 +198,12 @@ pub async fn route_one(
         tracing::field::display(routed.decision.decision_id),
     );
     span.record("channel", request.channel.as_str());
+    // The decision was serialised once for the audit record: the caller gets the same bytes.
+    let body = routed.record.decision_json.clone();
     decide::record(&state, routed.record).await?;
     decide::count(&routed.decision);
     tracing::debug!(queue = %routed.decision.queue, timing_us = routed.decision.timing_us, "routed");
-    Ok(Json(routed.decision))
+    Ok(json_response(body))
 }
 
 /// Routes several requests; the decisions come back in the same order.
@@ -222,7 +225,7 @@ pub async fn route_one(
 pub async fn route_batch(
     State(state): State<AppState>,
     ApiJson(batch): ApiJson<BatchRequest>,
-) -> Result<Json<BatchResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let max = state.settings.server.max_batch;
     let count = batch.requests.len();
     Span::current().record("requests", count);
@@ -241,11 +244,23 @@ pub async fn route_batch(
         .collect::<Result<Vec<_>, _>>()?;
     let engine = state.engine();
     let mut decisions = Vec::with_capacity(count);
-    for request in &requests {
+    // `{"decisions":[...]}` from the decisions' audit JSON, as in `route_one`.
+    let mut body = String::from("{\"decisions\":[");
+    for (i, request) in requests.iter().enumerate() {
         let routed = decide::route(&state, &engine, request);
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&routed.record.decision_json);
         decide::record(&state, routed.record).await?;
         decisions.push(routed.decision);
     }
+    body.push_str("]}");
     decisions.iter().for_each(decide::count);
-    Ok(Json(BatchResponse { decisions }))
+    Ok(json_response(body))
+}
+
+/// A JSON body that is already serialised.
+fn json_response(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
