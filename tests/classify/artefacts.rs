@@ -1,6 +1,6 @@
 //! Train → save → load → predict gives the same answers; damaged artefacts are refused by name.
 
-use crate::helpers::{instrada, text, write_fixture_csv};
+use crate::helpers::{train_ok, write_fixture_csv};
 use instrada::classify::artefact::{self, ArtefactError};
 use instrada::classify::{LinearClassifier, PredictOptions, TextClassifier};
 use std::path::Path;
@@ -8,19 +8,12 @@ use std::path::Path;
 fn train_fixture(dir: &Path) -> std::path::PathBuf {
     let data = write_fixture_csv(dir);
     let out = dir.join("topic");
-    let o = instrada(&[
-        "train",
+    train_ok(
         "topic",
-        "--data",
-        data.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--folds",
-        "3",
-        "--name",
-        "topic-fixture",
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+        &data,
+        &out,
+        &["--folds", "3", "--name", "topic-fixture"],
+    );
     out
 }
 

@@ -1,6 +1,6 @@
 //! The real binary: reports, JSON output and clear errors for bad input.
 
-use crate::helpers::{instrada, text, write_fixture_csv};
+use crate::helpers::{instrada, text, train_ok, write_fixture_csv};
 use std::io::Write;
 
 #[test]
@@ -8,16 +8,7 @@ fn train_prints_the_report_and_evaluate_json_has_the_figures() {
     let dir = tempfile::tempdir().unwrap();
     let data = write_fixture_csv(dir.path());
     let out = dir.path().join("m");
-    let o = instrada(&[
-        "train",
-        "topic",
-        "--data",
-        data.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let t = text(&o);
-    assert!(o.status.success(), "{t}");
+    let t = train_ok("topic", &data, &out, &[]);
     for needle in ["accuracy", "macro-F1", "precision", "recall", "tributi"] {
         assert!(t.contains(needle), "missing {needle}: {t}");
     }
@@ -49,17 +40,7 @@ fn out_of_scope_label_gives_in_scope_accuracy_and_oos_recall() {
     }
     drop(f);
     let out = dir.path().join("m");
-    let o = instrada(&[
-        "train",
-        "topic",
-        "--data",
-        p.to_str().unwrap(),
-        "--oos-label",
-        "oos",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+    train_ok("topic", &p, &out, &["--oos-label", "oos"]);
     let o = instrada(&[
         "evaluate",
         "--model",
@@ -223,16 +204,7 @@ fn a_class_with_one_example_is_trained_on_and_reported() {
     body.push_str("loculo al cimitero,cimiteri\n");
     std::fs::write(&p, body).unwrap();
     let out = dir.path().join("m");
-    let o = instrada(&[
-        "train",
-        "topic",
-        "--data",
-        p.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let t = text(&o);
-    assert!(o.status.success(), "{t}");
+    let t = train_ok("topic", &p, &out, &[]);
     assert!(t.contains("label `cimiteri` has a single example"), "{t}");
 }
 
@@ -248,17 +220,12 @@ fn urgency_codes_are_mapped_to_levels() {
     }
     std::fs::write(&p, body).unwrap();
     let out = dir.path().join("m");
-    let o = instrada(&[
-        "train",
+    train_ok(
         "urgency",
-        "--data",
-        p.to_str().unwrap(),
-        "--label-map",
-        "0=critical,1=high,2=normal,3=low",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+        &p,
+        &out,
+        &["--label-map", "0=critical,1=high,2=normal,3=low"],
+    );
     let o = instrada(&[
         "classify",
         "--model",

@@ -82,3 +82,21 @@ pub fn text(o: &Output) -> String {
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// Trains a `kind` model from `data` into `out` with the real binary; panics with its output if it
+/// fails, else returns that output.
+pub fn train_ok(kind: &str, data: &Path, out: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "train",
+        kind,
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = instrada(&args);
+    let t = text(&o);
+    assert!(o.status.success(), "{args:?}: {t}");
+    t
+}
