@@ -4,9 +4,20 @@ use anyhow::Result;
 use clap::Parser;
 use instrada::cli::{self, Cli, Command};
 use instrada::config::{Override, Settings};
+use std::process::ExitCode;
 
-fn main() -> Result<()> {
-    let cli = Cli::parse();
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // The cause chain on one line; no backtrace dump, whatever RUST_BACKTRACE says.
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Train(a) => cli::train(&a).map(drop)?,
         Command::Evaluate(a) => cli::evaluate_cmd(&a).map(drop)?,
