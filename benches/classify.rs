@@ -17,6 +17,16 @@ const REQUEST: &str = "Buongiorno, vi scrivo perché mi è arrivato l'avviso di 
 fn bench(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let bundle = Bundle::load(&root.join("models")).expect("models/ loads");
+    for kind in ["topic", "urgency"] {
+        let c = LinearClassifier::load(&root.join("models").join(kind)).expect("model loads");
+        let m = c.manifest();
+        eprintln!(
+            "{kind}: {} features × {} labels, ~{:.1} MB in memory",
+            m.n_features,
+            m.labels.len(),
+            c.memory_bytes() as f64 / 1e6
+        );
+    }
     let fast = PredictOptions {
         alternatives: 3,
         evidence: 0,
