@@ -126,6 +126,8 @@ pub struct ModelVersions {
 pub struct Routed {
     /// What the caller gets.
     pub decision: Decision,
+    /// The decision as JSON, the response body.
+    pub body: String,
     /// What the store keeps.
     pub record: DecisionRecord,
 }
@@ -186,7 +188,12 @@ pub fn route(state: &AppState, engine: &Engine, req: &ValidRequest) -> Routed {
 
     let truncated = cut || topic.truncated || urgency.prediction.truncated;
     let mut reasons = Vec::with_capacity(outcome.reasons.len() + 4);
-    reasons.push(topic_reason(&topic));
+    reasons.push(topic_reason(&topic, true));
+    // The evidence quotes the citizen's own words (a surname can be one): where the text is not
+    // kept, neither are they, and the audit copy of the topic reason leaves them out.
+    let stored_topic_reason = (state.settings.store.text == StoredText::None
+        && !topic.evidence.is_empty())
+    .then(|| topic_reason(&topic, false));
     reasons.push(urgency_reason(&urgency));
     reasons.push(language_reason);
     reasons.extend(outcome.reasons);
@@ -253,7 +260,15 @@ pub fn route(state: &AppState, engine: &Engine, req: &ValidRequest) -> Routed {
         StoredText::Redacted => Some(crate::text::redact(text).into_owned()),
         StoredText::Raw => Some(text.to_string()),
     };
-    finish(decision, req, signal_names, stored_text, now, started)
+    finish(
+        decision,
+        req,
+        signal_names,
+        stored_text,
+        stored_topic_reason,
+        now,
+        started,
+    )
 }
 
 /// Stamps the timing and builds the audit record.
@@ -262,12 +277,25 @@ fn finish(
     req: &ValidRequest,
     urgency_signals: Vec<String>,
     text: Option<String>,
+    stored_topic_reason: Option<String>,
     now: DateTime<Utc>,
     started: Instant,
 ) -> Routed {
     let elapsed = started.elapsed();
     decision.timing_us = elapsed.as_micros().try_into().unwrap_or(u64::MAX);
     metrics::histogram!(m::DECIDE_SECONDS).record(elapsed.as_secs_f64());
+    // Serialising plain data cannot fail; the fallback keeps the body valid JSON regardless.
+    let json = |d: &Decision| serde_json::to_string(d).unwrap_or_else(|_| "{}".into());
+    let body = json(&decision);
+    let decision_json = match stored_topic_reason {
+        Some(reason) if !decision.reasons.is_empty() => {
+            let shown = std::mem::replace(&mut decision.reasons[0], reason);
+            let stored = json(&decision);
+            decision.reasons[0] = shown;
+            stored
+        }
+        _ => body.clone(),
+    };
     let record = DecisionRecord {
         decision_id: decision.decision_id,
         created_at: now,
@@ -288,10 +316,13 @@ fn finish(
         topic_model: decision.models.topic.clone(),
         urgency_model: decision.models.urgency.clone(),
         timing_us: decision.timing_us,
-        // Serialising plain data cannot fail; the fallback keeps the record valid JSON regardless.
-        decision_json: serde_json::to_string(&decision).unwrap_or_else(|_| "{}".into()),
+        decision_json,
     };
-    Routed { decision, record }
+    Routed {
+        decision,
+        body,
+        record,
+    }
 }
 
 /// Enqueues a decision for the audit trail. Waits at most `store.enqueue_timeout_ms` for room in a
@@ -330,8 +361,8 @@ fn quoted(words: &[crate::classify::linear::Evidence]) -> String {
 }
 
 /// "Topic `tributi` (0.93): the words that weighed most were «TARI», «avviso», «pagamento»".
-fn topic_reason(p: &crate::classify::Prediction) -> String {
-    let words = if p.evidence.is_empty() {
+fn topic_reason(p: &crate::classify::Prediction, with_words: bool) -> String {
+    let words = if p.evidence.is_empty() || !with_words {
         String::new()
     } else {
         format!(": the words that weighed most were {}", quoted(&p.evidence))
@@ -343,7 +374,7 @@ fn topic_reason(p: &crate::classify::Prediction) -> String {
             p.confidence
         ),
         Some(Abstention::BelowThreshold { threshold }) => {
-            let words = if p.evidence.is_empty() {
+            let words = if p.evidence.is_empty() || !with_words {
                 String::new()
             } else {
                 format!(

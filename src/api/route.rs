@@ -198,8 +198,7 @@ pub async fn route_one(
         tracing::field::display(routed.decision.decision_id),
     );
     span.record("channel", request.channel.as_str());
-    // The decision was serialised once for the audit record: the caller gets the same bytes.
-    let body = routed.record.decision_json.clone();
+    let body = routed.body;
     decide::record(&state, routed.record).await?;
     decide::count(&routed.decision);
     tracing::debug!(queue = %routed.decision.queue, timing_us = routed.decision.timing_us, "routed");
@@ -244,14 +243,14 @@ pub async fn route_batch(
         .collect::<Result<Vec<_>, _>>()?;
     let engine = state.engine();
     let mut decisions = Vec::with_capacity(count);
-    // `{"decisions":[...]}` from the decisions' audit JSON, as in `route_one`.
+    // `{"decisions":[...]}` from the decisions' JSON, serialised once each when they were made.
     let mut body = String::from("{\"decisions\":[");
     for (i, request) in requests.iter().enumerate() {
         let routed = decide::route(&state, &engine, request);
         if i > 0 {
             body.push(',');
         }
-        body.push_str(&routed.record.decision_json);
+        body.push_str(&routed.body);
         decide::record(&state, routed.record).await?;
         decisions.push(routed.decision);
     }

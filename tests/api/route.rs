@@ -207,6 +207,18 @@ async fn stored_text_follows_the_store_text_setting() {
         .unwrap()
         .unwrap();
     assert_eq!(none.record.text, None, "default: only the hash");
+    // The caller is told which of its words weighed most; the audit trail, which keeps no text,
+    // does not keep them either.
+    assert!(d.reasons[0].contains('«'), "{:?}", d.reasons);
+    let kept: instrada::api::decide::Decision =
+        serde_json::from_str(&none.record.decision_json).unwrap();
+    assert!(kept.reasons[0].starts_with(&format!("Topic `{}`", d.topic.label)));
+    assert!(
+        !none.record.decision_json.contains('«'),
+        "{}",
+        none.record.decision_json
+    );
+    assert_eq!(kept.reasons[1..], d.reasons[1..]);
 
     let app = spawn_app_with(|s| s.store.text = instrada::config::StoredText::Redacted).await;
     let d = app.route("email", text).await;
