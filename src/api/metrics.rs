@@ -43,6 +43,8 @@ pub const STORE_COMMITTED: &str = "instrada_store_committed_records";
 pub const STORE_LOST: &str = "instrada_store_lost_records";
 /// Gauge: `/v1/*` requests in flight.
 pub const IN_FLIGHT: &str = "instrada_http_in_flight";
+/// Counter: model reloads, by outcome (`ok`, `failed`).
+pub const MODEL_RELOADS: &str = "instrada_model_reloads_total";
 
 /// The paths the service serves; anything else is counted as `unmatched`.
 const ENDPOINTS: [&str; 8] = [
@@ -70,6 +72,7 @@ pub fn describe() {
         "Time to classify and route a request"
     );
     describe_counter!(DECISIONS, "Decisions returned, by queue");
+    describe_counter!(MODEL_RELOADS, "Model reloads (SIGHUP), by outcome");
     describe_counter!(HUMAN_REVIEW, "Decisions flagged for human review");
     describe_histogram!(TOPIC_CONFIDENCE, "Topic confidence of decisions");
     describe_histogram!(URGENCY_CONFIDENCE, "Urgency confidence of decisions");

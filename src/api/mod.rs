@@ -24,6 +24,7 @@ pub mod limit;
 pub mod metrics;
 pub mod models;
 pub mod openapi;
+pub mod reload;
 pub mod route;
 pub mod server;
 pub mod startup;

@@ -80,7 +80,10 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
     };
     tracing::info!(addr = %listener.local_addr().map_or(addr, |a| a.to_string()), "listening");
     let state = AppState::new(settings, engine, store);
-    run(listener, state, shutdown_signal()).await
+    let reloader = tokio::spawn(super::reload::reload_on_sighup(state.clone(), source));
+    let served = run(listener, state, shutdown_signal()).await;
+    reloader.abort();
+    served
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then shuts down gracefully and closes

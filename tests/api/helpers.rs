@@ -504,3 +504,25 @@ pub async fn assert_error(r: reqwest::Response, status: u16, code: &str) -> Stri
 pub fn store_raw(s: &mut Settings) {
     s.store.text = StoredText::Raw;
 }
+
+/// A copy of the fixture bundle in a new directory, for tests that change models on disk.
+pub fn bundle_copy() -> TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for kind in ["topic", "urgency"] {
+        let (from, to) = (models_dir().join(kind), dir.path().join(kind));
+        std::fs::create_dir_all(&to).expect("model dir");
+        for f in std::fs::read_dir(&from).expect("fixture model") {
+            let f = f.expect("entry").path();
+            std::fs::copy(&f, to.join(f.file_name().expect("file name"))).expect("copy");
+        }
+    }
+    dir
+}
+
+/// Retrains the topic model of `bundle` on the fixture examples in another order: same labels,
+/// other weights, so another model version.
+pub fn retrain_topic(bundle: &Path) {
+    let mut rows = examples(|e| e.1);
+    rows.reverse();
+    train_into(&bundle.join("topic"), ModelKind::Topic, &rows, &[]);
+}
