@@ -1,0 +1,292 @@
+//! The command line: argument definitions (clap), the errors of the commands, and the train /
+//! evaluate / classify commands (in [`train`] and [`evaluate`]).
+//!
+//! `main.rs` only parses and dispatches; the commands live here so that tests and benches can call
+//! them.
+
+mod evaluate;
+mod train;
+
+pub use evaluate::{classify_cmd, evaluate_cmd, predict_labels};
+pub use train::train;
+
+use crate::classify::artefact::{self, ModelKind};
+use crate::classify::bundle::BundleError;
+use crate::classify::dataset::{self, DataSpec, DatasetError};
+use crate::classify::train::{ClassWeight, TrainError};
+use crate::classify::urgency::LexiconError;
+use clap::{Args, Parser, Subcommand};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// instrada: classifies citizens' requests by topic and urgency and routes them.
+#[derive(Debug, Parser)]
+#[command(name = "instrada", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a topic or urgency model from a CSV or JSONL file and write its artefact.
+    Train(TrainArgs),
+    /// Evaluate a model on a labelled file.
+    Evaluate(EvaluateArgs),
+    /// Classify texts with a model or a bundle (topic + urgency).
+    Classify(ClassifyArgs),
+    /// Run the HTTP routing service.
+    Serve(ServeArgs),
+    /// Validate a configuration file (policy against the models) and exit.
+    CheckConfig(CheckConfigArgs),
+    /// Export corrected decisions (feedback) as a training file.
+    ExportFeedback(ExportFeedbackArgs),
+}
+
+/// Where the examples come from.
+#[derive(Debug, Args, Clone)]
+pub struct DataArgs {
+    /// Labelled data: .csv, .tsv or .jsonl.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Text column(s), comma-separated and joined (e.g. `title,body`). Default: text.
+    #[arg(long, value_delimiter = ',', default_value = "text")]
+    pub text_col: Vec<String>,
+    /// Label column. Default: the model kind (`topic`/`urgency`) if present, else `label`.
+    #[arg(long)]
+    pub label_col: Option<String>,
+    /// Rename labels on reading, e.g. `0=critical,1=high,2=normal,3=low`.
+    #[arg(long)]
+    pub label_map: Option<String>,
+    /// CSV field delimiter (one character). Default `,` (tab for .tsv).
+    #[arg(long)]
+    pub delimiter: Option<char>,
+    /// Skip malformed rows (ragged, invalid UTF-8, bad JSON) with a warning instead of failing.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+}
+
+/// `instrada train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// What the model predicts.
+    pub kind: ModelKind,
+    /// The data.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Output directory of the artefact.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Model name. Default: `<kind>-<data file stem>`.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Label of out-of-scope examples in the data (answered `unknown`).
+    #[arg(long)]
+    pub oos_label: Option<String>,
+    /// Stratified k-fold validation instead of a hold-out.
+    #[arg(long)]
+    pub folds: Option<u32>,
+    /// Fraction held out for validation.
+    #[arg(long, default_value_t = 0.2)]
+    pub val_fraction: f32,
+    /// Inverse L2 strength (scikit-learn's C).
+    #[arg(long, default_value_t = 20.0)]
+    pub c: f32,
+    /// SGD passes.
+    #[arg(long, default_value_t = 12)]
+    pub epochs: u32,
+    /// Initial SGD step.
+    #[arg(long, default_value_t = 0.8)]
+    pub learning_rate: f32,
+    /// Minimum documents a feature must appear in.
+    #[arg(long, default_value_t = 1)]
+    pub min_df: u32,
+    /// Class weighting. Default: balanced for urgency, none for topic.
+    #[arg(long)]
+    pub class_weight: Option<ClassWeight>,
+    /// Answers are withheld (`unknown`) where fewer than this share of them would be right.
+    #[arg(long, default_value_t = 0.3)]
+    pub min_precision: f32,
+    /// Random seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Texts longer than this many characters are truncated (and predictions say so).
+    #[arg(long, default_value_t = 10_000)]
+    pub max_chars: usize,
+    /// Urgency lexicon (TOML) copied into the artefact. Default: training/lexicon/urgency.toml if present.
+    #[arg(long)]
+    pub lexicon: Option<PathBuf>,
+    /// Markdown inserted in the model card under "Data".
+    #[arg(long)]
+    pub card_notes: Option<PathBuf>,
+    /// Print the validation report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `instrada evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// The model directory.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The data.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Out-of-scope label in the data. Default: the model's.
+    #[arg(long)]
+    pub oos_label: Option<String>,
+    /// One JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `instrada classify`.
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// A model directory, or a bundle directory with `topic/` and `urgency/`.
+    #[arg(long, default_value = "models")]
+    pub model: PathBuf,
+    /// One JSON object per text.
+    #[arg(long)]
+    pub json: bool,
+    /// Texts to classify; none: one per line from standard input.
+    pub texts: Vec<String>,
+}
+
+/// `instrada serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Configuration file. Default: ./instrada.toml if present, else the built-in one.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on (overrides the config).
+    #[arg(long)]
+    pub bind: Option<String>,
+}
+
+/// `instrada check-config`.
+#[derive(Debug, Args)]
+pub struct CheckConfigArgs {
+    /// Configuration file.
+    pub file: PathBuf,
+}
+
+/// `instrada export-feedback`.
+#[derive(Debug, Args)]
+pub struct ExportFeedbackArgs {
+    /// The decisions database. Default: the store path of ./instrada.toml.
+    #[arg(long)]
+    pub db: Option<PathBuf>,
+    /// Output CSV (the format `instrada train` reads).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad data.
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
+    /// Training failed.
+    #[error(transparent)]
+    Train(#[from] TrainError),
+    /// Artefact I/O.
+    #[error(transparent)]
+    Artefact(#[from] artefact::ArtefactError),
+    /// Model loading.
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    /// Lexicon.
+    #[error(transparent)]
+    Lexicon(#[from] LexiconError),
+    /// A file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Arguments that do not fit together.
+    #[error("{0}")]
+    Usage(String),
+}
+
+pub(crate) fn read_text(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|source| CliError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+pub(crate) fn parse_label_map(s: Option<&str>) -> Result<HashMap<String, String>, CliError> {
+    let Some(s) = s else {
+        return Ok(HashMap::new());
+    };
+    s.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
+                Ok((a.trim().to_string(), b.trim().to_string()))
+            }
+            _ => Err(CliError::Usage(format!(
+                "--label-map: `{pair}` is not FROM=TO"
+            ))),
+        })
+        .collect()
+}
+
+pub(crate) fn data_spec(d: &DataArgs, fallbacks: Vec<String>) -> Result<DataSpec, CliError> {
+    let delimiter = match d.delimiter {
+        Some(c) if c.is_ascii() => Some(c as u8),
+        Some(c) => {
+            return Err(CliError::Usage(format!(
+                "--delimiter must be one ASCII character, not `{c}`"
+            )));
+        }
+        None => None,
+    };
+    Ok(DataSpec {
+        path: d.data.clone(),
+        text_cols: d.text_col.clone(),
+        label_col: d.label_col.clone(),
+        label_fallbacks: fallbacks,
+        delimiter,
+        skip_bad_rows: d.skip_bad_rows,
+        label_map: parse_label_map(d.label_map.as_deref())?,
+    })
+}
+
+pub(crate) fn report_skips(loaded: &dataset::Loaded) {
+    if !loaded.skipped_empty_text.is_empty() {
+        let lines: Vec<String> = loaded
+            .skipped_empty_text
+            .iter()
+            .take(10)
+            .map(u64::to_string)
+            .collect();
+        eprintln!(
+            "warning: {} rows with empty text skipped (lines {}{})",
+            loaded.skipped_empty_text.len(),
+            lines.join(", "),
+            if loaded.skipped_empty_text.len() > 10 {
+                ", …"
+            } else {
+                ""
+            }
+        );
+    }
+    for (line, why) in loaded.skipped_bad.iter().take(10) {
+        eprintln!("warning: {}:{line}: skipped: {why}", loaded.file);
+    }
+    if loaded.skipped_bad.len() > 10 {
+        eprintln!(
+            "warning: … {} malformed rows skipped in all",
+            loaded.skipped_bad.len()
+        );
+    }
+}

@@ -1,0 +1,191 @@
+//! `instrada train`: read a labelled file, train with validation, write the artefact, report.
+
+use super::{CliError, TrainArgs, data_spec, read_text, report_skips};
+use crate::classify::artefact::{
+    self, LEXICON, Manifest, ModelKind, TrainingData, ValidationSummary,
+};
+use crate::classify::dataset;
+use crate::classify::train::{ClassWeight, TrainParams, Validation};
+use crate::classify::urgency::Lexicon;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// `instrada train`: reads, trains, validates, writes the artefact and prints the report.
+pub fn train(a: &TrainArgs) -> Result<Manifest, CliError> {
+    let started = Instant::now();
+    let spec = data_spec(&a.data, vec![a.kind.as_str().into(), "label".into()])?;
+    let loaded = dataset::load(&spec)?;
+    report_skips(&loaded);
+    let lexicon_src = match (a.kind, &a.lexicon) {
+        (ModelKind::Urgency, Some(p)) => Some(read_text(p)?),
+        (ModelKind::Urgency, None) => std::fs::read_to_string("training/lexicon/urgency.toml").ok(),
+        (ModelKind::Topic, Some(_)) => {
+            return Err(CliError::Usage("--lexicon is for urgency models".into()));
+        }
+        (ModelKind::Topic, None) => None,
+    };
+    if a.kind == ModelKind::Urgency {
+        if let Some(bad) = loaded
+            .examples
+            .iter()
+            .find(|e| e.label.parse::<crate::classify::UrgencyLevel>().is_err())
+        {
+            return Err(CliError::Usage(format!(
+                "{}:{}: urgency label `{}` is not one of low, normal, high, critical (map codes with --label-map, e.g. 0=critical,1=high,2=normal,3=low)",
+                spec.path.display(),
+                bad.line,
+                bad.label
+            )));
+        }
+        if a.oos_label.is_some() {
+            return Err(CliError::Usage(
+                "--oos-label is for topic models: urgency always answers a level".into(),
+            ));
+        }
+    }
+    if let Some(src) = &lexicon_src {
+        Lexicon::from_toml(src, "lexicon")?;
+    }
+    let validation = match a.folds {
+        Some(k) => Validation::KFold(k),
+        None => Validation::Holdout(a.val_fraction),
+    };
+    let class_weight = a.class_weight.unwrap_or(match a.kind {
+        ModelKind::Urgency => ClassWeight::Balanced,
+        ModelKind::Topic => ClassWeight::None,
+    });
+    let features = crate::text::FeatureConfig {
+        max_chars: a.max_chars,
+        ..Default::default()
+    };
+    let params = TrainParams::default()
+        .features(features)
+        .c(a.c)
+        .epochs(a.epochs)
+        .learning_rate(a.learning_rate)
+        .min_df(a.min_df)
+        .class_weight(class_weight)
+        .validation(validation)
+        .oos_label(a.oos_label.clone())
+        .min_precision(if a.kind == ModelKind::Urgency {
+            0.0
+        } else {
+            a.min_precision
+        })
+        .seed(a.seed)
+        .check()?;
+    let n_fits = match validation {
+        Validation::KFold(k) => u64::from(k) + 1,
+        Validation::Holdout(_) => 2,
+    };
+    eprintln!(
+        "{}: {} examples, {} labels; fitting {n_fits} models ({validation:?} validation)",
+        loaded.file,
+        loaded.examples.len(),
+        loaded
+            .examples
+            .iter()
+            .map(|e| &e.label)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    );
+    let bar = indicatif::ProgressBar::new(n_fits);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} fitting [{bar:30}] {pos}/{len} models {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let tick = |_: &str, _: u64, _: u64| bar.inc(1);
+    let trained = params.fit(&loaded.examples, &tick)?;
+    bar.finish_and_clear();
+    for s in &trained.singleton_classes {
+        eprintln!("warning: label `{s}` has a single example: trained on, but not validated");
+    }
+    let mut label_counts = BTreeMap::new();
+    for e in &loaded.examples {
+        *label_counts.entry(e.label.clone()).or_insert(0) += 1;
+    }
+    let name = a.name.clone().unwrap_or_else(|| {
+        format!(
+            "{}-{}",
+            a.kind.as_str(),
+            a.data
+                .data
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        )
+    });
+    let mut manifest = Manifest {
+        format_version: artefact::FORMAT_VERSION,
+        name,
+        kind: a.kind,
+        model_version: String::new(),
+        created_at: chrono::Utc::now(),
+        instrada_version: env!("CARGO_PKG_VERSION").into(),
+        labels: trained.model.labels.clone(),
+        oos_label: a.oos_label.clone(),
+        unknown_threshold: trained.unknown_threshold,
+        temperature: trained.model.temperature,
+        features: trained.params.features.clone(),
+        hyperparameters: trained.params.clone(),
+        training_data: TrainingData {
+            file: loaded.file.clone(),
+            sha256: loaded.sha256.clone(),
+            rows: loaded.examples.len(),
+            text_columns: loaded.text_columns.clone(),
+            label_column: loaded.label_column.clone(),
+            label_map: spec.label_map.clone().into_iter().collect(),
+            label_counts,
+        },
+        validation: ValidationSummary {
+            method: match validation {
+                Validation::KFold(k) => format!("stratified {k}-fold, out-of-fold predictions"),
+                Validation::Holdout(f) => format!("stratified hold-out of {:.0} %", 100.0 * f),
+            },
+            size: trained.validation_size,
+            argmax_accuracy: trained.validation_argmax_accuracy,
+            report: trained.validation.clone(),
+        },
+        n_features: 0,
+        files: BTreeMap::new(),
+    };
+    let notes = match &a.card_notes {
+        Some(p) => read_text(p)?,
+        None => String::new(),
+    };
+    let extra: Vec<(&str, Vec<u8>)> = lexicon_src
+        .map(|s| (LEXICON, s.into_bytes()))
+        .into_iter()
+        .collect();
+    artefact::save(&a.out, &trained.model, &mut manifest, &notes, &extra)?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&manifest.validation).unwrap_or_default()
+        );
+    } else {
+        println!(
+            "validation ({}, {} texts):",
+            manifest.validation.method, manifest.validation.size
+        );
+        println!(
+            "accuracy without abstaining: {:.2} %",
+            100.0 * trained.validation_argmax_accuracy
+        );
+        print!("{}", trained.validation.render());
+        println!(
+            "\n`unknown` below top probability {:.3}; temperature {:.3}; {} features",
+            manifest.unknown_threshold, manifest.temperature, manifest.n_features
+        );
+    }
+    eprintln!(
+        "wrote {} ({}) in {:.1} s",
+        a.out.display(),
+        manifest.model_version,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(manifest)
+}
