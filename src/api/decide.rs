@@ -287,12 +287,17 @@ fn finish(
     // Serialising plain data cannot fail; the fallback keeps the body valid JSON regardless.
     let json = |d: &Decision| serde_json::to_string(d).unwrap_or_else(|_| "{}".into());
     let body = json(&decision);
-    let decision_json = match stored_topic_reason {
-        Some(reason) if !decision.reasons.is_empty() => {
-            let shown = std::mem::replace(&mut decision.reasons[0], reason);
-            let stored = json(&decision);
-            decision.reasons[0] = shown;
-            stored
+    let decision_json = match (stored_topic_reason, decision.reasons.first()) {
+        // Swap the one reason inside the serialised body rather than serialise everything twice.
+        (Some(stored), Some(shown)) => {
+            let (shown, stored) = (json_string(shown), json_string(&stored));
+            if body.contains(&shown) {
+                body.replacen(&shown, &stored, 1)
+            } else {
+                let mut copy = decision.clone();
+                copy.reasons[0] = serde_json::from_str(&stored).unwrap_or_default();
+                json(&copy)
+            }
         }
         _ => body.clone(),
     };
@@ -323,6 +328,11 @@ fn finish(
         body,
         record,
     }
+}
+
+/// `s` as a JSON string literal, quotes included.
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
 }
 
 /// Enqueues a decision for the audit trail. Waits at most `store.enqueue_timeout_ms` for room in a
