@@ -58,8 +58,7 @@ fn bench(c: &mut Criterion) {
             )
         })
     });
-    if let Some(dir) = clinc_model() {
-        let m = LinearClassifier::load(&dir).expect("CLINC model loads");
+    if let Some(m) = clinc_model() {
         g.bench_function("clinc150_151_labels", |b| {
             b.iter(|| m.predict(black_box(REQUEST), fast))
         });
@@ -67,47 +66,30 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-/// Trains a CLINC150 model once into target/ (if the data is there) for the 151-label timing.
-fn clinc_model() -> Option<std::path::PathBuf> {
-    use instrada::cli::{DataArgs, TrainArgs, train};
+/// A CLINC150 model (151 labels) trained in memory, if the data is there.
+fn clinc_model() -> Option<LinearClassifier> {
+    use instrada::classify::artefact::{Manifest, ModelKind, TrainingData};
+    use instrada::classify::dataset::{DataSpec, load};
+    use instrada::classify::train::TrainParams;
     let data =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/intents/clinc150/train.csv");
     if !data.is_file() {
         eprintln!("CLINC150 absent: skipping the 151-label benchmark");
         return None;
     }
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-clinc150");
-    if !out.join("manifest.json").is_file() {
-        let args = TrainArgs {
-            kind: instrada::classify::ModelKind::Topic,
-            data: DataArgs {
-                data,
-                text_col: vec!["text".into()],
-                label_col: Some("label".into()),
-                label_map: None,
-                delimiter: None,
-                skip_bad_rows: false,
-            },
-            out: out.clone(),
-            name: Some("topic-clinc150".into()),
-            oos_label: Some("oos".into()),
-            folds: None,
-            val_fraction: 0.1,
-            c: 20.0,
-            epochs: 12,
-            learning_rate: 0.8,
-            min_df: 1,
-            class_weight: None,
-            min_precision: 0.3,
-            seed: 42,
-            max_chars: 10_000,
-            lexicon: None,
-            card_notes: None,
-            json: true,
-        };
-        train(&args).ok()?;
-    }
-    Some(out)
+    let spec = DataSpec {
+        label_col: Some("label".into()),
+        ..DataSpec::new(data)
+    };
+    let rows = load(&spec).expect("CLINC150 reads").examples;
+    let params = TrainParams::default()
+        .oos_label(Some("oos".into()))
+        .check()
+        .expect("valid parameters");
+    let trained = params.fit(&rows, &|_, _, _| {}).expect("CLINC150 trains");
+    let data = TrainingData::from_examples("train.csv", "", &rows, vec!["text".into()], "label");
+    let manifest = Manifest::for_trained("topic-clinc150", ModelKind::Topic, &trained, data);
+    Some(LinearClassifier::new(manifest, trained.model))
 }
 
 criterion_group! {

@@ -6,13 +6,13 @@
 
 use instrada::classify::dataset::{DataSpec, Example, load};
 use instrada::classify::eval::{EvalReport, UNKNOWN, evaluate};
-use instrada::classify::model::{LinearClassifier, PredictOptions, TextClassifier};
+use instrada::classify::model::LinearClassifier;
 use instrada::classify::train::{
     ClassWeight, TrainParams, Trained, Validation, decide, stratified_folds,
 };
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 fn spec(path: PathBuf, text: &[&str], label: &str) -> DataSpec {
@@ -111,14 +111,13 @@ fn main() {
             tps,
         );
         let tmp = tempdir_model(&t);
-        let c = LinearClassifier::load(&tmp).expect("reload");
+        let c = LinearClassifier::load(tmp.path()).expect("reload");
         eprintln!(
             "CLINC150 model: {} features × {} labels, ~{:.1} MB in memory",
             t.model.vectorizer.vocab.len(),
             t.model.labels.len(),
             c.memory_bytes() as f64 / 1e6
         );
-        let _ = c.predict("check", PredictOptions::default());
     }
     // BANKING77: stratified 20 % hold-out.
     if let Ok(all) = load(&spec(
@@ -255,42 +254,12 @@ fn predict_argmax(t: &Trained, test: &[Example]) -> Vec<String> {
         .collect()
 }
 
-/// Saves the model to a temporary directory and returns it (to measure the loaded size).
-fn tempdir_model(t: &Trained) -> PathBuf {
+/// Saves the model to a temporary directory (removed when dropped), to measure its loaded size.
+fn tempdir_model(t: &Trained) -> tempfile::TempDir {
     use instrada::classify::artefact::*;
-    let dir = std::env::temp_dir().join(format!("instrada-bench-{}", std::process::id()));
-    let mut m = Manifest {
-        format_version: FORMAT_VERSION,
-        name: "bench".into(),
-        kind: ModelKind::Topic,
-        model_version: String::new(),
-        created_at: chrono::Utc::now(),
-        instrada_version: env!("CARGO_PKG_VERSION").into(),
-        labels: t.model.labels.clone(),
-        oos_label: None,
-        unknown_threshold: t.unknown_threshold,
-        temperature: t.model.temperature,
-        features: t.params.features.clone(),
-        hyperparameters: t.params.clone(),
-        training_data: TrainingData {
-            file: String::new(),
-            sha256: String::new(),
-            rows: 0,
-            text_columns: vec![],
-            label_column: String::new(),
-            label_map: Default::default(),
-            label_counts: Default::default(),
-        },
-        validation: ValidationSummary {
-            method: String::new(),
-            size: 0,
-            argmax_accuracy: 0.0,
-            report: t.validation.clone(),
-        },
-        n_features: 0,
-        files: Default::default(),
-    };
-    save(&dir, &t.model, &mut m, "", &[]).expect("save");
-    let _ = Path::new(&dir).exists();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = TrainingData::from_examples("", "", &[], Vec::new(), "");
+    let mut m = Manifest::for_trained("bench", ModelKind::Topic, t, data);
+    save(dir.path(), &t.model, &mut m, "", &[]).expect("save");
     dir
 }

@@ -6,9 +6,10 @@
 //! was on validation data, plus the SHA-256 of every file so that loading can refuse a truncated
 //! or edited artefact with an error naming the file.
 
+use super::dataset::Example;
 use super::eval::EvalReport;
 use super::linear::LinearModel;
-use super::train::TrainParams;
+use super::train::{TrainParams, Trained};
 use crate::text::features::Vocabulary;
 use crate::text::{FeatureConfig, Vectorizer};
 use chrono::{DateTime, Utc};
@@ -119,6 +120,66 @@ pub struct Manifest {
     pub n_features: usize,
     /// SHA-256 of each file of the artefact.
     pub files: BTreeMap<String, String>,
+}
+
+impl TrainingData {
+    /// Describes `examples`, read from `file` (whose SHA-256 is `sha256`): rows and label counts.
+    pub fn from_examples(
+        file: impl Into<String>,
+        sha256: impl Into<String>,
+        examples: &[Example],
+        text_columns: Vec<String>,
+        label_column: impl Into<String>,
+    ) -> Self {
+        let mut label_counts = BTreeMap::new();
+        for e in examples {
+            *label_counts.entry(e.label.clone()).or_insert(0) += 1;
+        }
+        Self {
+            file: file.into(),
+            sha256: sha256.into(),
+            rows: examples.len(),
+            text_columns,
+            label_column: label_column.into(),
+            label_map: BTreeMap::new(),
+            label_counts,
+        }
+    }
+}
+
+impl Manifest {
+    /// The manifest of a freshly trained model; [`save`] fills in its version, feature count and
+    /// file checksums.
+    pub fn for_trained(
+        name: impl Into<String>,
+        kind: ModelKind,
+        trained: &Trained,
+        training_data: TrainingData,
+    ) -> Self {
+        Self {
+            format_version: FORMAT_VERSION,
+            name: name.into(),
+            kind,
+            model_version: String::new(),
+            created_at: Utc::now(),
+            instrada_version: env!("CARGO_PKG_VERSION").into(),
+            labels: trained.model.labels.clone(),
+            oos_label: trained.params.oos_label.clone(),
+            unknown_threshold: trained.unknown_threshold,
+            temperature: trained.model.temperature,
+            features: trained.params.features.clone(),
+            hyperparameters: trained.params.clone(),
+            training_data,
+            validation: ValidationSummary {
+                method: trained.params.validation.describe(),
+                size: trained.validation_size,
+                argmax_accuracy: trained.validation_argmax_accuracy,
+                report: trained.validation.clone(),
+            },
+            n_features: 0,
+            files: BTreeMap::new(),
+        }
+    }
 }
 
 /// Why an artefact could not be written or read.

@@ -38,7 +38,7 @@ pub struct Evidence {
 
 thread_local! {
     /// Reused buffers: a prediction then allocates only its answer.
-    static SCRATCH: RefCell<(Scratch, SparseVec, Vec<f32>)> = RefCell::default();
+    static SCRATCH: RefCell<(Scratch, SparseVec)> = RefCell::default();
 }
 
 impl LinearModel {
@@ -122,30 +122,16 @@ impl LinearModel {
 
     /// Calibrated class probabilities for `text`, and whether it was truncated.
     pub fn probabilities(&self, text: &str) -> (Vec<f32>, bool) {
-        SCRATCH.with_borrow_mut(|(scratch, x, _)| {
-            let truncated = self.vectorizer.transform_into(text, scratch, x);
-            let mut p = Vec::with_capacity(self.n_classes());
-            self.probabilities_of(x, &mut p);
-            (p, truncated)
-        })
-    }
-
-    /// Probabilities, truncation, and (when `explain_top > 0` and the best class is not
-    /// `no_explain`) the words that weighed most for the best class, strongest first: one
-    /// featurisation for all three.
-    pub fn predict_explained(
-        &self,
-        text: &str,
-        explain_top: usize,
-        no_explain: Option<usize>,
-    ) -> (Vec<f32>, bool, Vec<Evidence>) {
         with_features(&self.vectorizer, text, |f| {
-            let (probs, evidence) = self.score(f, explain_top, no_explain);
-            (probs, f.truncated, evidence)
+            let mut p = Vec::with_capacity(self.n_classes());
+            self.probabilities_of(f.x, &mut p);
+            (p, f.truncated)
         })
     }
 
-    /// Probabilities and evidence from features computed by a vectoriser equal to this model's.
+    /// Probabilities and (when `explain_top > 0` and the best class is not `no_explain`) the
+    /// words that weighed most for the best class, strongest first, from features computed by a
+    /// vectoriser equal to this model's.
     pub fn score(
         &self,
         f: &Features<'_>,
@@ -262,7 +248,7 @@ pub fn with_features<R>(
     text: &str,
     f: impl FnOnce(&Features<'_>) -> R,
 ) -> R {
-    SCRATCH.with_borrow_mut(|(scratch, x, _)| {
+    SCRATCH.with_borrow_mut(|(scratch, x)| {
         let truncated = vectorizer.transform_into(text, scratch, x);
         f(&Features {
             text,

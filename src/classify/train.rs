@@ -39,6 +39,16 @@ pub enum Validation {
     KFold(u32),
 }
 
+impl Validation {
+    /// How the validation predictions were obtained, for reports and model cards.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::KFold(k) => format!("stratified {k}-fold, out-of-fold predictions"),
+            Self::Holdout(f) => format!("stratified hold-out of {:.0} %", 100.0 * f),
+        }
+    }
+}
+
 /// Hyper-parameters of a training run; see each builder method for its default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainParams {

@@ -1,13 +1,10 @@
 //! `instrada train`: read a labelled file, train with validation, write the artefact, report.
 
 use super::{CliError, TrainArgs, data_spec, read_text, report_skips};
-use crate::classify::artefact::{
-    self, LEXICON, Manifest, ModelKind, TrainingData, ValidationSummary,
-};
+use crate::classify::artefact::{self, LEXICON, Manifest, ModelKind, TrainingData};
 use crate::classify::dataset;
 use crate::classify::train::{ClassWeight, TrainParams, Validation};
 use crate::classify::urgency::Lexicon;
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// `instrada train`: reads, trains, validates, writes the artefact and prints the report.
@@ -79,7 +76,7 @@ pub fn train(a: &TrainArgs) -> Result<Manifest, CliError> {
         Validation::Holdout(_) => 2,
     };
     eprintln!(
-        "{}: {} examples, {} labels; fitting {n_fits} models ({validation:?} validation)",
+        "{}: {} examples, {} labels; fitting {n_fits} models ({} validation)",
         loaded.file,
         loaded.examples.len(),
         loaded
@@ -87,7 +84,8 @@ pub fn train(a: &TrainArgs) -> Result<Manifest, CliError> {
             .iter()
             .map(|e| &e.label)
             .collect::<std::collections::BTreeSet<_>>()
-            .len()
+            .len(),
+        validation.describe()
     );
     let bar = indicatif::ProgressBar::new(n_fits);
     bar.set_style(
@@ -103,55 +101,26 @@ pub fn train(a: &TrainArgs) -> Result<Manifest, CliError> {
     for s in &trained.singleton_classes {
         eprintln!("warning: label `{s}` has a single example: trained on, but not validated");
     }
-    let mut label_counts = BTreeMap::new();
-    for e in &loaded.examples {
-        *label_counts.entry(e.label.clone()).or_insert(0) += 1;
-    }
     let name = a.name.clone().unwrap_or_else(|| {
-        format!(
-            "{}-{}",
-            a.kind.as_str(),
-            a.data
-                .data
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        )
+        let stem = a
+            .data
+            .data
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned());
+        format!("{}-{}", a.kind.as_str(), stem.unwrap_or_default())
     });
-    let mut manifest = Manifest {
-        format_version: artefact::FORMAT_VERSION,
-        name,
-        kind: a.kind,
-        model_version: String::new(),
-        created_at: chrono::Utc::now(),
-        instrada_version: env!("CARGO_PKG_VERSION").into(),
-        labels: trained.model.labels.clone(),
-        oos_label: a.oos_label.clone(),
-        unknown_threshold: trained.unknown_threshold,
-        temperature: trained.model.temperature,
-        features: trained.params.features.clone(),
-        hyperparameters: trained.params.clone(),
-        training_data: TrainingData {
-            file: loaded.file.clone(),
-            sha256: loaded.sha256.clone(),
-            rows: loaded.examples.len(),
-            text_columns: loaded.text_columns.clone(),
-            label_column: loaded.label_column.clone(),
-            label_map: spec.label_map.clone().into_iter().collect(),
-            label_counts,
-        },
-        validation: ValidationSummary {
-            method: match validation {
-                Validation::KFold(k) => format!("stratified {k}-fold, out-of-fold predictions"),
-                Validation::Holdout(f) => format!("stratified hold-out of {:.0} %", 100.0 * f),
-            },
-            size: trained.validation_size,
-            argmax_accuracy: trained.validation_argmax_accuracy,
-            report: trained.validation.clone(),
-        },
-        n_features: 0,
-        files: BTreeMap::new(),
+    let data = TrainingData::from_examples(
+        loaded.file.clone(),
+        loaded.sha256.clone(),
+        &loaded.examples,
+        loaded.text_columns.clone(),
+        loaded.label_column.clone(),
+    );
+    let data = TrainingData {
+        label_map: spec.label_map.clone().into_iter().collect(),
+        ..data
     };
+    let mut manifest = Manifest::for_trained(name, a.kind, &trained, data);
     let notes = match &a.card_notes {
         Some(p) => read_text(p)?,
         None => String::new(),

@@ -2,12 +2,9 @@
 //! policy, and `spawn_app()`, which serves the real router on 127.0.0.1:0 with a temporary
 //! database.
 
-use chrono::Utc;
 use instrada::api::decide::Decision;
 use instrada::api::{AppState, Engine, ServeError};
-use instrada::classify::artefact::{
-    self, FORMAT_VERSION, Manifest, TrainingData, ValidationSummary,
-};
+use instrada::classify::artefact::{self, Manifest, TrainingData};
 use instrada::classify::dataset::Example;
 use instrada::classify::train::{TrainParams, Validation};
 use instrada::classify::{Bundle, ModelKind};
@@ -15,7 +12,6 @@ use instrada::config::{Settings, Source, StoredText};
 use instrada::route::Policy;
 use instrada::store::Store;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use tempfile::TempDir;
@@ -315,42 +311,12 @@ fn train_into(dir: &Path, kind: ModelKind, examples: &[Example], extra: &[(&str,
         .check()
         .expect("fixture parameters are valid");
     let trained = params.fit(examples, &|_, _, _| {}).expect("fixture trains");
-    let mut label_counts = BTreeMap::new();
-    for e in examples {
-        *label_counts.entry(e.label.clone()).or_insert(0) += 1;
-    }
-    let mut manifest = Manifest {
-        format_version: FORMAT_VERSION,
-        name: format!("{}-fixture", kind.as_str()),
-        kind,
-        model_version: String::new(),
-        created_at: Utc::now(),
-        instrada_version: env!("CARGO_PKG_VERSION").into(),
-        labels: trained.model.labels.clone(),
-        oos_label: None,
-        // The fixture never abstains: the policy's review threshold decides what goes to triage.
-        unknown_threshold: 0.0,
-        temperature: trained.model.temperature,
-        features: trained.params.features.clone(),
-        hyperparameters: trained.params.clone(),
-        training_data: TrainingData {
-            file: "fixture".into(),
-            sha256: String::new(),
-            rows: examples.len(),
-            text_columns: vec!["text".into()],
-            label_column: kind.as_str().into(),
-            label_map: BTreeMap::new(),
-            label_counts,
-        },
-        validation: ValidationSummary {
-            method: "2-fold".into(),
-            size: trained.validation_size,
-            argmax_accuracy: trained.validation_argmax_accuracy,
-            report: trained.validation.clone(),
-        },
-        n_features: 0,
-        files: BTreeMap::new(),
-    };
+    let data =
+        TrainingData::from_examples("fixture", "", examples, vec!["text".into()], kind.as_str());
+    let mut manifest =
+        Manifest::for_trained(format!("{}-fixture", kind.as_str()), kind, &trained, data);
+    // The fixture never abstains: the policy's review threshold decides what goes to triage.
+    manifest.unknown_threshold = 0.0;
     artefact::save(dir, &trained.model, &mut manifest, "Test fixture.", extra)
         .expect("fixture saves");
 }
