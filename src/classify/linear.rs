@@ -6,6 +6,7 @@
 
 use crate::text::features::BIGRAM;
 use crate::text::tokenize::TokenKind;
+use crate::text::words;
 use crate::text::{Scratch, SparseVec, Vectorizer};
 use std::cell::RefCell;
 
@@ -187,17 +188,26 @@ impl LinearModel {
                 per_token[i] += share;
             }
         }
-        // One item per original word (chunk). Shapes, and chunks with digits, show the folded
-        // token or its placeholder, so that a number, code or address is never echoed back.
+        // One item per original word (chunk), and only words that carry meaning: no function
+        // word, no shape (`<date>`) or word with digits, no name of a person or a street, so that
+        // what a supervisor reads explains the topic and never echoes a personal datum.
+        let personal = words::personal_chunks(tokens, text);
         let mut items: Vec<(&str, f32)> = Vec::new();
         let mut last: Option<(u32, TokenKind)> = None;
         for (i, w) in per_token.into_iter().enumerate() {
             let span = tokens.span(i);
             let chunk = tokens.chunk(text, i);
-            let shown = match span.kind {
-                TokenKind::Word if !chunk.bytes().any(|b| b.is_ascii_digit()) => chunk,
-                _ => tokens.text(i),
-            };
+            if span.kind == TokenKind::Shape
+                || chunk.bytes().any(|b| b.is_ascii_digit())
+                || personal[span.chunk as usize].is_some()
+                || words::is_stop_word(tokens.text(i))
+                || words::is_place_word(tokens.text(i))
+                || words::is_title(tokens.text(i))
+            {
+                last = None;
+                continue;
+            }
+            let shown = chunk;
             match (last, items.last_mut()) {
                 (Some((ch, TokenKind::Word)), Some(item))
                     if ch == span.chunk && span.kind == TokenKind::Word && item.0 == shown =>

@@ -6,6 +6,7 @@ pub mod lang;
 pub mod normalize;
 pub mod pii;
 pub mod tokenize;
+pub mod words;
 
 pub use features::{FeatureConfig, Scratch, SparseVec, Vectorizer};
 pub use lang::{Language, LanguageDetector};

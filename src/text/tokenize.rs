@@ -6,8 +6,13 @@
 //! protocol number or an e-mail address says nothing about the topic, and must not leak into
 //! features) or is split at apostrophes, hyphens and other punctuation into words, so that
 //! `l'anagrafe`, `dell'anagrafe` and `anagrafe` share the word `anagrafe`, and `c'è` gives `c`, `e`.
+//!
+//! The text is first [cleaned](super::normalize::clean) (invisible characters out, NFKC,
+//! spelled-out words joined), so features and urgency signals always see the same text whatever the
+//! entry point; a request already cleaned costs one scan here.
 
-use super::normalize::fold_append;
+use super::normalize::{clean, fold_append};
+use std::borrow::Cow;
 
 /// What a token stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +44,8 @@ pub struct Tokens {
     chunks: Vec<(usize, usize)>,
     /// Scratch space for folding one chunk.
     scratch: String,
+    /// The cleaned text, when cleaning changed it: chunks then point into this copy.
+    cleaned: Option<String>,
 }
 
 impl Tokens {
@@ -70,10 +77,22 @@ impl Tokens {
             .map(|s| (&self.arena[s.start as usize..s.end as usize], s.kind))
     }
 
-    /// The original chunk (punctuation trimmed) that token `i` came from.
-    pub fn chunk<'t>(&self, original: &'t str, i: usize) -> &'t str {
+    /// The text that was tokenised, as cleaned: `original` is the text passed in.
+    pub fn source<'t>(&'t self, original: &'t str) -> &'t str {
+        self.cleaned.as_deref().unwrap_or(original)
+    }
+
+    /// Byte ranges in [`Self::source`] of the chunks (white-space separated words, punctuation
+    /// trimmed), in order; [`TokenSpan::chunk`] indexes them.
+    pub fn chunk_ranges(&self) -> &[(usize, usize)] {
+        &self.chunks
+    }
+
+    /// The original chunk (punctuation trimmed) that token `i` came from, as cleaned: `original`
+    /// is the text that was tokenised.
+    pub fn chunk<'t>(&'t self, original: &'t str, i: usize) -> &'t str {
         let (a, b) = self.chunks[self.spans[i].chunk as usize];
-        &original[a..b]
+        &self.cleaned.as_deref().unwrap_or(original)[a..b]
     }
 
     fn push(&mut self, start: usize, kind: TokenKind) {
@@ -100,6 +119,19 @@ pub fn tokenize_into(text: &str, out: &mut Tokens) {
     out.arena.clear();
     out.spans.clear();
     out.chunks.clear();
+    match clean(text) {
+        Cow::Borrowed(text) => {
+            out.cleaned = None;
+            tokenize_clean(text, out);
+        }
+        Cow::Owned(cleaned) => {
+            tokenize_clean(&cleaned, out);
+            out.cleaned = Some(cleaned);
+        }
+    }
+}
+
+fn tokenize_clean(text: &str, out: &mut Tokens) {
     let base = text.as_ptr() as usize;
     for raw in text.split_whitespace() {
         let chunk = raw.trim_matches(|c: char| !c.is_alphanumeric());
@@ -309,6 +341,16 @@ mod tests {
         assert_eq!(t.chunk(text, 0), "Ufficio");
         assert_eq!(t.chunk(text, 2), "dell'Anagrafe");
         assert_eq!(t.chunk(text, 3), "città");
+    }
+
+    #[test]
+    fn invisible_characters_and_spelled_words_do_not_split_words() {
+        assert_eq!(words("fu\u{200b}ga di g\u{ad}a\u{ad}s"), ["fuga", "di", "gas"]);
+        let text = "I N C E N D I O al Mu\u{200b}nicipio";
+        let t = tokenize(text);
+        assert_eq!(words(text), ["incendio", "al", "municipio"]);
+        assert_eq!(t.chunk(text, 0), "INCENDIO");
+        assert_eq!(t.chunk(text, 2), "Municipio");
     }
 
     #[test]
