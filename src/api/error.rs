@@ -6,7 +6,6 @@
 //! caller's input). 503s are runtime conditions and carry `Retry-After`. A 500 is a bug: its
 //! cause is logged once, here, and its body says nothing about it.
 
-use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -201,27 +200,6 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
-    }
-}
-
-impl From<JsonRejection> for ApiError {
-    fn from(rejection: JsonRejection) -> Self {
-        match rejection {
-            JsonRejection::JsonSyntaxError(e) => Self::MalformedJson {
-                detail: e.body_text(),
-            },
-            JsonRejection::JsonDataError(e) => Self::invalid(e.body_text()),
-            JsonRejection::MissingJsonContentType(_) => Self::UnsupportedMediaType,
-            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Self::BodyTooLarge {
-                    limit: "see server.max_body_bytes and server.max_batch_body_bytes".into(),
-                }
-            }
-            // The body could not be read (the client went away, bad chunking): the caller's side.
-            other => Self::MalformedJson {
-                detail: other.body_text(),
-            },
-        }
     }
 }
 

@@ -14,32 +14,94 @@ async fn malformed_json_is_400() {
         .send()
         .await
         .unwrap();
-    assert_error(r, 400, "malformed_json").await;
+    let msg = assert_error(r, 400, "malformed_json").await;
+    assert_eq!(
+        msg,
+        "the body is not valid JSON: EOF while parsing a value at line 1 column 29"
+    );
 }
 
 #[tokio::test]
-async fn wrong_shapes_are_invalid_request_422() {
+async fn a_body_with_a_byte_order_mark_is_accepted() {
     let app = spawn_app().await;
-    for body in [
-        json!({"channel": "email"}),
-        json!({"text": "avviso TARI"}),
-        json!({"channel": "email", "text": 42}),
-        json!({"channel": "email", "text": "avviso TARI", "received_at": "yesterday"}),
-        json!({"channel": "email", "text": "avviso TARI", "colour": "blue"}),
-        json!({"channel": "email", "text": "avviso TARI", "language": "italiano"}),
-        json!({"channel": "email", "text": "avviso TARI", "id": "x".repeat(200)}),
-        json!([1, 2, 3]),
-    ] {
+    let r = app
+        .client
+        .post(format!("{}/v1/route", app.address))
+        .header("content-type", "application/json; charset=utf-8")
+        .body("\u{feff}{\"channel\": \"email\", \"text\": \"avviso TARI\"}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn wrong_shapes_are_invalid_request_422_naming_the_field() {
+    let app = spawn_app().await;
+    let cases = [
+        (
+            json!({"channel": "email"}),
+            "`text` is missing: it is required",
+        ),
+        (json!({"text": "avviso TARI"}), "`channel` is missing"),
+        (
+            json!({"channel": "email", "text": 42}),
+            "`text`: expected a string, got a number",
+        ),
+        (
+            json!({"channel": "email", "text": "avviso TARI", "received_at": "yesterday"}),
+            "`received_at`: not an RFC 3339 date-time such as 2026-12-01T09:30:00+01:00",
+        ),
+        (
+            json!({"channel": "email", "text": "avviso TARI", "colour": "blue"}),
+            "`colour`: unknown field (allowed: id, channel, text, subject, language, citizen_id, \
+             received_at, attributes)",
+        ),
+        (
+            json!({"channel": "email", "text": "avviso TARI", "language": "italiano"}),
+            "language",
+        ),
+        (
+            json!({"channel": "email", "text": "avviso TARI", "id": "x".repeat(200)}),
+            "id must be at most 128",
+        ),
+        (
+            json!([1, 2, 3]),
+            "the body must be a JSON object with `channel` and `text`, not an array",
+        ),
+    ];
+    for (body, needle) in cases {
         let msg = assert_error(app.post("/v1/route", &body).await, 422, "invalid_request").await;
-        assert!(!msg.is_empty());
+        assert!(
+            msg.contains(needle),
+            "{body}: expected «{needle}» in «{msg}»"
+        );
+        for internal in [
+            "deserialize",
+            "target type",
+            "invalid length",
+            "invalid characters",
+        ] {
+            assert!(
+                !msg.contains(internal),
+                "{body}: library wording in «{msg}»"
+            );
+        }
     }
+    let batch = json!({"requests": [
+        {"channel": "email", "text": "a"},
+        {"channel": "email", "text": "b", "received_at": "2026-13-01"}
+    ]});
     let msg = assert_error(
-        app.post("/v1/route", &json!({"channel": "email"})).await,
+        app.post("/v1/route/batch", &batch).await,
         422,
         "invalid_request",
     )
     .await;
-    assert!(msg.contains("text"), "names the missing field: {msg}");
+    assert!(
+        msg.starts_with("`requests[1].received_at`: not an RFC 3339 date-time"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
@@ -176,7 +238,7 @@ async fn a_store_that_cannot_write_is_503_store_unavailable() {
     let r = app
         .post(
             "/v1/feedback",
-            &json!({"decision_id": uuid::Uuid::now_v7()}),
+            &json!({"decision_id": uuid::Uuid::now_v7(), "topic": "tributi"}),
         )
         .await;
     assert_error(r, 503, "store_unavailable").await;
