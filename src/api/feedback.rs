@@ -22,7 +22,8 @@ const MAX_NOTE_CHARS: usize = 2000;
 /// How long feedback waits for its commit before answering 503.
 const COMMIT_WAIT: Duration = Duration::from_secs(5);
 
-/// A correction of a decision; fields left out confirm the prediction.
+/// A correction of a decision: at least one of `topic`, `urgency`, `queue` and `note`; of topic
+/// and urgency, one left out confirms the prediction.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
@@ -70,7 +71,7 @@ pub struct FeedbackAck {
         (status = 404, description = "`unknown_decision`", body = ErrorBody),
         (status = 413, description = "`body_too_large`", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
-        (status = 422, description = "`invalid_request` (unknown topic or queue, bad urgency)", body = ErrorBody),
+        (status = 422, description = "`invalid_request` (none of topic, urgency, queue and note; unknown topic or queue, bad urgency)", body = ErrorBody),
         (status = 503, description = "`overloaded`, `store_unavailable`", body = ErrorBody),
     )
 )]
@@ -102,6 +103,12 @@ pub async fn feedback(
         }
     }
     let note = blank(req.note);
+    if topic.is_none() && req.urgency.is_none() && queue.is_none() && note.is_none() {
+        return Err(ApiError::invalid(
+            "feedback must correct something: give at least one of `topic`, `urgency`, `queue` \
+             and `note` (to confirm a decision as it was, send its topic)",
+        ));
+    }
     if note
         .as_ref()
         .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)

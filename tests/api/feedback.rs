@@ -40,11 +40,43 @@ async fn feedback_is_acknowledged_with_201() {
         Some("chiamare [PHONE]"),
         "notes are redacted"
     );
-    // A bare confirmation is fine too.
+    // A note alone is feedback too.
     let r = app
-        .post("/v1/feedback", &json!({"decision_id": d.decision_id}))
+        .post(
+            "/v1/feedback",
+            &json!({"decision_id": d.decision_id, "note": "il cittadino ha richiamato"}),
+        )
         .await;
     assert_eq!(r.status(), 201);
+}
+
+#[tokio::test]
+async fn feedback_that_corrects_nothing_is_422_naming_the_fields() {
+    let app = spawn_app().await;
+    let d = app.route("email", "avviso TARI").await;
+    for body in [
+        json!({"decision_id": d.decision_id}),
+        json!({"decision_id": d.decision_id, "topic": " ", "note": ""}),
+    ] {
+        let msg = assert_error(
+            app.post("/v1/feedback", &body).await,
+            422,
+            "invalid_request",
+        )
+        .await;
+        assert!(
+            msg.contains("at least one of `topic`, `urgency`, `queue` and `note`"),
+            "{msg}"
+        );
+    }
+    let stored = app
+        .state
+        .store
+        .get_decision(d.decision_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.feedback.is_empty());
 }
 
 #[tokio::test]
