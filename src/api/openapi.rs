@@ -5,6 +5,7 @@
 
 use super::{decide, error, feedback, health, metrics, models, route};
 use utoipa::OpenApi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 /// The service's OpenAPI document.
 #[derive(Debug, OpenApi)]
@@ -66,4 +67,13 @@ pub fn pretty_json() -> String {
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
+}
+
+/// Swagger UI at `/docs` over `/openapi.json`. Its files are bundled in the binary and its online
+/// validator is off (`validatorUrl: "none"`), so that the page works offline and never sends the
+/// contract to validator.swagger.io.
+pub fn swagger_ui() -> SwaggerUi {
+    SwaggerUi::new("/docs")
+        .url("/openapi.json", ApiDoc::openapi())
+        .config(Config::default().validator_url("none"))
 }

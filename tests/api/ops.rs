@@ -95,4 +95,9 @@ async fn docs_are_served_offline() {
     );
     let r = app.get("/docs/swagger-ui.css").await;
     assert_eq!(r.status(), 200);
+    // No call to the online validator either.
+    let r = app.get("/docs/swagger-initializer.js").await;
+    assert_eq!(r.status(), 200);
+    let js = r.text().await.unwrap();
+    assert!(js.contains(r#""validatorUrl": "none""#), "{js}");
 }
