@@ -7,7 +7,8 @@
 //!    (`8080`, `true`, `0.6`, `["a"]`) and as a string otherwise.
 //! 3. **Command line**: dotted keys (`server.bind`) set by the CLI's flags, same value rules.
 //!
-//! Relative paths written **in a file** (`models.dir`, `store.path`) are relative to that file's
+//! Relative paths written **in a file** (`models.dir`, `store.path`, `server.pid_file`) are
+//! relative to that file's
 //! directory, so `instrada serve --config /etc/instrada/instrada.toml` finds
 //! `/etc/instrada/models`. With the embedded file, and for paths given through the environment or
 //! the command line, they are relative to the working directory.
@@ -69,6 +70,10 @@ pub struct ServerSettings {
     pub retry_after_secs: u64,
     /// On SIGTERM/Ctrl-C, seconds to let in-flight requests finish before they are cut. Default 10.
     pub shutdown_grace_secs: u64,
+    /// A file `serve` writes its process id to once it listens, and removes on a clean exit, so
+    /// that `kill -HUP $(cat data/instrada.pid)` reloads the models. Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid_file: Option<PathBuf>,
 }
 
 impl Default for ServerSettings {
@@ -82,6 +87,7 @@ impl Default for ServerSettings {
             concurrency_limit: 512,
             retry_after_secs: 1,
             shutdown_grace_secs: 10,
+            pid_file: None,
         }
     }
 }
@@ -219,7 +225,7 @@ impl std::fmt::Display for Source {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
@@ -281,28 +287,71 @@ impl Settings {
             let base = path.parent().unwrap_or(Path::new(""));
             rebase(&mut table, &["models", "dir"], base);
             rebase(&mut table, &["store", "path"], base);
+            rebase(&mut table, &["server", "pid_file"], base);
         }
-        for (key, value) in env {
+        let file_table = table.clone();
+        // Every override with where it came from, in the order applied (a later one wins).
+        let layers: Vec<(&str, &str, String)> = env
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str(),
+                    v.as_str(),
+                    format!("environment variable {}", env_name(k)),
+                )
+            })
+            .chain(cli.iter().map(|(k, v)| {
+                (
+                    k.as_str(),
+                    v.as_str(),
+                    format!("command-line setting `{k}`"),
+                )
+            }))
+            .collect();
+        for (key, value, origin) in &layers {
             set(&mut table, key, value).map_err(|message| ConfigError::Override {
-                origin: format!("environment variable {}", env_name(key)),
+                origin: origin.clone(),
                 message,
             })?;
         }
-        for (key, value) in cli {
-            set(&mut table, key, value).map_err(|message| ConfigError::Override {
-                origin: format!("command-line setting `{key}`"),
-                message,
-            })?;
-        }
-        match Settings::deserialize(toml::Value::Table(table)) {
-            Ok(settings) => Ok(settings),
+        let settings = match Settings::deserialize(toml::Value::Table(table)) {
+            Ok(settings) => settings,
             // The file alone gives the best message (with its line) when it is the culprit.
-            Err(merged) => Err(match toml::from_str::<Settings>(text) {
-                Err(e) => parse_err(e.to_string()),
-                Ok(_) => ConfigError::Override {
-                    origin: "the environment and command-line overrides".into(),
-                    message: merged.to_string(),
-                },
+            Err(merged) => {
+                return Err(match toml::from_str::<Settings>(text) {
+                    Err(e) => parse_err(e.to_string()),
+                    Ok(_) => {
+                        culprit(&file_table, &layers).unwrap_or_else(|| ConfigError::Override {
+                            origin: "the environment and command-line overrides".into(),
+                            message: merged.to_string(),
+                        })
+                    }
+                });
+            }
+        };
+        // A bad value from the environment or the command line is reported as coming from there
+        // (the file's own bad values are listed, with the models' and the policy's, at start-up).
+        let from_overrides: Vec<(&String, String)> = settings
+            .keyed_problems()
+            .into_iter()
+            .filter_map(|(key, problem)| {
+                let (_, _, origin) = layers.iter().rev().find(|(k, _, _)| *k == key)?;
+                Some((origin, problem))
+            })
+            .collect();
+        match from_overrides.as_slice() {
+            [] => Ok(settings),
+            [(origin, problem)] => Err(ConfigError::Override {
+                origin: (*origin).clone(),
+                message: problem.clone(),
+            }),
+            many => Err(ConfigError::Override {
+                origin: "the environment and command-line overrides".into(),
+                message: many
+                    .iter()
+                    .map(|(origin, problem)| format!("{origin}: {problem}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
             }),
         }
     }
@@ -310,17 +359,34 @@ impl Settings {
     /// Problems with the values of `[server]`, `[store]` and `[log]` (the routing policy is checked
     /// against the models by [`crate::api::startup`]); empty when all is well.
     pub fn problems(&self) -> Vec<String> {
+        self.keyed_problems().into_iter().map(|(_, p)| p).collect()
+    }
+
+    /// [`Settings::problems`], each with the dotted key of the setting it is about.
+    fn keyed_problems(&self) -> Vec<(&'static str, String)> {
         let mut p = Vec::new();
         let s = &self.server;
         if s.bind.parse::<SocketAddr>().is_err() {
-            p.push(format!(
-                "`server.bind` = \"{}\" is not an address such as \"127.0.0.1:8080\"",
-                s.bind
+            p.push((
+                "server.bind",
+                format!(
+                    "`server.bind` = \"{}\" is not an address such as \"127.0.0.1:8080\"",
+                    s.bind
+                ),
             ));
         }
-        let mut range = |key: &str, value: u64, min: u64, max: u64| {
+        if s.pid_file
+            .as_ref()
+            .is_some_and(|f| f.as_os_str().is_empty())
+        {
+            p.push(("server.pid_file", "`server.pid_file` is empty".into()));
+        }
+        let mut range = |key: &'static str, value: u64, min: u64, max: u64| {
             if !(min..=max).contains(&value) {
-                p.push(format!("`{key}` = {value} must be between {min} and {max}"));
+                p.push((
+                    key,
+                    format!("`{key}` = {value} must be between {min} and {max}"),
+                ));
             }
         };
         let n = |v: usize| v as u64;
@@ -351,16 +417,33 @@ impl Settings {
             600_000,
         );
         if st.path.as_os_str().is_empty() {
-            p.push("`store.path` is empty".into());
+            p.push(("store.path", "`store.path` is empty".into()));
         }
         if self.models.dir.as_os_str().is_empty() {
-            p.push("`models.dir` is empty".into());
+            p.push(("models.dir", "`models.dir` is empty".into()));
         }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
-            p.push(format!("`log.level` = \"{}\": {e}", self.log.level));
+            p.push((
+                "log.level",
+                format!("`log.level` = \"{}\": {e}", self.log.level),
+            ));
         }
         p
     }
+}
+
+/// The override that makes the settings fail to deserialise, found by applying each alone over
+/// the file; `None` when no single one does.
+fn culprit(file: &toml::Table, layers: &[(&str, &str, String)]) -> Option<ConfigError> {
+    layers.iter().find_map(|(key, value, origin)| {
+        let mut table = file.clone();
+        set(&mut table, key, value).ok()?;
+        let e = Settings::deserialize(toml::Value::Table(table)).err()?;
+        Some(ConfigError::Override {
+            origin: origin.clone(),
+            message: format!("`{key}` = {value}: {}", e.message()),
+        })
+    })
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
@@ -503,12 +586,58 @@ mod tests {
     fn bad_overrides_name_their_origin() {
         let env = [ov("server.max_batch", "many")];
         let err = Settings::from_layers(MINIMAL, &Source::Embedded, &env, &[]).unwrap_err();
-        assert!(err.to_string().contains("overrides"), "{err}");
+        assert!(
+            err.to_string().starts_with(
+                "environment variable INSTRADA__SERVER__MAX_BATCH: `server.max_batch` = many:"
+            ),
+            "{err}"
+        );
         let env = [ov("server.nope", "1")];
         let err = Settings::from_layers(MINIMAL, &Source::Embedded, &env, &[]).unwrap_err();
-        assert!(err.to_string().contains("nope"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("environment variable INSTRADA__SERVER__NOPE: `server.nope` = 1:")
+                && err.to_string().contains("nope"),
+            "{err}"
+        );
         let err = env_overrides([("INSTRADA__BIND".to_string(), "x".to_string())]).unwrap_err();
         assert!(err.to_string().contains("INSTRADA__BIND"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_from_overrides_are_reported_where_they_come_from() {
+        let file = Source::File("instrada.toml".into());
+        let env = [ov("server.bind", "notanaddress")];
+        let err = Settings::from_layers(MINIMAL, &file, &env, &[])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "environment variable INSTRADA__SERVER__BIND: `server.bind` = \"notanaddress\" is \
+             not an address such as \"127.0.0.1:8080\""
+        );
+        let cli = [ov("server.bind", "nowhere")];
+        let err = Settings::from_layers(MINIMAL, &file, &env, &cli)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("command-line setting `server.bind`:"),
+            "{err}"
+        );
+        let env = [ov("server.bind", "nowhere"), ov("server.max_batch", "0")];
+        let err = Settings::from_layers(MINIMAL, &file, &env, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("INSTRADA__SERVER__BIND: `server.bind`")
+                && err.contains("INSTRADA__SERVER__MAX_BATCH: `server.max_batch` = 0"),
+            "{err}"
+        );
+        // A good override over a bad file value: the file's problem stays for start-up to list.
+        let bad_file = "[server]\nbind = \"nowhere\"\n[routing]\n";
+        let s =
+            Settings::from_layers(bad_file, &file, &[ov("server.max_batch", "3")], &[]).unwrap();
+        assert_eq!(s.problems().len(), 1);
     }
 
     #[test]
@@ -530,6 +659,12 @@ mod tests {
         let s = Settings::from_layers(text, &src, &[], &[]).unwrap();
         assert_eq!(s.models.dir, PathBuf::from("/etc/instrada/m"));
         assert_eq!(s.store.path, PathBuf::from("/abs/x.db"));
+        let text = "[server]\npid_file = \"run/instrada.pid\"\n[models]\ndir = \"m\"\n[store]\npath = \"/abs/x.db\"\n[routing]\n";
+        let s = Settings::from_layers(text, &src, &[], &[]).unwrap();
+        assert_eq!(
+            s.server.pid_file,
+            Some(PathBuf::from("/etc/instrada/run/instrada.pid"))
+        );
         let cli = [ov("models.dir", "here")];
         let s = Settings::from_layers(text, &src, &[], &cli).unwrap();
         assert_eq!(s.models.dir, PathBuf::from("here"));
