@@ -10,8 +10,9 @@ fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            // The cause chain on one line; no backtrace dump, whatever RUST_BACKTRACE says.
-            eprintln!("error: {e:#}");
+            // The cause chain on one line, each cause once; no backtrace dump, whatever
+            // RUST_BACKTRACE says.
+            eprintln!("error: {}", cli::error_chain(e.as_ref()));
             ExitCode::FAILURE
         }
     }
@@ -55,12 +56,6 @@ fn cmd_export_feedback(args: cli::ExportFeedbackArgs) -> Result<()> {
         None => Settings::load(None, &[])?.0.store.path,
     };
     let s = instrada::store::export_feedback(&db, &args.out)?;
-    println!(
-        "{}: {} corrected decisions exported ({} without stored text and {} with topic `unknown` skipped)",
-        args.out.display(),
-        s.exported,
-        s.skipped_no_text,
-        s.skipped_unknown_topic
-    );
+    println!("{}", cli::export_report(&args.out, &s));
     Ok(())
 }

@@ -1,16 +1,20 @@
 //! `instrada evaluate` and `instrada classify`: a model's report on a labelled file, and answers
 //! for texts from the command line.
 
-use super::{ClassifyArgs, CliError, EvaluateArgs, data_spec, report_skips};
+use super::{ClassifyArgs, CliError, EvaluateArgs, count, data_spec, report_skips};
 use crate::classify::artefact::{self, Manifest, ModelKind};
 use crate::classify::bundle::{Bundle, UrgencyModel};
 use crate::classify::dataset::{self, Example};
-use crate::classify::eval::{EvalReport, evaluate};
+use crate::classify::eval::{EvalReport, UNKNOWN, evaluate};
 use crate::classify::model::{LinearClassifier, PredictOptions, TextClassifier};
 use crate::text::LanguageDetector;
 use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Instant;
+
+/// Where `classify` looks for models without `--model`.
+const DEFAULT_MODELS: &str = "models";
 
 /// Predicts a label for every example with the model in `dir` (urgency: the final level, lexicon included).
 pub fn predict_labels(
@@ -51,6 +55,7 @@ pub fn evaluate_cmd(a: &EvaluateArgs) -> Result<EvalReport, CliError> {
     ];
     let loaded = dataset::load(&data_spec(&a.data, fallbacks)?)?;
     report_skips(&loaded);
+    let unknown_labels = check_labels(&manifest, &loaded, a.oos_label.as_deref())?;
     let started = Instant::now();
     let (manifest, pred) = predict_labels(&a.model, &loaded.examples)?;
     let secs = started.elapsed().as_secs_f64();
@@ -66,6 +71,7 @@ pub fn evaluate_cmd(a: &EvaluateArgs) -> Result<EvalReport, CliError> {
                 manifest.model_version.clone().into(),
             );
             o.insert("data_sha256".into(), loaded.sha256.clone().into());
+            o.insert("unknown_labels".into(), unknown_labels.clone().into());
         }
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
@@ -79,6 +85,84 @@ pub fn evaluate_cmd(a: &EvaluateArgs) -> Result<EvalReport, CliError> {
         print!("{}", report.render());
     }
     Ok(report)
+}
+
+/// The labels of the data that the model cannot answer: an error when none of the data's labels
+/// is the model's (codes without `--label-map`, another model's file), a warning on standard error
+/// listing them when some are (their rows count as errors).
+fn check_labels(
+    manifest: &Manifest,
+    loaded: &dataset::Loaded,
+    oos_label: Option<&str>,
+) -> Result<Vec<String>, CliError> {
+    let known: BTreeSet<&str> = manifest
+        .labels
+        .iter()
+        .map(String::as_str)
+        .chain(manifest.oos_label.as_deref())
+        .chain(oos_label)
+        .chain([UNKNOWN])
+        .collect();
+    let mut rows: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in &loaded.examples {
+        *rows.entry(e.label.as_str()).or_default() += 1;
+    }
+    let unknown: Vec<&str> = rows
+        .keys()
+        .copied()
+        .filter(|l| !known.contains(l))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(Vec::new());
+    }
+    let model_labels = listed(manifest.labels.iter().map(String::as_str));
+    let hint = match manifest.kind {
+        ModelKind::Urgency => {
+            "map codes to levels with --label-map, e.g. 0=critical,1=high,2=normal,3=low"
+        }
+        ModelKind::Topic => "check --label-col, or rename labels with --label-map FROM=TO,…",
+    };
+    if unknown.len() == rows.len() {
+        return Err(CliError::Usage(format!(
+            "{}: none of its labels is a label of the model {}, so there is nothing to score: the \
+             data has {} ({}), the model has {}; {hint}",
+            loaded.file,
+            manifest.model_version,
+            count(unknown.len() as u64, "label", "labels"),
+            listed(unknown.iter().copied()),
+            model_labels
+        )));
+    }
+    let unknown_rows: usize = unknown.iter().map(|l| rows[l]).sum();
+    eprintln!(
+        "warning: {}: {} not known to the model {} ({}); {}. The model's labels: \
+         {model_labels}; {hint}",
+        loaded.file,
+        count(unknown.len() as u64, "label is", "labels are"),
+        manifest.model_version,
+        listed(unknown.iter().copied()),
+        count(
+            unknown_rows as u64,
+            "row counts as an error",
+            "rows count as errors"
+        ),
+    );
+    Ok(unknown.iter().map(|l| (*l).to_string()).collect())
+}
+
+/// Labels as `a, b, c`, at most 20 of them.
+fn listed<'a>(labels: impl Iterator<Item = &'a str>) -> String {
+    let labels: Vec<&str> = labels.collect();
+    let mut s = labels
+        .iter()
+        .take(20)
+        .map(|l| format!("`{l}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if labels.len() > 20 {
+        s.push_str(&format!(", … ({} in all)", labels.len()));
+    }
+    s
 }
 
 /// `instrada classify`.
@@ -97,23 +181,30 @@ pub fn classify_cmd(a: &ClassifyArgs) -> Result<(), CliError> {
             "nothing to classify: give a non-empty text".into(),
         ));
     }
-    let single = a.model.join(artefact::MANIFEST).is_file();
+    let (model, defaulted) = match &a.model {
+        Some(dir) => (dir.as_path(), false),
+        None => (Path::new(DEFAULT_MODELS), true),
+    };
+    let single = model.join(artefact::MANIFEST).is_file();
+    if !single && !model.join("topic").join(artefact::MANIFEST).is_file() {
+        return Err(CliError::NoModel {
+            dir: model.to_path_buf(),
+            defaulted,
+        });
+    }
     let (topic, urgency): (
         Option<std::sync::Arc<dyn TextClassifier>>,
         Option<std::sync::Arc<UrgencyModel>>,
     ) = if single {
-        match artefact::read_manifest(&a.model)?.kind {
+        match artefact::read_manifest(model)?.kind {
             ModelKind::Topic => (
-                Some(std::sync::Arc::new(LinearClassifier::load(&a.model)?)),
+                Some(std::sync::Arc::new(LinearClassifier::load(model)?)),
                 None,
             ),
-            ModelKind::Urgency => (
-                None,
-                Some(std::sync::Arc::new(UrgencyModel::load(&a.model)?)),
-            ),
+            ModelKind::Urgency => (None, Some(std::sync::Arc::new(UrgencyModel::load(model)?))),
         }
     } else {
-        let b = Bundle::load(&a.model)?;
+        let b = Bundle::load(model)?;
         (Some(b.topic), Some(b.urgency))
     };
     let lang = LanguageDetector::default();

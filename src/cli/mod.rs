@@ -15,6 +15,7 @@ use crate::classify::bundle::BundleError;
 use crate::classify::dataset::{self, DataSpec, DatasetError};
 use crate::classify::train::{ClassWeight, TrainError};
 use crate::classify::urgency::LexiconError;
+use crate::store::ExportSummary;
 use clap::{Args, Parser, Subcommand};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -146,9 +147,9 @@ pub struct EvaluateArgs {
 /// `instrada classify`.
 #[derive(Debug, Args)]
 pub struct ClassifyArgs {
-    /// A model directory, or a bundle directory with `topic/` and `urgency/`.
-    #[arg(long, default_value = "models")]
-    pub model: PathBuf,
+    /// A model directory, or a bundle directory with `topic/` and `urgency/`. Default: ./models.
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
     /// One JSON object per text.
     #[arg(long)]
     pub json: bool,
@@ -203,17 +204,77 @@ pub enum CliError {
     /// Lexicon.
     #[error(transparent)]
     Lexicon(#[from] LexiconError),
-    /// A file could not be read.
-    #[error("{path}: {source}")]
+    /// A file could not be read (the cause is the error's source, printed by [`error_chain`]).
+    #[error("cannot read {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
         source: std::io::Error,
     },
+    /// The output folder cannot be created or written to.
+    #[error("cannot write the model to {}", path.display())]
+    Output {
+        /// The folder.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Neither a model nor a bundle where `classify` looked.
+    #[error(
+        "{}: not a model directory (no {}) nor a bundle (no topic/{}); {}",
+        dir.display(), artefact::MANIFEST, artefact::MANIFEST,
+        if *defaulted {
+            "`--model` defaults to ./models, the bundle of the repository root: run from there, or pass `--model DIR` (a model directory, or a bundle such as the `models.dir` of your instrada.toml)"
+        } else {
+            "pass `--model DIR` with a model directory, or a bundle with topic/ and urgency/ such as the `models.dir` of your instrada.toml"
+        }
+    )]
+    NoModel {
+        /// Where it looked.
+        dir: PathBuf,
+        /// Whether that was the default of `--model`.
+        defaulted: bool,
+    },
     /// Arguments that do not fit together.
     #[error("{0}")]
     Usage(String),
+}
+
+/// `err` and its causes on one line, `outer: cause: root cause`, each cause once: a cause whose
+/// text the error above it already shows (a `"{path}: {source}"` message that also returns
+/// `source`) is not repeated.
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = err.to_string();
+    let mut above = line.clone();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !text.is_empty() && !above.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        above = text;
+        cause = c.source();
+    }
+    line
+}
+
+/// What `instrada export-feedback` prints: `out.csv: 1 corrected decision exported (…)`.
+pub fn export_report(out: &Path, s: &ExportSummary) -> String {
+    format!(
+        "{}: {} exported ({} without stored text and {} with topic `unknown` skipped)",
+        out.display(),
+        count(s.exported, "corrected decision", "corrected decisions"),
+        s.skipped_no_text,
+        s.skipped_unknown_topic
+    )
+}
+
+/// `1 label`, `2 labels`.
+pub(crate) fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<String, CliError> {
@@ -287,6 +348,70 @@ pub(crate) fn report_skips(loaded: &dataset::Loaded) {
         eprintln!(
             "warning: … {} malformed rows skipped in all",
             loaded.skipped_bad.len()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read {path}: {source}")]
+    struct Repeats {
+        path: &'static str,
+        source: std::io::Error,
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("training failed")]
+    struct Outer {
+        #[source]
+        source: Repeats,
+    }
+
+    #[test]
+    fn the_error_chain_prints_each_cause_once() {
+        let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let e = Repeats {
+            path: "x.csv",
+            source: io(),
+        };
+        assert_eq!(error_chain(&e), "cannot read x.csv: no such file");
+        let e = Outer {
+            source: Repeats {
+                path: "x.csv",
+                source: io(),
+            },
+        };
+        assert_eq!(
+            error_chain(&e),
+            "training failed: cannot read x.csv: no such file"
+        );
+        let e = CliError::Io {
+            path: "y.md".into(),
+            source: io(),
+        };
+        assert_eq!(error_chain(&e), "cannot read y.md: no such file");
+    }
+
+    #[test]
+    fn the_export_report_counts_in_the_singular_and_the_plural() {
+        let s = |exported| ExportSummary {
+            exported,
+            skipped_no_text: 2,
+            skipped_unknown_topic: 1,
+        };
+        assert_eq!(
+            export_report(Path::new("f.csv"), &s(1)),
+            "f.csv: 1 corrected decision exported (2 without stored text and 1 with topic \
+             `unknown` skipped)"
+        );
+        assert!(
+            export_report(Path::new("f.csv"), &s(0)).contains(": 0 corrected decisions exported")
+        );
+        assert!(
+            export_report(Path::new("f.csv"), &s(2)).contains(": 2 corrected decisions exported")
         );
     }
 }

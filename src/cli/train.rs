@@ -5,10 +5,38 @@ use crate::classify::artefact::{self, LEXICON, Manifest, ModelKind, TrainingData
 use crate::classify::dataset;
 use crate::classify::train::{ClassWeight, TrainParams, Validation};
 use crate::classify::urgency::Lexicon;
+use std::path::Path;
 use std::time::Instant;
 
 /// `instrada train`: reads, trains, validates, writes the artefact and prints the report.
+///
+/// The output folder is created and checked for writing first, so that a wrong `--out` fails
+/// before minutes of fitting; a folder created here is removed again if training fails.
 pub fn train(a: &TrainArgs) -> Result<Manifest, CliError> {
+    let created = !a.out.exists();
+    check_writable(&a.out)?;
+    let trained = fit_and_save(a);
+    if trained.is_err() && created {
+        // Only if still empty: never anything a previous run left there.
+        let _ = std::fs::remove_dir(&a.out);
+    }
+    trained
+}
+
+/// Creates `dir` if needed and writes (and removes) a probe file in it.
+fn check_writable(dir: &Path) -> Result<(), CliError> {
+    let err = |source| CliError::Output {
+        path: dir.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(err)?;
+    let probe = dir.join(format!(".instrada-write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(err)?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+fn fit_and_save(a: &TrainArgs) -> Result<Manifest, CliError> {
     let started = Instant::now();
     let spec = data_spec(&a.data, vec![a.kind.as_str().into(), "label".into()])?;
     let loaded = dataset::load(&spec)?;

@@ -2,6 +2,7 @@
 
 use crate::helpers::{instrada, text, train_ok, write_fixture_csv};
 use std::io::Write;
+use std::process::Command;
 
 #[test]
 fn train_prints_the_report_and_evaluate_json_has_the_figures() {
@@ -233,4 +234,144 @@ fn urgency_codes_are_mapped_to_levels() {
         "server giu tutto fermo",
     ]);
     assert!(text(&o).contains("urgency:  critical"), "{}", text(&o));
+}
+
+#[test]
+fn an_os_error_is_printed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m");
+    let o = instrada(&[
+        "train",
+        "topic",
+        "--data",
+        "nope.csv",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        !out.exists(),
+        "the output folder made for a failed run is removed"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(err.contains("error: cannot read nope.csv: "), "{err}");
+    assert_eq!(
+        err.matches("(os error 2)").count(),
+        1,
+        "the cause once: {err}"
+    );
+}
+
+#[test]
+fn an_output_folder_that_cannot_be_written_fails_before_any_fitting() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write_fixture_csv(dir.path());
+    let a_file = dir.path().join("a-file");
+    std::fs::write(&a_file, "").unwrap();
+    let under_a_file = a_file.join("m");
+    for out in ["/proc/forbidden", under_a_file.to_str().unwrap()] {
+        let o = instrada(&[
+            "train",
+            "topic",
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            out,
+        ]);
+        let t = text(&o);
+        assert!(!o.status.success(), "{t}");
+        assert!(
+            t.contains(&format!("error: cannot write the model to {out}: ")),
+            "{t}"
+        );
+        assert!(
+            !t.contains("fitting"),
+            "failed before reading and fitting: {t}"
+        );
+    }
+}
+
+#[test]
+fn evaluate_refuses_data_whose_labels_the_model_does_not_know_and_warns_about_some() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write_fixture_csv(dir.path());
+    let out = dir.path().join("m");
+    train_ok("topic", &data, &out, &[]);
+    let evaluate = |csv: &str| {
+        let p = dir.path().join("eval.csv");
+        std::fs::write(&p, csv).unwrap();
+        instrada(&[
+            "evaluate",
+            "--model",
+            out.to_str().unwrap(),
+            "--data",
+            p.to_str().unwrap(),
+            "--json",
+        ])
+    };
+    // No label known: nothing to score.
+    let o = evaluate("text,topic\navviso TARI,tasse_locali\ncarta d'identità,demografici\n");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("none of its labels is a label of the model")
+            && err.contains("`demografici`, `tasse_locali`")
+            && err.contains("`anagrafe`, `strade`, `tributi`"),
+        "names both label sets: {err}"
+    );
+    // Some known: scored, with a warning naming the unknown ones.
+    let o = evaluate(
+        "text,topic\navviso TARI,tasse_locali\navviso TARI da pagare,tributi\nbuca in via Roma,strade\n",
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("warning: ")
+            && err.contains("1 label is not known to the model")
+            && err.contains("(`tasse_locali`); 1 row counts as an error"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["unknown_labels"],
+        serde_json::json!(["tasse_locali"]),
+        "{v}"
+    );
+    // Urgency codes without --label-map.
+    let p = dir.path().join("u.csv");
+    std::fs::write(&p, "text,urgency\nserver fermo,0\nnuovo mouse,3\n").unwrap();
+    let o = instrada(&[
+        "evaluate",
+        "--model",
+        crate::helpers::root()
+            .join("models/urgency")
+            .to_str()
+            .unwrap(),
+        "--data",
+        p.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("`0`, `3`") && err.contains("--label-map"),
+        "{err}"
+    );
+}
+
+#[test]
+fn classify_away_from_the_repository_root_says_how_to_find_the_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_instrada"))
+        .args(["classify", "avviso TARI"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("models: not a model directory")
+            && err.contains("`--model DIR`")
+            && err.contains("`models.dir`"),
+        "{err}"
+    );
 }
