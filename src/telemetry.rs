@@ -7,6 +7,7 @@
 
 use crate::config::{LogFormat, LogSettings};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::io::IsTerminal;
 use std::sync::OnceLock;
 use tracing_subscriber::EnvFilter;
 
@@ -18,17 +19,32 @@ pub const LATENCY_BUCKETS: [f64; 20] = [
 /// Buckets of confidence histograms.
 pub const CONFIDENCE_BUCKETS: [f64; 10] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
 
-/// Installs the global `tracing` subscriber; `RUST_LOG` wins over `settings.level`. Does nothing if
-/// a subscriber is already installed (tests start many services in one process).
+/// Installs the global `tracing` subscriber, writing to standard output; `RUST_LOG` wins over
+/// `settings.level`. Text lines are coloured only on a terminal and when `NO_COLOR` is unset, so
+/// that a log file or a pipe gets no escape codes. Does nothing if a subscriber is already
+/// installed (tests start many services in one process).
 pub fn init_tracing(settings: &LogSettings) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&settings.level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let ansi = use_colour(
+        std::io::stdout().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stdout)
+        .with_ansi(ansi);
     let _ = match settings.format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Text => builder.try_init(),
     };
+}
+
+/// Colour on a terminal, unless `NO_COLOR` is set to anything but the empty string
+/// (<https://no-color.org>).
+fn use_colour(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(std::ffi::OsStr::is_empty)
 }
 
 /// The process-wide Prometheus recorder, installed on first use.
@@ -60,4 +76,18 @@ pub fn metrics_handle() -> PrometheusHandle {
             handle
         })
         .clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::use_colour;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(use_colour(true, None));
+        assert!(use_colour(true, Some(OsStr::new(""))));
+        assert!(!use_colour(true, Some(OsStr::new("1"))));
+        assert!(!use_colour(false, None));
+    }
 }

@@ -13,6 +13,7 @@ use crate::config::{ConfigError, Settings, Source};
 use crate::store::{Store, StoreError};
 use axum::serve::ListenerExt;
 use std::future::{Future, IntoFuture};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -20,6 +21,8 @@ use tokio::net::TcpListener;
 const UPKEEP_EVERY: Duration = Duration::from_secs(5);
 
 /// Why the service could not start or stopped badly.
+///
+/// A variant's message does not repeat its `source`: `main` prints the whole chain.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     /// The settings could not be read.
@@ -29,13 +32,13 @@ pub enum ServeError {
     #[error(transparent)]
     Invalid(#[from] Invalid),
     /// The decision store could not be opened.
-    #[error("cannot open the decision store: {source}")]
+    #[error(transparent)]
     Store {
         /// The cause.
         source: StoreError,
     },
     /// The address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         /// The address.
         addr: String,
@@ -43,13 +46,21 @@ pub enum ServeError {
         source: std::io::Error,
     },
     /// The accept loop failed.
-    #[error("the HTTP server failed: {source}")]
+    #[error("the HTTP server failed")]
     Server {
         /// The cause.
         source: std::io::Error,
     },
+    /// The PID file (`server.pid_file`) could not be written.
+    #[error("cannot write the PID file {}", path.display())]
+    PidFile {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// The store did not close cleanly: some decisions may not be committed.
-    #[error("the decision store did not close cleanly: {source}")]
+    #[error("the decision store did not close cleanly")]
     Close {
         /// The cause.
         source: StoreError,
@@ -60,6 +71,7 @@ pub enum ServeError {
 pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError> {
     crate::telemetry::init_tracing(&settings.log);
     tracing::info!(
+        pid = std::process::id(),
         config = %source,
         server = ?settings.server,
         models = %settings.models.dir.display(),
@@ -78,12 +90,65 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
             return Err(ServeError::Bind { addr, source });
         }
     };
-    tracing::info!(addr = %listener.local_addr().map_or(addr, |a| a.to_string()), "listening");
+    // Written once the port is ours, so that a second instance refused at bind does not
+    // overwrite the running one's file.
+    let pid_file = match settings.server.pid_file.as_deref().map(PidFile::write) {
+        Some(Err(e)) => {
+            let _ = store.close().await;
+            return Err(e);
+        }
+        Some(Ok(f)) => Some(f),
+        None => None,
+    };
+    tracing::info!(
+        addr = %listener.local_addr().map_or(addr, |a| a.to_string()),
+        pid = std::process::id(),
+        pid_file = pid_file.as_ref().map(|f| f.path.display().to_string()),
+        "listening (SIGHUP reloads the models, SIGTERM stops)"
+    );
     let state = AppState::new(settings, engine, store);
     let reloader = tokio::spawn(super::reload::reload_on_sighup(state.clone(), source));
     let served = run(listener, state, shutdown_signal()).await;
     reloader.abort();
+    drop(pid_file);
     served
+}
+
+/// `server.pid_file` while the service runs: holds this process's id, removed when dropped.
+#[derive(Debug)]
+struct PidFile {
+    path: PathBuf,
+    pid: String,
+}
+
+impl PidFile {
+    fn write(path: &Path) -> Result<Self, ServeError> {
+        let pid = std::process::id().to_string();
+        let err = |source| ServeError::PidFile {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(err)?;
+        }
+        std::fs::write(path, format!("{pid}\n")).map_err(err)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            pid,
+        })
+    }
+}
+
+impl Drop for PidFile {
+    fn drop(&mut self) {
+        // Only our own: another instance may have replaced the file since.
+        let ours = std::fs::read_to_string(&self.path).is_ok_and(|s| s.trim() == self.pid);
+        if ours {
+            if let Err(e) = std::fs::remove_file(&self.path) {
+                tracing::warn!(path = %self.path.display(), error = %e, "cannot remove the PID file");
+            }
+        }
+    }
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then shuts down gracefully and closes

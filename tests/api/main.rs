@@ -8,6 +8,7 @@ mod feedback;
 mod helpers;
 mod openapi;
 mod ops;
+mod process;
 mod reload;
 mod route;
 mod router;

@@ -1,0 +1,148 @@
+//! `instrada serve` as a process: its PID file, its logs in a pipe, and how it reports a port in
+//! use or a bad setting from the environment.
+
+use crate::helpers::*;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A configuration file over the fixture bundle, in `dir`.
+fn write_config(dir: &Path) -> PathBuf {
+    let path = dir.join("instrada.toml");
+    let models = models_dir().display().to_string().replace('\\', "/");
+    std::fs::write(&path, format!("{CONFIG}\n[models]\ndir = \"{models}\"\n")).unwrap();
+    path
+}
+
+/// `instrada serve --config CONFIG` with the store in `dir`, without colour or log settings
+/// inherited from the test's environment.
+fn serve(dir: &Path, extra: &[&str], env: &[(&str, String)]) -> Command {
+    let config = write_config(dir);
+    let mut c = Command::new(env!("CARGO_BIN_EXE_instrada"));
+    c.arg("serve")
+        .arg("--config")
+        .arg(&config)
+        .args(extra)
+        .env_remove("NO_COLOR")
+        .env_remove("RUST_LOG")
+        .env("INSTRADA__STORE__PATH", dir.join("instrada.db"))
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c
+}
+
+fn output_text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Waits for `child` to exit (killing it after `limit`).
+fn wait(mut child: Child, limit: Duration) -> Output {
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_writes_its_pid_file_logs_without_colour_to_a_pipe_and_removes_the_file_on_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("run/instrada.pid");
+    let child = serve(
+        dir.path(),
+        &[],
+        &[("INSTRADA__SERVER__PID_FILE", pid_file.display().to_string())],
+    )
+    .spawn()
+    .unwrap();
+    let pid = child.id().to_string();
+    let started = Instant::now();
+    let written = loop {
+        match std::fs::read_to_string(&pid_file) {
+            Ok(s) if !s.is_empty() => break s,
+            _ if started.elapsed() > Duration::from_secs(60) => break String::new(),
+            _ => std::thread::sleep(Duration::from_millis(50)),
+        }
+    };
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let out = wait(child, Duration::from_secs(30));
+    let text = output_text(&out);
+    assert_eq!(
+        written.trim(),
+        pid,
+        "the PID file holds the server's id: {text}"
+    );
+    assert!(killed.success());
+    assert!(out.status.success(), "a clean exit on SIGTERM: {text}");
+    assert!(
+        !pid_file.exists(),
+        "the PID file is removed on a clean exit"
+    );
+    assert!(
+        text.contains(&format!("pid={pid}")),
+        "the PID is logged: {text}"
+    );
+    assert!(
+        !text.contains('\u{1b}'),
+        "no ANSI escape codes in a log written to a pipe: {text:?}"
+    );
+}
+
+#[test]
+fn a_port_in_use_is_reported_once_with_its_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let child = serve(dir.path(), &["--bind", &addr], &[]).spawn().unwrap();
+    let out = wait(child, Duration::from_secs(60));
+    let text = output_text(&out);
+    assert!(!out.status.success(), "{text}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("error: cannot listen on {addr}: ")),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("(os error").count(),
+        1,
+        "the cause once: {stderr}"
+    );
+    drop(taken);
+}
+
+#[test]
+fn a_bad_value_from_the_environment_is_reported_as_coming_from_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = serve(
+        dir.path(),
+        &[],
+        &[("INSTRADA__SERVER__BIND", "notanaddress".into())],
+    )
+    .spawn()
+    .unwrap();
+    let out = wait(child, Duration::from_secs(60));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "error: environment variable INSTRADA__SERVER__BIND: `server.bind` = \"notanaddress\" \
+             is not an address"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("instrada.toml"),
+        "not the file's fault: {stderr}"
+    );
+}
