@@ -5,6 +5,9 @@
 //! in flight finish (for at most `server.shutdown_grace_secs`, after which they are cut); then
 //! the store is closed, which commits everything enqueued. A request cut by the grace period
 //! gets no decision, and a decision enqueued before the cut is still committed.
+//!
+//! Once the port is bound, the process id is logged and, with `server.pid_file`, written to that
+//! file (removed again on exit) so that operators can `kill -HUP $(cat data/instrada.pid)`.
 
 use super::startup::{self, Invalid};
 use super::state::AppState;
