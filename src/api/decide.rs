@@ -17,7 +17,6 @@ use crate::store::DecisionRecord;
 use crate::text::normalize::truncate_chars;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::fmt::Write;
 use std::time::{Duration, Instant};
@@ -93,7 +92,8 @@ pub struct Alternative {
 /// The urgency of a request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct UrgencyResult {
-    /// The level: the model's, raised by any signal.
+    /// The level the request was routed with: the model's, raised by any signal; a critical from
+    /// the model alone that the policy does not escalate is `high` (the reasons say so).
     pub level: UrgencyLevel,
     /// The model's probability for its own level.
     pub confidence: f32,
@@ -149,14 +149,25 @@ pub fn route(state: &AppState, engine: &Engine, req: &ValidRequest) -> Routed {
             format!("Language `{code}` as given by the caller"),
         ),
         None => {
-            let l = state.language.detect(text);
-            let reason = if l.reliable {
-                format!("Language `{}` detected ({:.2})", l.code, l.confidence)
-            } else {
-                format!(
-                    "Language `{}` assumed (the text is too short or mixed to tell)",
+            let detector = &state.language;
+            let l = detector.detect(text);
+            let reason = match (l.reliable, l.script, l.guess) {
+                (true, _, _) => format!("Language `{}` detected ({:.2})", l.code, l.confidence),
+                (false, Some(script), _) => format!(
+                    "Language `{}`, the default: the text is in {script} script, which none of the \
+                     languages detected ({}) uses",
+                    l.code,
+                    detector.candidates().join(", ")
+                ),
+                (false, None, Some(guess)) => format!(
+                    "Language `{}`, the default: the text is too short or mixed to tell (the best \
+                     guess, `{guess}` {:.2}, is not reliable)",
+                    l.code, l.confidence
+                ),
+                (false, None, None) => format!(
+                    "Language `{}`, the default: the text is too short or mixed to tell",
                     l.code
-                )
+                ),
             };
             (l.code.to_string(), reason)
         }
@@ -181,6 +192,7 @@ pub fn route(state: &AppState, engine: &Engine, req: &ValidRequest) -> Routed {
         urgency: urgency.level,
         urgency_confidence: urgency.confidence,
         urgency_signals: &signal_names,
+        signal_level: urgency.signals.iter().map(|s| s.level).max(),
         language: &language,
         attributes: &req.attributes,
         received_at: req.received_at.unwrap_or(now),
@@ -227,7 +239,7 @@ pub fn route(state: &AppState, engine: &Engine, req: &ValidRequest) -> Routed {
             alternatives,
         },
         urgency: UrgencyResult {
-            level: urgency.level,
+            level: outcome.urgency,
             confidence: urgency.confidence,
             signals: urgency
                 .signals
@@ -307,7 +319,7 @@ fn finish(
         request_id: decision.request_id.clone(),
         channel: req.channel.as_str().to_string(),
         language: decision.language.clone(),
-        text_sha256: hex::encode(Sha256::digest(req.text.as_bytes())),
+        text_sha256: req.text_sha256.clone(),
         text,
         topic: decision.topic.label.clone(),
         topic_confidence: decision.topic.confidence,

@@ -10,11 +10,13 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use super::state::AppState;
 use crate::route::Channel;
+use crate::text::normalize::{clean, has_content};
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use tracing::{Span, instrument};
 use utoipa::ToSchema;
@@ -99,9 +101,11 @@ pub struct ValidRequest {
     pub request_id: Option<String>,
     /// The channel.
     pub channel: Channel,
-    /// The text, non-blank.
+    /// The text, [cleaned](crate::text::normalize::clean), with at least one letter or digit.
     pub text: String,
-    /// The subject, if not blank.
+    /// SHA-256 (hex) of the text as received.
+    pub text_sha256: String,
+    /// The subject, cleaned, if it has a letter or digit.
     pub subject: Option<String>,
     /// Lowercase ISO 639-1 code, if given.
     pub language: Option<String>,
@@ -114,11 +118,17 @@ pub struct ValidRequest {
 impl RouteRequest {
     /// Validates the request; `at` prefixes field names in messages (`requests[3].`).
     pub fn parse(self, at: &str) -> Result<ValidRequest, ApiError> {
-        if self.text.trim().is_empty() {
+        // Invisible characters, lookalikes and spelled-out words are dealt with once, here:
+        // language, features, signals and the stored copy all read the cleaned text. A text
+        // without a letter or digit after it (blank, only zero-width characters, only emoji) says
+        // nothing anyone could route.
+        let text = clean(&self.text);
+        if !has_content(&text) {
             return Err(ApiError::EmptyText {
                 field: format!("{at}text"),
             });
         }
+        let text = text.into_owned();
         let channel = self
             .channel
             .parse::<Channel>()
@@ -160,8 +170,12 @@ impl RouteRequest {
         Ok(ValidRequest {
             request_id: self.id,
             channel,
-            text: self.text,
-            subject: self.subject.filter(|s| !s.trim().is_empty()),
+            text_sha256: hex::encode(Sha256::digest(self.text.as_bytes())),
+            text,
+            subject: self
+                .subject
+                .map(|s| clean(&s).into_owned())
+                .filter(|s| has_content(s)),
             language,
             received_at: self.received_at,
             attributes: self.attributes,

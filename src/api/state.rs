@@ -48,7 +48,8 @@ pub struct Inner {
     pub store: Store,
     /// The settings the service started with.
     pub settings: Settings,
-    /// Language detection for requests that do not say their language.
+    /// Language detection for requests that do not say their language, among the languages the
+    /// policy names.
     pub language: LanguageDetector,
     /// Permits for `/v1/*` requests in flight (`server.concurrency_limit`). A semaphore so that
     /// a request past the limit can be refused at once (`try_acquire`) instead of queueing.
@@ -72,11 +73,16 @@ impl AppState {
     /// State over a loaded engine and an open store.
     pub fn new(settings: Settings, engine: Engine, store: Store) -> Self {
         let limiter = Arc::new(Semaphore::new(settings.server.concurrency_limit));
+        // Policy changes need a restart, so the languages it names are fixed for the process.
+        let language = LanguageDetector::new(
+            engine.policy.default_language(),
+            engine.policy.detect_languages(),
+        );
         Self {
             inner: Arc::new(Inner {
                 engine: ArcSwap::from_pointee(engine),
                 store,
-                language: LanguageDetector::new("it"),
+                language,
                 limiter,
                 metrics: crate::telemetry::metrics_handle(),
                 shutting_down: AtomicBool::new(false),

@@ -13,6 +13,7 @@ use super::policy::{Policy, RouteInput, UNKNOWN_TOPIC};
 use super::sla::SlaDuration;
 use crate::classify::UrgencyLevel;
 use crate::route::Channel;
+use crate::text::LanguageDetector;
 use chrono_tz::Tz;
 use std::collections::HashMap;
 
@@ -150,6 +151,10 @@ impl Policy {
         let urgency_review_threshold = cfg
             .urgency_review_threshold
             .map(|value| check_threshold("urgency_review_threshold", value, p));
+        let emergency_model_threshold = cfg
+            .emergency_model_threshold
+            .map(|value| check_threshold("emergency_model_threshold", value, p));
+        let (default_language, detect_languages) = compile_detection(cfg, p);
         let mut holidays = HolidayCalendar::national();
         for entry in &cfg.local_holidays {
             if let Err(problem) = holidays.add_local(entry) {
@@ -184,6 +189,9 @@ impl Policy {
                     review_threshold,
                     // Only `None` when out of range, which was reported above.
                     urgency_review_threshold: urgency_review_threshold.flatten(),
+                    emergency_model_threshold: emergency_model_threshold.flatten(),
+                    default_language,
+                    detect_languages,
                     holidays,
                     queues,
                     rules,
@@ -220,6 +228,59 @@ fn check_threshold(key: &'static str, value: f32, p: &mut Vec<PolicyProblem>) ->
         p.push(PolicyProblem::ThresholdOutOfRange { key, value });
         None
     }
+}
+
+/// The default language and the languages detection may answer: the configured ones, or those
+/// that queues and rules name; each must be one the detector knows.
+fn compile_detection(cfg: &RoutingConfig, p: &mut Vec<PolicyProblem>) -> (String, Vec<String>) {
+    let supported = || LanguageDetector::supported().collect::<Vec<_>>().join(", ");
+    let check = |place: &str, code: &str, p: &mut Vec<PolicyProblem>| {
+        if !LanguageDetector::supported().any(|s| s == code) {
+            p.push(PolicyProblem::UndetectableLanguage {
+                place: place.to_string(),
+                language: code.to_string(),
+                supported: supported(),
+            });
+        }
+    };
+    let default = match cfg.default_language.as_deref() {
+        None => "it".to_string(),
+        Some(code) => {
+            let codes =
+                compile_languages(&|| "`routing.default_language`".into(), &[code.into()], p);
+            let code = codes.into_iter().next().unwrap_or_else(|| "it".into());
+            check("`routing.default_language`", &code, p);
+            code
+        }
+    };
+    let mut languages = if cfg.detect_languages.is_empty() {
+        // Those the policy names and the detector knows: a queue may list a language (say `ar`)
+        // for its operators that detection cannot tell, and callers can still send it.
+        cfg.queues
+            .iter()
+            .flat_map(|q| &q.languages)
+            .chain(cfg.rules.iter().flat_map(|r| &r.when.language))
+            .map(|l| l.trim().to_ascii_lowercase())
+            .filter(|l| LanguageDetector::supported().any(|s| s == l))
+            .collect::<Vec<_>>()
+    } else {
+        let place = || "`routing.detect_languages`".to_string();
+        let codes = compile_languages(&place, &cfg.detect_languages, p);
+        for code in &codes {
+            check(&place(), code, p);
+        }
+        codes
+    };
+    if !languages.contains(&default) {
+        languages.insert(0, default.clone());
+    }
+    let mut seen = Vec::new();
+    languages.retain(|l| {
+        let new = !seen.contains(l);
+        seen.push(l.clone());
+        new
+    });
+    (default, languages)
 }
 
 /// Lowercase two-letter codes; bad ones are reported against `place` and dropped.

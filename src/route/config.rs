@@ -29,6 +29,19 @@ pub struct RoutingConfig {
     /// Queue for critical urgency, whatever else matches.
     #[serde(default)]
     pub emergency_queue: String,
+    /// What may send a request to the emergency queue besides a critical urgency signal of the
+    /// lexicon, which always does: the urgency model alone when its confidence in `critical` is at
+    /// least this (0..=1). Absent: the model alone never escalates; its critical is handled as high
+    /// and flagged for a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emergency_model_threshold: Option<f32>,
+    /// The administration's language (ISO 639-1): what a request is taken to be written in when the
+    /// caller does not say and detection cannot tell reliably. Default `it`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_language: Option<String>,
+    /// Languages detection may answer; empty means those the queues and rules name, and the default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub detect_languages: Vec<String>,
     /// Queue for requests that no rule matches.
     #[serde(default)]
     pub fallback_queue: String,

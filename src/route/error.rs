@@ -160,6 +160,16 @@ pub enum PolicyProblem {
         /// What is wrong with it, quoting the text.
         problem: DurationError,
     },
+    /// A language detection cannot answer.
+    #[error("{place}: language `{language}` cannot be detected (detectable: {supported})")]
+    UndetectableLanguage {
+        /// The setting that lists it.
+        place: String,
+        /// The code.
+        language: String,
+        /// The codes the detector knows, comma-separated.
+        supported: String,
+    },
     /// A language is not a two-letter ISO 639-1 code.
     #[error("{place}: language `{language}` is not an ISO 639-1 code (two letters, e.g. \"it\")")]
     BadLanguage {

@@ -4,7 +4,10 @@
 //! parsing, no lookups by name, and allocation limited to the outcome itself. Its order is fixed and
 //! explained in every outcome's `reasons`:
 //!
-//! 1. critical urgency goes to the emergency queue with priority 1, whatever else matches;
+//! 1. critical urgency goes to the emergency queue with priority 1, whatever else matches — when a
+//!    critical signal of the urgency lexicon fired, or the urgency model is at least as confident
+//!    as `emergency_model_threshold` (when set). A critical that rests on the model alone below it
+//!    is handled as high and flagged for a person: an emergency queue must not fill with guesses;
 //! 2. an unrecognised topic (`unknown`) or a topic confidence below `review_threshold` goes to the
 //!    triage queue, flagged for a person;
 //! 3. otherwise the first rule that matches chooses the queue;
@@ -37,6 +40,9 @@ pub struct Policy {
     pub(super) timezone: Tz,
     pub(super) review_threshold: f32,
     pub(super) urgency_review_threshold: Option<f32>,
+    pub(super) emergency_model_threshold: Option<f32>,
+    pub(super) default_language: String,
+    pub(super) detect_languages: Vec<String>,
     pub(super) holidays: HolidayCalendar,
     pub(super) queues: Vec<Queue>,
     pub(super) rules: Vec<Rule>,
@@ -61,6 +67,8 @@ pub struct RouteInput<'a> {
     pub urgency_confidence: f32,
     /// Names of the lexicon signals that fired (may be empty).
     pub urgency_signals: &'a [String],
+    /// The highest level among those signals, if any fired.
+    pub signal_level: Option<UrgencyLevel>,
     /// ISO 639-1 language of the text, e.g. `it`.
     pub language: &'a str,
     /// Request attributes that rules can test (e.g. from a web form).
@@ -74,6 +82,9 @@ pub struct RouteInput<'a> {
 pub struct RouteOutcome {
     /// Queue chosen.
     pub queue: String,
+    /// The urgency the request was routed with: the input's, except a critical from the model
+    /// alone that did not meet the emergency threshold, which is high.
+    pub urgency: UrgencyLevel,
     /// 1 (most urgent) ..= 5.
     pub priority: u8,
     /// Skills the operator needs: the queue's, the rule's, and `lang:xx` for a language the queue lacks.
@@ -153,22 +164,45 @@ impl Policy {
         Some(self.sla(queue, urgency, received_at).0)
     }
 
+    /// The administration's language: what a request is taken to be in when detection cannot tell.
+    pub fn default_language(&self) -> &str {
+        &self.default_language
+    }
+
+    /// The languages detection may answer (the default first).
+    pub fn detect_languages(&self) -> &[String] {
+        &self.detect_languages
+    }
+
     /// Routes one request; pure, and never fails: a valid policy always has an answer.
     #[must_use]
     pub fn decide(&self, input: &RouteInput<'_>) -> RouteOutcome {
         let mut reasons = Vec::with_capacity(6);
         let mut review: Option<String> = None;
-        let (queue, rule) = if input.urgency == UrgencyLevel::Critical {
+        let (escalate, unconfirmed) = self.escalation(input);
+        let routed;
+        let input = if let Some(why) = unconfirmed {
+            reasons.push(format!(
+                "{}: handled as high urgency, not escalated",
+                capitalised(&why)
+            ));
+            review = Some(format!(
+                "{why}: a person should check whether it is an emergency"
+            ));
+            routed = RouteInput {
+                urgency: UrgencyLevel::High,
+                ..*input
+            };
+            &routed
+        } else {
+            input
+        };
+        let (queue, rule) = if let Some(why) = escalate {
             let queue = &self.queues[self.emergency];
-            reasons.push(if input.urgency_signals.is_empty() {
-                format!("Critical urgency: escalated to queue `{}`", queue.name)
-            } else {
-                format!(
-                    "Critical urgency (signals: {}): escalated to queue `{}`",
-                    input.urgency_signals.join(", "),
-                    queue.name
-                )
-            });
+            reasons.push(format!(
+                "Critical urgency ({why}): escalated to queue `{}`",
+                queue.name
+            ));
             (queue, None)
         } else if let Some(why) = self.topic_review(input) {
             let queue = &self.queues[self.triage];
@@ -177,7 +211,10 @@ impl Policy {
                 capitalised(&why),
                 queue.name
             ));
-            review = Some(why);
+            review = Some(match review {
+                Some(urgency) => format!("{urgency}; {why}"),
+                None => why,
+            });
             (queue, None)
         } else if let Some(rule) = self.rules.iter().find(|r| r.matches(input)) {
             let queue = &self.queues[rule.queue];
@@ -239,6 +276,7 @@ impl Policy {
 
         RouteOutcome {
             queue: queue.name.clone(),
+            urgency: input.urgency,
             priority,
             skills,
             sla_due_at,
@@ -246,6 +284,47 @@ impl Policy {
             review_reason: review,
             rule: rule.map(|r| r.name.clone()),
             reasons,
+        }
+    }
+
+    /// For a critical request: why it escalates (a critical signal, or the model above the
+    /// threshold), or why not (the model alone, below it or with escalation on the model off).
+    fn escalation(&self, input: &RouteInput<'_>) -> (Option<String>, Option<String>) {
+        if input.urgency != UrgencyLevel::Critical {
+            return (None, None);
+        }
+        if input.signal_level == Some(UrgencyLevel::Critical) {
+            let plural = if input.urgency_signals.len() == 1 {
+                ""
+            } else {
+                "s"
+            };
+            let why = format!(
+                "signal{plural} {} of the urgency lexicon",
+                input.urgency_signals.join(", ")
+            );
+            return (Some(why), None);
+        }
+        let confidence = input.urgency_confidence;
+        match self.emergency_model_threshold {
+            Some(t) if !below(confidence, t) => (
+                Some(format!(
+                    "the urgency model alone, {confidence:.2} at or above the emergency threshold {t:.2}"
+                )),
+                None,
+            ),
+            Some(t) => (
+                None,
+                Some(format!(
+                    "the urgency model alone says critical ({confidence:.2}) with no critical signal in the text, below the emergency threshold {t:.2}"
+                )),
+            ),
+            None => (
+                None,
+                Some(format!(
+                    "the urgency model alone says critical ({confidence:.2}) with no critical signal in the text, and the model alone does not escalate"
+                )),
+            ),
         }
     }
 

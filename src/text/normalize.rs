@@ -12,8 +12,8 @@
 //!    apostrophe.
 
 use std::borrow::Cow;
-use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 /// Shortest run of single letters taken for a word spelled out (`G A S`).
@@ -30,8 +30,7 @@ pub fn clean(text: &str) -> Cow<'_, str> {
         .bytes()
         .all(|b| matches!(b, b' '..=b'~' | b'\n' | b'\r' | b'\t'));
     let stripped: Cow<'_, str> = if plain
-        || (!text.chars().any(is_invisible)
-            && is_nfkc_quick(text.chars()) == IsNormalized::Yes)
+        || (!text.chars().any(is_invisible) && is_nfkc_quick(text.chars()) == IsNormalized::Yes)
     {
         Cow::Borrowed(text)
     } else {
@@ -241,13 +240,19 @@ mod tests {
     fn cleaning_removes_what_a_reader_does_not_see() {
         assert_eq!(clean("fu\u{200b}ga di g\u{200b}a\u{200b}s"), "fuga di gas");
         assert_eq!(clean("g\u{ad}a\u{ad}s"), "gas");
-        assert_eq!(clean("\u{feff}odore\u{2060} di gas\u{200d}"), "odore di gas");
+        assert_eq!(
+            clean("\u{feff}odore\u{2060} di gas\u{200d}"),
+            "odore di gas"
+        );
         assert_eq!(clean("in\u{0}cendio\u{7}"), "incendio");
         assert_eq!(clean("\u{202e}fuoco\u{202c}"), "fuoco");
         assert_eq!(clean("riga1\r\nriga2\tTARI"), "riga1\r\nriga2\tTARI");
         // NFKC folds lookalikes: fullwidth letters, ligatures, the no-break space.
         assert_eq!(clean("ｇａｓ ﬁamme\u{a0}ora"), "gas fiamme ora");
-        assert!(matches!(clean("Buongiorno, c'è una fuga di gas."), Cow::Borrowed(_)));
+        assert!(matches!(
+            clean("Buongiorno, c'è una fuga di gas."),
+            Cow::Borrowed(_)
+        ));
         assert!(matches!(clean(""), Cow::Borrowed(_)));
     }
 
@@ -255,7 +260,10 @@ mod tests {
     fn cleaning_joins_words_spelled_out() {
         assert_eq!(clean("I N C E N D I O in via Roma"), "INCENDIO in via Roma");
         assert_eq!(clean("c'è puzza di G A S!"), "c'è puzza di GAS!");
-        assert_eq!(clean("odore di g.a.s. in cantina"), "odore di gas. in cantina");
+        assert_eq!(
+            clean("odore di g.a.s. in cantina"),
+            "odore di gas. in cantina"
+        );
         assert_eq!(clean("F-U-O-C-O"), "FUOCO");
         // Ordinary one-letter words are not a spelled word, nor are runs too short or of mixed
         // separators.
@@ -271,7 +279,15 @@ mod tests {
 
     #[test]
     fn blank_is_no_letter_and_no_digit() {
-        for blank in ["", "  \n", "\u{200b}\u{200b}", "\u{0}", "🔥🔥 🚒", "?!... --", "\u{feff}"] {
+        for blank in [
+            "",
+            "  \n",
+            "\u{200b}\u{200b}",
+            "\u{0}",
+            "🔥🔥 🚒",
+            "?!... --",
+            "\u{feff}",
+        ] {
             assert!(!has_content(&clean(blank)), "{blank:?}");
         }
         for text in ["ok", "112", "🔥 fuoco", "città", "غاز"] {

@@ -130,7 +130,10 @@ mod tests {
             redact("buca in via roma 12 davanti al bar"),
             "buca in [ADDRESS] davanti al bar"
         );
-        assert_eq!(redact("Cordiali saluti,\nGiulia Ferrero"), "Cordiali saluti,\n[NAME]");
+        assert_eq!(
+            redact("Cordiali saluti,\nGiulia Ferrero"),
+            "Cordiali saluti,\n[NAME]"
+        );
         // What names no one stays.
         let plain = "Buongiorno. Devo pagare la TARI all'Ufficio Tributi del Comune, via email";
         assert!(matches!(redact(plain), Cow::Borrowed(_)));

@@ -345,7 +345,10 @@ mod tests {
 
     #[test]
     fn invisible_characters_and_spelled_words_do_not_split_words() {
-        assert_eq!(words("fu\u{200b}ga di g\u{ad}a\u{ad}s"), ["fuga", "di", "gas"]);
+        assert_eq!(
+            words("fu\u{200b}ga di g\u{ad}a\u{ad}s"),
+            ["fuga", "di", "gas"]
+        );
         let text = "I N C E N D I O al Mu\u{200b}nicipio";
         let t = tokenize(text);
         assert_eq!(words(text), ["incendio", "al", "municipio"]);

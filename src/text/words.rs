@@ -79,8 +79,7 @@ pub fn personal_chunks(tokens: &Tokens, text: &str) -> Vec<Option<Personal>> {
                 // when it is written in lower case; then a house number.
                 let mut j = next;
                 let mut any = false;
-                while j < words.len() && !has_digit(j) && (capitalised(j) || connector(j) || !any)
-                {
+                while j < words.len() && !has_digit(j) && (capitalised(j) || connector(j) || !any) {
                     if !connector(j) {
                         any = true;
                     }
@@ -119,8 +118,7 @@ pub fn personal_chunks(tokens: &Tokens, text: &str) -> Vec<Option<Personal>> {
             while j < words.len()
                 && j < next + 3
                 && !ends_sentence(&source[ranges[j - 1].1..ranges[j].0])
-                && (capitalised(j)
-                    || (connector(j) && j + 1 < words.len() && capitalised(j + 1)))
+                && (capitalised(j) || (connector(j) && j + 1 < words.len() && capitalised(j + 1)))
                 && !INSTITUTIONAL_WORDS.contains(keys[j])
             {
                 out[j] = Some(Personal::Name);
@@ -148,11 +146,57 @@ static STOP: LazyLock<HashSet<String>> = LazyLock::new(|| {
         .collect();
     set.extend(
         [
-            "c", "l", "d", "s", "t", "m", "n", "un", "dell", "all", "nell", "sull", "dall", "quest",
-            "po", "ok", "pero", "ciao", "salve", "buongiorno", "buonasera", "grazie", "gentile",
-            "cordiali", "saluti", "distinti", "prego", "please", "thanks", "hello", "hi", "dear",
-            "vorrei", "volevo", "sapere", "chiedo", "chiedere", "ehm", "allora", "pronto", "si",
-            "cosa", "fare", "ancora", "gia", "sempre", "mai", "oggi", "ieri", "domani", "ecco",
+            "c",
+            "l",
+            "d",
+            "s",
+            "t",
+            "m",
+            "n",
+            "un",
+            "dell",
+            "all",
+            "nell",
+            "sull",
+            "dall",
+            "quest",
+            "po",
+            "ok",
+            "pero",
+            "ciao",
+            "salve",
+            "buongiorno",
+            "buonasera",
+            "grazie",
+            "gentile",
+            "cordiali",
+            "saluti",
+            "distinti",
+            "prego",
+            "please",
+            "thanks",
+            "hello",
+            "hi",
+            "dear",
+            "vorrei",
+            "volevo",
+            "sapere",
+            "chiedo",
+            "chiedere",
+            "ehm",
+            "allora",
+            "pronto",
+            "si",
+            "cosa",
+            "fare",
+            "ancora",
+            "gia",
+            "sempre",
+            "mai",
+            "oggi",
+            "ieri",
+            "domani",
+            "ecco",
         ]
         .map(String::from),
     );
@@ -276,10 +320,30 @@ mod tests {
 
     #[test]
     fn function_words_are_stop_words_and_content_words_are_not() {
-        for w in ["la", "un", "i", "the", "di", "c", "l", "und", "grazie", "buongiorno"] {
+        for w in [
+            "la",
+            "un",
+            "i",
+            "the",
+            "di",
+            "c",
+            "l",
+            "und",
+            "grazie",
+            "buongiorno",
+        ] {
             assert!(is_stop_word(w), "{w}");
         }
-        for w in ["gas", "tari", "anagrafe", "residence", "fire", "acqua", "multa", "buca"] {
+        for w in [
+            "gas",
+            "tari",
+            "anagrafe",
+            "residence",
+            "fire",
+            "acqua",
+            "multa",
+            "buca",
+        ] {
             assert!(!is_stop_word(w), "{w}");
         }
     }
@@ -316,9 +380,18 @@ mod tests {
                 ("3".into(), Personal::Place)
             ]
         );
-        assert_eq!(names("abito in piazza San Carlo 12/b da anni"), ["piazza", "San", "Carlo", "12/b"]);
-        assert_eq!(names("buca enorme in viale dei Mille"), ["viale", "dei", "Mille"]);
-        assert_eq!(names("buca in via roma 12 davanti al bar"), ["via", "roma", "12"]);
+        assert_eq!(
+            names("abito in piazza San Carlo 12/b da anni"),
+            ["piazza", "San", "Carlo", "12/b"]
+        );
+        assert_eq!(
+            names("buca enorme in viale dei Mille"),
+            ["viale", "dei", "Mille"]
+        );
+        assert_eq!(
+            names("buca in via roma 12 davanti al bar"),
+            ["via", "roma", "12"]
+        );
         assert_eq!(names("Abito in Via Esposito 4."), ["Via", "Esposito", "4"]);
         assert!(names("mandato via email e via pec il modulo").is_empty());
     }
@@ -326,9 +399,18 @@ mod tests {
     #[test]
     fn finds_people_by_title_given_name_and_capitalisation() {
         assert_eq!(names("Sono Mario Rossi, abito qui"), ["Mario", "Rossi"]);
-        assert_eq!(names("la sig.ra Bianchi ha chiamato"), ["sig.ra", "Bianchi"]);
-        assert_eq!(names("ho parlato con la signora rossi ieri"), ["signora", "rossi"]);
-        assert_eq!(names("il dott. De Luca non risponde"), ["dott", "De", "Luca"]);
+        assert_eq!(
+            names("la sig.ra Bianchi ha chiamato"),
+            ["sig.ra", "Bianchi"]
+        );
+        assert_eq!(
+            names("ho parlato con la signora rossi ieri"),
+            ["signora", "rossi"]
+        );
+        assert_eq!(
+            names("il dott. De Luca non risponde"),
+            ["dott", "De", "Luca"]
+        );
         assert_eq!(names("ho sentito Esposito stamattina"), ["Esposito"]);
         assert_eq!(names("Grazie, Lucia Ferraris"), ["Lucia", "Ferraris"]);
         // Sentence starts, acronyms and administrative nouns are not names.

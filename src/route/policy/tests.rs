@@ -14,6 +14,7 @@ struct Req {
     urgency: UrgencyLevel,
     urgency_confidence: f32,
     signals: Vec<String>,
+    signal_level: Option<UrgencyLevel>,
     language: &'static str,
     attributes: BTreeMap<String, String>,
     received_at: DateTime<Utc>,
@@ -28,6 +29,7 @@ impl Req {
             urgency: Normal,
             urgency_confidence: 0.9,
             signals: Vec::new(),
+            signal_level: None,
             language: "it",
             attributes: BTreeMap::new(),
             received_at: rome("2026-11-24 10:00"),
@@ -61,6 +63,7 @@ impl Req {
             urgency: self.urgency,
             urgency_confidence: self.urgency_confidence,
             urgency_signals: &self.signals,
+            signal_level: self.signal_level,
             language: self.language,
             attributes: &self.attributes,
             received_at: self.received_at,
@@ -133,21 +136,21 @@ fn the_first_matching_rule_wins() {
 }
 
 #[test]
-fn critical_urgency_beats_everything() {
+fn a_critical_signal_escalates_whatever_else_matches() {
     let mut req = Req::new("unknown")
         .channel(Channel::Pec)
         .urgency(Critical)
-        .confidence(0.1, 0.95)
+        .confidence(0.1, 0.3)
         .language("en");
     req.signals = vec!["gas_leak".into(), "danger_to_life".into()];
+    req.signal_level = Some(Critical);
     let out = req.decide(&base_policy());
     assert_eq!(out.queue, "pronto_intervento");
-    assert_eq!(out.priority, 1);
+    assert_eq!((out.priority, out.urgency), (1, Critical));
     assert_eq!(out.rule, None);
-    assert!(!out.needs_human_review);
     assert_eq!(
         out.reasons[0],
-        "Critical urgency (signals: gas_leak, danger_to_life): escalated to queue `pronto_intervento`"
+        "Critical urgency (signals gas_leak, danger_to_life of the urgency lexicon): escalated to queue `pronto_intervento`"
     );
     assert_eq!(out.reasons[1], "Priority 1: from critical urgency");
     assert_eq!(
@@ -158,24 +161,104 @@ fn critical_urgency_beats_everything() {
         out.reasons.last().unwrap(),
         "SLA 15m round the clock (queue `pronto_intervento` has no opening hours): due Tue 24 Nov 2026 10:15 (Europe/Rome)"
     );
-    let quiet = Req::new("tributi").urgency(Critical).decide(&base_policy());
+    // The model's low confidence asks for a person to look, but the signal still escalates.
     assert_eq!(
-        quiet.reasons[0],
-        "Critical urgency: escalated to queue `pronto_intervento`"
+        out.review_reason.as_deref(),
+        Some("urgency confidence 0.30 is below the urgency review threshold 0.40")
     );
 }
 
 #[test]
-fn doubtful_critical_urgency_still_escalates_but_asks_for_review() {
-    let out = Req::new("tributi")
-        .urgency(Critical)
-        .confidence(0.9, 0.2)
-        .decide(&base_policy());
-    assert_eq!(out.queue, "pronto_intervento");
+fn a_critical_from_the_model_alone_does_not_escalate_without_a_threshold() {
+    let mut req = Req::new("tributi").urgency(Critical).confidence(0.9, 0.97);
+    // A high signal does not make a critical one.
+    req.signals = vec!["legal_deadline".into()];
+    req.signal_level = Some(High);
+    let out = req.decide(&base_policy());
+    assert_eq!(out.queue, "tributi", "routed by its topic's rule");
+    assert_eq!((out.priority, out.urgency), (2, High));
     assert!(out.needs_human_review);
     assert_eq!(
         out.review_reason.as_deref(),
-        Some("urgency confidence 0.20 is below the urgency review threshold 0.40")
+        Some(
+            "the urgency model alone says critical (0.97) with no critical signal in the text, and \
+             the model alone does not escalate: a person should check whether it is an emergency"
+        )
+    );
+    assert_eq!(
+        out.reasons[0],
+        "The urgency model alone says critical (0.97) with no critical signal in the text, and the \
+         model alone does not escalate: handled as high urgency, not escalated"
+    );
+}
+
+#[test]
+fn the_model_alone_escalates_only_at_or_above_the_configured_threshold() {
+    let policy = Policy::from_toml_str(
+        &BASE.replace(
+            "emergency_queue = \"pronto_intervento\"",
+            "emergency_queue = \"pronto_intervento\"\nemergency_model_threshold = 0.9",
+        ),
+        &labels(),
+    )
+    .unwrap();
+    let sure = Req::new("tributi")
+        .urgency(Critical)
+        .confidence(0.9, 0.9)
+        .decide(&policy);
+    assert_eq!(
+        (sure.queue.as_str(), sure.urgency),
+        ("pronto_intervento", Critical)
+    );
+    assert_eq!(
+        sure.reasons[0],
+        "Critical urgency (the urgency model alone, 0.90 at or above the emergency threshold 0.90): escalated to queue `pronto_intervento`"
+    );
+    assert!(!sure.needs_human_review);
+    let unsure = Req::new("tributi")
+        .urgency(Critical)
+        .confidence(0.9, 0.68)
+        .decide(&policy);
+    assert_eq!((unsure.queue.as_str(), unsure.urgency), ("tributi", High));
+    assert!(
+        unsure
+            .review_reason
+            .unwrap()
+            .contains("below the emergency threshold 0.90")
+    );
+    // A bad threshold is refused by name.
+    let bad = BASE.replace(
+        "emergency_queue = \"pronto_intervento\"",
+        "emergency_queue = \"pronto_intervento\"\nemergency_model_threshold = 1.5",
+    );
+    let err = Policy::from_toml_str(&bad, &labels())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("emergency_model_threshold"), "{err}");
+}
+
+#[test]
+fn detection_languages_default_to_those_the_policy_names() {
+    let policy = base_policy();
+    assert_eq!(policy.default_language(), "it");
+    assert_eq!(policy.detect_languages()[0], "it");
+    let custom = BASE.replace(
+        "emergency_queue = \"pronto_intervento\"",
+        "emergency_queue = \"pronto_intervento\"\ndefault_language = \"de\"\ndetect_languages = [\"it\", \"en\"]",
+    );
+    let custom = Policy::from_toml_str(&custom, &labels()).unwrap();
+    assert_eq!(custom.default_language(), "de");
+    assert_eq!(custom.detect_languages(), ["de", "it", "en"]);
+    let bad = BASE.replace(
+        "emergency_queue = \"pronto_intervento\"",
+        "emergency_queue = \"pronto_intervento\"\ndetect_languages = [\"ar\"]",
+    );
+    let err = Policy::from_toml_str(&bad, &labels())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`routing.detect_languages`: language `ar` cannot be detected"),
+        "{err}"
     );
 }
 
@@ -479,8 +562,15 @@ fn the_shipped_configuration_compiles_and_routes_every_topic() {
         assert!(!out.needs_human_review);
         assert!(out.sla_due_at > Req::new(topic).received_at);
     }
-    let critical = Req::new("tributi").urgency(Critical).decide(&policy);
-    assert_eq!(critical.queue, "pronto_intervento");
+    let mut critical = Req::new("tributi").urgency(Critical);
+    critical.signals = vec!["gas_leak".into()];
+    critical.signal_level = Some(Critical);
+    assert_eq!(critical.decide(&policy).queue, "pronto_intervento");
+    let model_only = Req::new("tributi").urgency(Critical).decide(&policy);
+    assert_eq!(
+        (model_only.queue.as_str(), model_only.urgency),
+        ("tributi", High)
+    );
     let pec = Req::new("edilizia_suap")
         .channel(Channel::Pec)
         .decide(&policy);
