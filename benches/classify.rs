@@ -5,7 +5,8 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use instrada::classify::{Bundle, LinearClassifier, PredictOptions, TextClassifier};
-use instrada::text::LanguageDetector;
+use instrada::text::normalize::clean;
+use instrada::text::{LanguageDetector, redact};
 use std::hint::black_box;
 use std::path::Path;
 
@@ -45,8 +46,15 @@ fn bench(c: &mut Criterion) {
     g.bench_function("urgency_with_lexicon", |b| {
         b.iter(|| bundle.urgency.assess(black_box(REQUEST), fast))
     });
-    let lang = LanguageDetector::default();
+    let lang = LanguageDetector::new("it", &["it", "en", "de", "fr", "es"]);
     g.bench_function("language", |b| b.iter(|| lang.detect(black_box(REQUEST))));
+    // What cleaning adds to a request: the check on a clean text (the usual case, which borrows),
+    // and the rewrite of one with invisible characters and a spelled-out word.
+    g.bench_function("clean_plain", |b| b.iter(|| clean(black_box(REQUEST))));
+    let dirty = format!("{REQUEST} fu\u{200b}ga di G A S\u{00ad}");
+    g.bench_function("clean_rewrite", |b| b.iter(|| clean(black_box(&dirty))));
+    // Redaction runs only when `store.text = "redacted"`, off the response but on the request path.
+    g.bench_function("redact", |b| b.iter(|| redact(black_box(REQUEST))));
     g.bench_function("topic_and_urgency_shared_features", |b| {
         b.iter(|| bundle.classify(black_box(REQUEST), PredictOptions::default(), fast))
     });

@@ -37,6 +37,7 @@ timezone = "Europe/Rome"
 review_threshold = 0.60
 triage_queue = "triage"
 emergency_queue = "pronto_intervento"
+detect_languages = ["it", "en", "de", "fr", "es"]
 fallback_queue = "urp"
 
 [[routing.queue]]

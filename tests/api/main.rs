@@ -12,4 +12,5 @@ mod process;
 mod reload;
 mod route;
 mod router;
+mod safety;
 mod shutdown;
