@@ -79,6 +79,9 @@ use crate::text::tokenize::{Tokens, tokenize_into};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+/// The largest gap `~N` a pattern may have.
+pub const MAX_GAP: usize = 8;
+
 /// One signal as written in `lexicon.toml`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -91,6 +94,10 @@ pub struct SignalSpec {
     pub description: String,
     /// Phrases; see [`Lexicon`] for the syntax.
     pub patterns: Vec<String>,
+    /// Exceptions, in the same syntax: a match of one of them cancels the matches of `patterns`
+    /// that it overlaps (see [`Lexicon`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unless: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,10 +118,26 @@ pub struct Signal {
     pub description: String,
 }
 
+/// One alternative of a word.
 #[derive(Debug, Clone, PartialEq)]
-enum Part {
+enum Atom {
     Exact(String),
     Prefix(String),
+}
+
+impl Atom {
+    fn matches(&self, w: &str) -> bool {
+        match self {
+            Atom::Exact(e) => w == e,
+            Atom::Prefix(p) => w.starts_with(p.as_str()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Part {
+    /// One token matching any of the alternatives.
+    Word(Vec<Atom>),
     /// Up to N arbitrary tokens.
     Gap(usize),
 }
@@ -122,6 +145,8 @@ enum Part {
 #[derive(Debug, Clone)]
 struct Pattern {
     signal: usize,
+    /// An `unless` pattern of its signal.
+    unless: bool,
     parts: Vec<Part>,
 }
 
@@ -152,19 +177,47 @@ pub enum LexiconError {
 ///
 /// Patterns are matched on the same folded tokens the classifier sees (lowercase, accents removed,
 /// apostrophes split: `c'è` is `c e`). A pattern is a sequence of words matched as consecutive
-/// tokens; a word ending in `*` matches any token with that prefix (`allagat*`); `~N` (1..=5)
-/// between two words allows up to N tokens in between (`anzian* ~3 sol*`).
+/// tokens; a word ending in `*` matches any token with that prefix (`allagat*`); a word may list
+/// alternatives separated by `|`, each one token, each exact or a prefix (`mi|ci|l`,
+/// `picchi*|menat*`); `~N` (1..=8) between two words allows up to N tokens in between
+/// (`anzian* ~3 sol*`).
+///
+/// A signal may also list `unless` patterns, in the same syntax: a match of an `unless` pattern
+/// cancels every match of the signal's own patterns that it overlaps (shares a token with), and the
+/// signal fires only if some match is left. So `patterns = ["farla finita"]` with
+/// `unless = ["farla finita con questa|questo"]` fires on "voglio farla finita" and not on
+/// "voglio farla finita con questa multa", and still fires on "farla finita con questa multa? no,
+/// voglio farla finita" (the second match is not overlapped).
 #[derive(Debug, Clone, Default)]
 pub struct Lexicon {
     signals: Vec<SignalSpec>,
-    /// Patterns by their first exact word: most tokens of a request start no pattern at all.
-    by_first: HashMap<String, Vec<Pattern>>,
-    /// Patterns whose first word is a prefix.
-    prefix_first: Vec<Pattern>,
+    /// Whether each signal has `unless` patterns (its matches must be collected, not just flagged).
+    has_unless: Vec<bool>,
+    patterns: Vec<Pattern>,
+    /// Patterns by the exact alternatives of their first word.
+    by_first: HashMap<String, Vec<u32>>,
+    /// Patterns by the first two characters of the prefix alternatives of their first word.
+    by_prefix: HashMap<String, Vec<u32>>,
+    /// Patterns whose first word has a one-character prefix alternative.
+    short_prefix: Vec<u32>,
 }
 
 thread_local! {
     static TOKENS: RefCell<Tokens> = RefCell::default();
+}
+
+/// The first two characters of `s`, or `None` when it is shorter.
+fn key2(s: &str) -> Option<&str> {
+    let mut it = s.char_indices();
+    it.next()?;
+    let (i, c) = it.next()?;
+    Some(&s[..i + c.len_utf8()])
+}
+
+fn push_unique(v: &mut Vec<u32>, id: u32) {
+    if v.last() != Some(&id) {
+        v.push(id);
+    }
 }
 
 impl Lexicon {
@@ -194,17 +247,43 @@ impl Lexicon {
             if spec.patterns.is_empty() {
                 return Err(err("no patterns".into()));
             }
-            for p in &spec.patterns {
-                let parts = compile(p).map_err(|m| err(format!("pattern `{p}`: {m}")))?;
-                let pattern = Pattern { signal: i, parts };
-                match &pattern.parts[0] {
-                    Part::Exact(w) => lex.by_first.entry(w.clone()).or_default().push(pattern),
-                    _ => lex.prefix_first.push(pattern),
-                }
+            let all = spec
+                .patterns
+                .iter()
+                .map(|p| (p, false))
+                .chain(spec.unless.iter().map(|p| (p, true)));
+            for (p, unless) in all {
+                let parts = compile(p).map_err(|m| {
+                    let list = if unless { "unless" } else { "pattern" };
+                    err(format!("{list} `{p}`: {m}"))
+                })?;
+                lex.add(Pattern {
+                    signal: i,
+                    unless,
+                    parts,
+                });
             }
+            lex.has_unless.push(!spec.unless.is_empty());
             lex.signals.push(spec);
         }
         Ok(lex)
+    }
+
+    fn add(&mut self, pattern: Pattern) {
+        let id = self.patterns.len() as u32;
+        let Part::Word(first) = &pattern.parts[0] else {
+            unreachable!("compile never starts a pattern with a gap")
+        };
+        for atom in first {
+            match atom {
+                Atom::Exact(w) => push_unique(self.by_first.entry(w.clone()).or_default(), id),
+                Atom::Prefix(p) => match key2(p) {
+                    Some(k) => push_unique(self.by_prefix.entry(k.to_string()).or_default(), id),
+                    None => push_unique(&mut self.short_prefix, id),
+                },
+            }
+        }
+        self.patterns.push(pattern);
     }
 
     /// The signals, as written.
@@ -218,18 +297,47 @@ impl Lexicon {
             tokenize_into(text, tokens);
             let words: Vec<&str> = tokens.iter().map(|(t, _)| t).collect();
             let mut fired = vec![false; self.signals.len()];
+            // Matches of signals with `unless` patterns: (pattern, first token, end).
+            let mut spans: Vec<(u32, usize, usize)> = Vec::new();
             for start in 0..words.len() {
+                let w = words[start];
                 let candidates = self
                     .by_first
-                    .get(words[start])
+                    .get(w)
                     .into_iter()
                     .flatten()
-                    .chain(&self.prefix_first);
-                for p in candidates {
-                    if !fired[p.signal] && matches_at(&p.parts, &words, start) {
-                        fired[p.signal] = true;
+                    .chain(
+                        key2(w)
+                            .and_then(|k| self.by_prefix.get(k))
+                            .into_iter()
+                            .flatten(),
+                    )
+                    .chain(&self.short_prefix);
+                for &id in candidates {
+                    let p = &self.patterns[id as usize];
+                    let collect = self.has_unless[p.signal];
+                    if !collect && fired[p.signal] {
+                        continue;
+                    }
+                    if let Some(end) = matches_at(&p.parts, &words, start) {
+                        if collect {
+                            spans.push((id, start, end));
+                        } else {
+                            fired[p.signal] = true;
+                        }
                     }
                 }
+            }
+            for &(id, start, end) in &spans {
+                let p = &self.patterns[id as usize];
+                if p.unless || fired[p.signal] {
+                    continue;
+                }
+                let cancelled = spans.iter().any(|&(u, s, e)| {
+                    let q = &self.patterns[u as usize];
+                    q.unless && q.signal == p.signal && s < end && start < e
+                });
+                fired[p.signal] = !cancelled;
             }
             self.signals
                 .iter()
@@ -249,11 +357,33 @@ fn compile(pattern: &str) -> Result<Vec<Part>, String> {
     let mut parts = Vec::new();
     for raw in pattern.split_whitespace() {
         if let Some(n) = raw.strip_prefix('~') {
-            let n: usize = n.parse().map_err(|_| format!("`{raw}` is not ~1 to ~5"))?;
-            if !(1..=5).contains(&n) || parts.is_empty() {
-                return Err(format!("`{raw}` must be ~1 to ~5 between two words"));
+            let bad = || format!("`{raw}` must be ~1 to ~{MAX_GAP} between two words");
+            let n: usize = n.parse().map_err(|_| bad())?;
+            if !(1..=MAX_GAP).contains(&n) || !matches!(parts.last(), Some(Part::Word(_))) {
+                return Err(bad());
             }
             parts.push(Part::Gap(n));
+            continue;
+        }
+        if raw.contains('|') {
+            let mut atoms = Vec::new();
+            for alt in raw.split('|') {
+                let (word, prefix) = match alt.strip_suffix('*') {
+                    Some(w) => (w, true),
+                    None => (alt, false),
+                };
+                let toks = crate::text::tokenize(word);
+                if toks.len() != 1 {
+                    return Err(format!("`{alt}` in `{raw}` must be one word"));
+                }
+                let t = toks.text(0).to_string();
+                atoms.push(if prefix {
+                    Atom::Prefix(t)
+                } else {
+                    Atom::Exact(t)
+                });
+            }
+            parts.push(Part::Word(atoms));
             continue;
         }
         let (word, prefix) = match raw.strip_suffix('*') {
@@ -262,12 +392,16 @@ fn compile(pattern: &str) -> Result<Vec<Part>, String> {
         };
         let toks = crate::text::tokenize(word);
         let n = toks.len();
+        if n == 0 {
+            return Err(format!("`{raw}` has no word"));
+        }
         for (i, (t, _)) in toks.iter().enumerate() {
-            parts.push(if prefix && i + 1 == n {
-                Part::Prefix(t.to_string())
+            let t = t.to_string();
+            parts.push(Part::Word(vec![if prefix && i + 1 == n {
+                Atom::Prefix(t)
             } else {
-                Part::Exact(t.to_string())
-            });
+                Atom::Exact(t)
+            }]));
         }
     }
     match (parts.first(), parts.last()) {
@@ -277,20 +411,20 @@ fn compile(pattern: &str) -> Result<Vec<Part>, String> {
     }
 }
 
-fn matches_at(parts: &[Part], words: &[&str], i: usize) -> bool {
+/// Where a match of `parts` starting at token `i` ends (exclusive), trying shorter gaps first.
+fn matches_at(parts: &[Part], words: &[&str], i: usize) -> Option<usize> {
     match parts.split_first() {
-        None => true,
-        Some((Part::Gap(n), rest)) => {
-            (0..=*n).any(|skip| i + skip <= words.len() && matches_at(rest, words, i + skip))
-        }
-        Some((part, rest)) => {
-            let Some(w) = words.get(i) else { return false };
-            let ok = match part {
-                Part::Exact(e) => w == e,
-                Part::Prefix(p) => w.starts_with(p.as_str()),
-                Part::Gap(_) => false,
-            };
-            ok && matches_at(rest, words, i + 1)
+        None => Some(i),
+        Some((Part::Gap(n), rest)) => (0..=*n)
+            .take_while(|skip| i + skip <= words.len())
+            .find_map(|skip| matches_at(rest, words, i + skip)),
+        Some((Part::Word(atoms), rest)) => {
+            let w = words.get(i)?;
+            if atoms.iter().any(|a| a.matches(w)) {
+                matches_at(rest, words, i + 1)
+            } else {
+                None
+            }
         }
     }
 }
@@ -338,6 +472,90 @@ patterns = ["anzian* ~3 sol*", "c e nessuno"]
         );
         assert!(names(&l, "il gas costa troppo").is_empty());
         assert!(names(&l, "").is_empty());
+    }
+
+    const EXCEPTIONS: &str = r#"
+[[signal]]
+name = "threat_or_violence"
+level = "critical"
+description = "Threats or violence"
+patterns = ["mi|ci|l ~2 picchi*|menat*", "paura di ~2 marito|ex|lui", "minacc*|minac*"]
+unless = ["minacc*|minac* ~3 stacc*", "picchiett*"]
+
+[[signal]]
+name = "self_harm"
+level = "critical"
+description = "Intent to end one's life"
+patterns = ["farla finita"]
+unless = ["farla finita con questa|questo|sta"]
+
+[[signal]]
+name = "far"
+level = "high"
+description = "Words eight apart"
+patterns = ["semafor* ~8 spent*"]
+"#;
+
+    #[test]
+    fn alternatives_match_any_of_their_words() {
+        let l = Lexicon::from_toml(EXCEPTIONS, "test").unwrap();
+        for t in [
+            "mi ha picchiata",
+            "ci picchia",
+            "l'ha menato di brutto",
+            "ho paura di mio marito",
+            "ho paura di lui",
+            "mi a minaciata",
+        ] {
+            assert_eq!(names(&l, t), ["threat_or_violence"], "{t}");
+        }
+        assert!(names(&l, "ho paura di aver sbagliato modulo").is_empty());
+        assert!(names(&l, "lo picchia").is_empty());
+        assert_eq!(
+            names(&l, "il semaforo all'incrocio di via Roma è spento"),
+            ["far"]
+        );
+    }
+
+    #[test]
+    fn unless_cancels_only_the_matches_it_overlaps() {
+        let l = Lexicon::from_toml(EXCEPTIONS, "test").unwrap();
+        assert_eq!(names(&l, "voglio farla finita"), ["self_harm"]);
+        assert!(names(&l, "vorrei farla finita con questa multa").is_empty());
+        assert!(names(&l, "il fornitore mi minaccia di staccare il gas").is_empty());
+        assert!(names(&l, "la pioggia picchietta sul vetro").is_empty());
+        // A second, separate match is not cancelled by the first one's exception.
+        assert_eq!(
+            names(&l, "farla finita con sta pratica? no, voglio farla finita"),
+            ["self_harm"]
+        );
+        assert_eq!(
+            names(
+                &l,
+                "mi minaccia di staccare il gas, e ieri mi ha minacciata col coltello"
+            ),
+            ["threat_or_violence"]
+        );
+        // An exception of one signal does not touch another.
+        assert_eq!(
+            names(&l, "farla finita con questa vita, mi picchia"),
+            ["threat_or_violence"]
+        );
+    }
+
+    #[test]
+    fn rejects_bad_alternatives_gaps_and_exceptions() {
+        let bad = |patterns: &str, unless: &str| {
+            let t = format!(
+                "[[signal]]\nname='z'\nlevel='high'\ndescription='d'\npatterns={patterns}\nunless={unless}"
+            );
+            Lexicon::from_toml(&t, "f.toml").unwrap_err().to_string()
+        };
+        assert!(bad("['a ~9 b']", "[]").contains("pattern `a ~9 b`: `~9` must be ~1 to ~8"));
+        assert!(bad("['a ~2 ~2 b']", "[]").contains("~2"));
+        assert!(bad("[\"a|c'e\"]", "[]").contains("must be one word"));
+        assert!(bad("['a']", "['b ~3']").contains("unless `b ~3`: cannot end with a gap"));
+        assert!(bad("['a']", "['|']").contains("unless `|`"));
     }
 
     #[test]

@@ -6,3 +6,4 @@ mod bundle;
 mod cli;
 mod helpers;
 mod shared_data;
+mod signals;
