@@ -82,7 +82,10 @@ async fn a_language_that_cannot_be_told_is_the_default_and_moves_no_request() {
         );
     }
     let arabic = app
-        .route("email", "مرحبا، أريد أن أسأل عن شهادة الإقامة لعائلتي من فضلكم")
+        .route(
+            "email",
+            "مرحبا، أريد أن أسأل عن شهادة الإقامة لعائلتي من فضلكم",
+        )
         .await;
     assert_eq!(arabic.language, "it");
     assert!(
@@ -108,8 +111,18 @@ async fn evidence_quotes_words_that_carry_meaning_and_no_names() {
     let d = app.route("email", text).await;
     let reason = &d.reasons[0];
     for banned in [
-        "«Mario»", "«Esposito»", "«Verdi»", "«via»", "«Rossi»", "«signora»", "«la»", "«un»",
-        "«il»", "«di»", "«<", "«3»",
+        "«Mario»",
+        "«Esposito»",
+        "«Verdi»",
+        "«via»",
+        "«Rossi»",
+        "«signora»",
+        "«la»",
+        "«un»",
+        "«il»",
+        "«di»",
+        "«<",
+        "«3»",
     ] {
         assert!(!reason.contains(banned), "{banned} in {reason}");
     }
@@ -125,6 +138,9 @@ async fn evidence_quotes_words_that_carry_meaning_and_no_names() {
     for name in ["Mario", "Esposito", "Verdi", "Rossi"] {
         assert!(!text.contains(name), "{name} stored: {text}");
     }
-    assert!(text.contains("[NAME]") && text.contains("[ADDRESS]"), "{text}");
+    assert!(
+        text.contains("[NAME]") && text.contains("[ADDRESS]"),
+        "{text}"
+    );
     assert!(!stored.record.decision_json.contains("Esposito"));
 }

@@ -30,6 +30,47 @@ fn classifies_the_unseen_starter_requests() {
     );
 }
 
+/// The short, colloquial, foreign and out-of-scope requests of `unseen-short.csv` (written apart from
+/// the corpus): the shipped models answer out-of-scope ones `unknown`, and every request the writer
+/// labelled critical has a critical signal, so it escalates without resting on the model alone.
+#[test]
+fn classifies_the_unseen_short_requests_and_finds_every_emergency_by_its_signal() {
+    let b = bundle();
+    let mut rdr = csv::Reader::from_path(root().join("training/starter/unseen-short.csv")).unwrap();
+    let (mut n, mut topic_right, mut urgency_right) = (0, 0, 0);
+    let (mut oos, mut oos_unknown) = (0, 0);
+    let mut missed = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        let (text, topic, urgency) = (&rec[0], &rec[1], &rec[2]);
+        let p = b.topic.predict(text, PredictOptions::default());
+        let u = b.urgency.assess(text, PredictOptions::default());
+        n += 1;
+        if topic == "fuori_ambito" {
+            oos += 1;
+            oos_unknown += usize::from(p.label == "unknown");
+        }
+        topic_right +=
+            usize::from(p.label == topic || (topic == "fuori_ambito" && p.label == "unknown"));
+        urgency_right += usize::from(u.level.as_str() == urgency);
+        let critical_signal = u.signals.iter().any(|s| s.level.as_str() == "critical");
+        if urgency == "critical" && !critical_signal {
+            missed.push(text.to_string());
+        }
+    }
+    assert_eq!(n, 90);
+    assert!(topic_right >= 60, "topic {topic_right}/90");
+    assert!(urgency_right >= 50, "urgency {urgency_right}/90");
+    assert!(
+        oos_unknown * 10 >= oos * 8,
+        "out of scope answered unknown {oos_unknown}/{oos}"
+    );
+    assert!(
+        missed.is_empty(),
+        "critical without a critical signal: {missed:?}"
+    );
+}
+
 #[test]
 fn handwritten_requests_get_topic_urgency_and_evidence() {
     let b = bundle();
