@@ -2,7 +2,7 @@
 
 use crate::classify::UrgencyLevel;
 use crate::route::config::{QueueConfig, RoutingConfig, RuleConfig, SlaConfig, WhenConfig};
-use crate::route::test_support::{base_config, labels};
+use crate::route::test_support::{BASE, base_config, base_policy, labels};
 use crate::route::{Channel, Policy, PolicyError, PolicyProblem};
 use std::collections::BTreeMap;
 
@@ -424,5 +424,30 @@ fn all_problems_are_reported_together_one_per_line() {
     assert!(
         text.contains("\n  - queue `urp`: sla.low is missing"),
         "{text}"
+    );
+}
+
+#[test]
+fn detection_languages_default_to_those_the_policy_names() {
+    let policy = base_policy();
+    assert_eq!(policy.default_language(), "it");
+    assert_eq!(policy.detect_languages()[0], "it");
+    let custom = BASE.replace(
+        "emergency_queue = \"pronto_intervento\"",
+        "emergency_queue = \"pronto_intervento\"\ndefault_language = \"de\"\ndetect_languages = [\"it\", \"en\"]",
+    );
+    let custom = Policy::from_toml_str(&custom, &labels()).unwrap();
+    assert_eq!(custom.default_language(), "de");
+    assert_eq!(custom.detect_languages(), ["de", "it", "en"]);
+    let bad = BASE.replace(
+        "emergency_queue = \"pronto_intervento\"",
+        "emergency_queue = \"pronto_intervento\"\ndetect_languages = [\"ar\"]",
+    );
+    let err = Policy::from_toml_str(&bad, &labels())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`routing.detect_languages`: language `ar` cannot be detected"),
+        "{err}"
     );
 }

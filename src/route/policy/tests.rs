@@ -238,31 +238,6 @@ fn the_model_alone_escalates_only_at_or_above_the_configured_threshold() {
 }
 
 #[test]
-fn detection_languages_default_to_those_the_policy_names() {
-    let policy = base_policy();
-    assert_eq!(policy.default_language(), "it");
-    assert_eq!(policy.detect_languages()[0], "it");
-    let custom = BASE.replace(
-        "emergency_queue = \"pronto_intervento\"",
-        "emergency_queue = \"pronto_intervento\"\ndefault_language = \"de\"\ndetect_languages = [\"it\", \"en\"]",
-    );
-    let custom = Policy::from_toml_str(&custom, &labels()).unwrap();
-    assert_eq!(custom.default_language(), "de");
-    assert_eq!(custom.detect_languages(), ["de", "it", "en"]);
-    let bad = BASE.replace(
-        "emergency_queue = \"pronto_intervento\"",
-        "emergency_queue = \"pronto_intervento\"\ndetect_languages = [\"ar\"]",
-    );
-    let err = Policy::from_toml_str(&bad, &labels())
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("`routing.detect_languages`: language `ar` cannot be detected"),
-        "{err}"
-    );
-}
-
-#[test]
 fn low_topic_confidence_goes_to_triage() {
     let out = Req::new("tributi")
         .confidence(0.41, 0.9)

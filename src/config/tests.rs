@@ -1,0 +1,144 @@
+use super::*;
+
+const MINIMAL: &str =
+    "[server]\nbind = \"127.0.0.1:9000\"\n[routing]\ntimezone = \"Europe/Rome\"\n";
+
+fn ov(k: &str, v: &str) -> Override {
+    (k.to_string(), v.to_string())
+}
+
+#[test]
+fn defaults_fill_what_the_file_omits() {
+    let s = Settings::from_layers(MINIMAL, &Source::Embedded, &[], &[]).unwrap();
+    assert_eq!(s.server.bind, "127.0.0.1:9000");
+    assert_eq!(s.server.max_body_bytes, 65536);
+    assert_eq!(s.server.max_batch, 100);
+    assert_eq!(s.store.text, StoredText::None);
+    assert_eq!(s.models.dir, PathBuf::from("models"));
+    assert!(s.problems().is_empty(), "{:?}", s.problems());
+}
+
+#[test]
+fn the_embedded_file_is_valid() {
+    let s = Settings::from_layers(EMBEDDED, &Source::Embedded, &[], &[]).unwrap();
+    assert!(s.problems().is_empty(), "{:?}", s.problems());
+    assert!(!s.routing.queues.is_empty());
+}
+
+#[test]
+fn env_beats_file_and_cli_beats_env() {
+    let env = env_overrides([
+        (
+            "INSTRADA__SERVER__BIND".to_string(),
+            "0.0.0.0:1".to_string(),
+        ),
+        ("INSTRADA__SERVER__MAX_BATCH".into(), "7".into()),
+        ("INSTRADA__STORE__TEXT".into(), "redacted".into()),
+        ("PATH".into(), "/bin".into()),
+    ])
+    .unwrap();
+    assert_eq!(env.len(), 3);
+    let cli = [ov("server.bind", "10.0.0.1:2")];
+    let s = Settings::from_layers(MINIMAL, &Source::Embedded, &env, &cli).unwrap();
+    assert_eq!(s.server.bind, "10.0.0.1:2");
+    assert_eq!(s.server.max_batch, 7);
+    assert_eq!(s.store.text, StoredText::Redacted);
+}
+
+#[test]
+fn bad_overrides_name_their_origin() {
+    let env = [ov("server.max_batch", "many")];
+    let err = Settings::from_layers(MINIMAL, &Source::Embedded, &env, &[]).unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "environment variable INSTRADA__SERVER__MAX_BATCH: `server.max_batch` = many:"
+        ),
+        "{err}"
+    );
+    let env = [ov("server.nope", "1")];
+    let err = Settings::from_layers(MINIMAL, &Source::Embedded, &env, &[]).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("environment variable INSTRADA__SERVER__NOPE: `server.nope` = 1:")
+            && err.to_string().contains("nope"),
+        "{err}"
+    );
+    let err = env_overrides([("INSTRADA__BIND".to_string(), "x".to_string())]).unwrap_err();
+    assert!(err.to_string().contains("INSTRADA__BIND"), "{err}");
+}
+
+#[test]
+fn bad_values_from_overrides_are_reported_where_they_come_from() {
+    let file = Source::File("instrada.toml".into());
+    let env = [ov("server.bind", "notanaddress")];
+    let err = Settings::from_layers(MINIMAL, &file, &env, &[])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "environment variable INSTRADA__SERVER__BIND: `server.bind` = \"notanaddress\" is \
+         not an address such as \"127.0.0.1:8080\""
+    );
+    let cli = [ov("server.bind", "nowhere")];
+    let err = Settings::from_layers(MINIMAL, &file, &env, &cli)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("command-line setting `server.bind`:"),
+        "{err}"
+    );
+    let env = [ov("server.bind", "nowhere"), ov("server.max_batch", "0")];
+    let err = Settings::from_layers(MINIMAL, &file, &env, &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("INSTRADA__SERVER__BIND: `server.bind`")
+            && err.contains("INSTRADA__SERVER__MAX_BATCH: `server.max_batch` = 0"),
+        "{err}"
+    );
+    // A good override over a bad file value: the file's problem stays for start-up to list.
+    let bad_file = "[server]\nbind = \"nowhere\"\n[routing]\n";
+    let s = Settings::from_layers(bad_file, &file, &[ov("server.max_batch", "3")], &[]).unwrap();
+    assert_eq!(s.problems().len(), 1);
+}
+
+#[test]
+fn file_errors_carry_the_line() {
+    let text = "[server]\nmax_batch = \"x\"\n[routing]\n";
+    let err = Settings::from_layers(text, &Source::File("c.toml".into()), &[], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("c.toml:") && err.contains("line 2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn relative_paths_in_a_file_follow_the_file() {
+    let text = "[models]\ndir = \"m\"\n[store]\npath = \"/abs/x.db\"\n[routing]\n";
+    let src = Source::File(PathBuf::from("/etc/instrada/instrada.toml"));
+    let s = Settings::from_layers(text, &src, &[], &[]).unwrap();
+    assert_eq!(s.models.dir, PathBuf::from("/etc/instrada/m"));
+    assert_eq!(s.store.path, PathBuf::from("/abs/x.db"));
+    let text = "[server]\npid_file = \"run/instrada.pid\"\n[models]\ndir = \"m\"\n[store]\npath = \"/abs/x.db\"\n[routing]\n";
+    let s = Settings::from_layers(text, &src, &[], &[]).unwrap();
+    assert_eq!(
+        s.server.pid_file,
+        Some(PathBuf::from("/etc/instrada/run/instrada.pid"))
+    );
+    let cli = [ov("models.dir", "here")];
+    let s = Settings::from_layers(text, &src, &[], &cli).unwrap();
+    assert_eq!(s.models.dir, PathBuf::from("here"));
+}
+
+#[test]
+fn problems_list_every_bad_value() {
+    let mut s = Settings::from_layers(MINIMAL, &Source::Embedded, &[], &[]).unwrap();
+    s.server.bind = "nowhere".into();
+    s.server.max_batch = 0;
+    s.store.queue_capacity = 0;
+    let p = s.problems();
+    assert_eq!(p.len(), 3, "{p:?}");
+    assert!(p[0].contains("server.bind"));
+}
