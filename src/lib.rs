@@ -14,6 +14,8 @@ pub mod api;
 pub mod classify;
 pub mod cli;
 pub mod config;
+pub mod digest;
+pub mod label;
 pub mod route;
 pub mod store;
 pub mod telemetry;

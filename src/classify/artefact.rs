@@ -42,6 +42,25 @@ pub enum ModelKind {
     Urgency,
 }
 
+/// What computes a model's predictions. Older manifests, written before the field existed, are
+/// linear models trained by instrada.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// Hashed n-gram features with a linear softmax layer, trained in Rust ([`super::linear`]).
+    #[default]
+    Linear,
+}
+
+impl Backend {
+    /// `linear`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Linear => "linear",
+        }
+    }
+}
+
 impl ModelKind {
     /// `topic` or `urgency`.
     pub fn as_str(self) -> &'static str {
@@ -94,6 +113,9 @@ pub struct Manifest {
     pub name: String,
     /// What it predicts.
     pub kind: ModelKind,
+    /// What computes its predictions.
+    #[serde(default)]
+    pub backend: Backend,
     /// Unique version: name, date and the weights' hash.
     pub model_version: String,
     /// When it was trained.
@@ -160,6 +182,7 @@ impl Manifest {
             format_version: FORMAT_VERSION,
             name: name.into(),
             kind,
+            backend: Backend::Linear,
             model_version: String::new(),
             created_at: Utc::now(),
             instrada_version: env!("CARGO_PKG_VERSION").into(),
