@@ -5,11 +5,12 @@
 //! or a stratified 20 % hold-out (seed 42) of the other datasets.
 
 use instrada::classify::dataset::{DataSpec, Example, load};
-use instrada::classify::eval::{EvalReport, UNKNOWN, evaluate};
+use instrada::classify::eval::{EvalReport, evaluate};
 use instrada::classify::model::LinearClassifier;
 use instrada::classify::train::{
     ClassWeight, TrainParams, Trained, Validation, decide, stratified_folds,
 };
+use instrada::label::UNKNOWN;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;

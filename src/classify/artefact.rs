@@ -10,12 +10,12 @@ use super::dataset::Example;
 use super::eval::EvalReport;
 use super::linear::LinearModel;
 use super::train::{TrainParams, Trained};
+use crate::digest::sha256_hex;
 use crate::text::features::Vocabulary;
 use crate::text::{FeatureConfig, Vectorizer};
 use chrono::{DateTime, Utc};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -263,10 +263,6 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArtefactError + '_ {
     }
 }
 
-fn sha256(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
 fn f32_bytes(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
@@ -313,7 +309,7 @@ pub fn save(
         path: wpath.clone(),
         message: e.to_string(),
     })?;
-    let whash = sha256(&bytes);
+    let whash = sha256_hex(&bytes);
     manifest.model_version = format!(
         "{}@{}-{}",
         manifest.name,
@@ -327,7 +323,9 @@ pub fn save(
     for (name, content) in extra {
         let p = dir.join(name);
         std::fs::write(&p, content).map_err(io(&p))?;
-        manifest.files.insert((*name).to_string(), sha256(content));
+        manifest
+            .files
+            .insert((*name).to_string(), sha256_hex(content));
     }
     let card = dir.join(CARD);
     std::fs::write(&card, super::card::render(manifest, card_notes)).map_err(io(&card))?;
@@ -372,7 +370,7 @@ pub fn read_checked(dir: &Path, manifest: &Manifest, name: &str) -> Result<Vec<u
     let path = dir.join(name);
     let bytes = std::fs::read(&path).map_err(io(&path))?;
     match manifest.files.get(name) {
-        Some(expected) if *expected == sha256(&bytes) => Ok(bytes),
+        Some(expected) if *expected == sha256_hex(&bytes) => Ok(bytes),
         _ => Err(ArtefactError::Checksum { path }),
     }
 }

@@ -4,7 +4,6 @@
 //! model manifest, so a model can always be traced back to the exact data it was trained on.
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -151,7 +150,7 @@ pub fn load(spec: &DataSpec) -> Result<Loaded, DatasetError> {
         path: path.clone(),
         source,
     })?;
-    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let sha256 = crate::digest::sha256_hex(&bytes);
     let ext = path
         .extension()
         .and_then(|e| e.to_str())

@@ -14,6 +14,5 @@ pub mod urgency;
 
 pub use artefact::{Manifest, ModelKind};
 pub use bundle::{Bundle, UrgencyAssessment, UrgencyModel};
-pub use eval::UNKNOWN;
 pub use model::{LinearClassifier, PredictOptions, Prediction, TextClassifier};
 pub use urgency::{Lexicon, Signal, UrgencyLevel};

@@ -1,8 +1,8 @@
 //! The classifier trait every topic or urgency backend implements, and the linear backend.
 
 use super::artefact::{self, ArtefactError, Manifest};
-use super::eval::UNKNOWN;
 use super::linear::{Evidence, Features, LinearModel, argmax, with_features};
+use crate::label::UNKNOWN;
 use serde::Serialize;
 use std::path::Path;
 

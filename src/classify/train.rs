@@ -7,9 +7,10 @@
 //! hyper-parameters, temperature and threshold.
 
 use super::dataset::Example;
-use super::eval::{EvalReport, UNKNOWN, evaluate};
+use super::eval::{EvalReport, evaluate};
 use super::linear::{LinearModel, argmax, softmax_in_place};
 use super::sgd::{self, SgdConfig};
+use crate::label::UNKNOWN;
 use crate::text::{FeatureConfig, SparseVec, Vectorizer};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};

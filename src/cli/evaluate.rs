@@ -5,8 +5,9 @@ use super::{ClassifyArgs, CliError, EvaluateArgs, count, data_spec, report_skips
 use crate::classify::artefact::{self, Manifest, ModelKind};
 use crate::classify::bundle::{Bundle, UrgencyModel};
 use crate::classify::dataset::{self, Example};
-use crate::classify::eval::{EvalReport, UNKNOWN, evaluate};
+use crate::classify::eval::{EvalReport, evaluate};
 use crate::classify::model::{LinearClassifier, PredictOptions, TextClassifier};
+use crate::label::UNKNOWN;
 use crate::text::LanguageDetector;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};

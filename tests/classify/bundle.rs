@@ -1,7 +1,8 @@
 //! The default bundle in `models/` loads and classifies requests it never saw.
 
 use crate::helpers::root;
-use instrada::classify::{Bundle, PredictOptions, UNKNOWN, UrgencyLevel};
+use instrada::classify::{Bundle, PredictOptions, UrgencyLevel};
+use instrada::label::UNKNOWN;
 
 fn bundle() -> Bundle {
     Bundle::load(&root().join("models")).expect("the shipped bundle loads")
