@@ -11,6 +11,7 @@
 //! - [`config`]: the service settings.
 
 pub mod api;
+pub mod calendar;
 pub mod classify;
 pub mod cli;
 pub mod config;

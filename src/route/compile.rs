@@ -1,139 +1,65 @@
-//! Validation and compilation of a [`RoutingConfig`] into a [`Policy`].
+//! Loading, validation and compilation of a [`RoutingConfig`] into a [`Policy`].
 //!
 //! Kept apart from `decide` because this is where every configuration mistake is caught: all
 //! problems are collected (not only the first) and each names its entry. Everything a decision needs
 //! is computed here once (parsed hours and SLAs, channel and urgency bit sets, merged skills), so that
 //! routing a request parses nothing.
+//!
+//! Builds the compiled forms of `compiled.rs` and the [`Policy`] of `policy.rs`; neither of those
+//! imports this file, so the dependency runs one way (`compile → policy → compiled → types`).
 
+use super::compiled::{ALL_CHANNELS, Queue, ROUTABLE_URGENCIES, Rule, channel_bit, urgency_bit};
 use super::config::{QueueConfig, RoutingConfig, RuleConfig};
 use super::error::{PolicyError, PolicyProblem};
-use super::holidays::HolidayCalendar;
-use super::hours::{self, WeeklyHours};
-use super::policy::{Policy, RouteInput, UNKNOWN_TOPIC};
+use super::policy::Policy;
 use super::sla::SlaDuration;
+use crate::calendar::HolidayCalendar;
+use crate::calendar::hours::{self, WeeklyHours};
 use crate::classify::UrgencyLevel;
+use crate::label::UNKNOWN;
 use crate::route::Channel;
 use crate::text::LanguageDetector;
 use chrono_tz::Tz;
+use serde::Deserialize;
 use std::collections::HashMap;
-
-/// Every channel: `Channel` has eight variants, one bit each.
-pub(super) const ALL_CHANNELS: u8 = u8::MAX;
-
-/// The urgency levels that can reach the rules: critical always goes to the emergency queue first.
-pub(super) const ROUTABLE_URGENCIES: u8 = 0b0111;
-
-/// The bit of a channel in a channel set.
-pub(super) fn channel_bit(channel: Channel) -> u8 {
-    1 << (channel as u8)
-}
-
-/// The bit of an urgency level in an urgency set.
-pub(super) fn urgency_bit(level: UrgencyLevel) -> u8 {
-    1 << (level as u8)
-}
-
-/// A queue ready for routing.
-#[derive(Debug, Clone)]
-pub(super) struct Queue {
-    pub(super) name: String,
-    /// Deduplicated, in configuration order.
-    pub(super) skills: Vec<String>,
-    /// Lowercase ISO 639-1 codes; empty means any language.
-    pub(super) languages: Vec<String>,
-    /// Accepted channels as bits; `ALL_CHANNELS` when unrestricted.
-    pub(super) channels: u8,
-    /// `None` means open 24/7: SLAs then run round the clock.
-    pub(super) hours: Option<WeeklyHours>,
-    /// Indexed by `UrgencyLevel as usize`.
-    pub(super) sla: [SlaDuration; 4],
-}
-
-/// A rule ready for matching: each condition is pre-normalised, "any" is `None` or a full bit set.
-#[derive(Debug, Clone)]
-pub(super) struct Rule {
-    pub(super) name: String,
-    /// Position in the configuration, from 1, for messages.
-    pub(super) index: usize,
-    /// Index into `Policy::queues`.
-    pub(super) queue: usize,
-    /// Topic labels, without `unknown` (such requests never reach the rules).
-    pub(super) topics: Option<Vec<String>>,
-    /// Routable urgency levels as bits.
-    pub(super) urgencies: u8,
-    /// The rule's channels intersected with its queue's: the queue's channels are an implicit condition.
-    pub(super) channels: u8,
-    /// Lowercase ISO 639-1 codes.
-    pub(super) languages: Option<Vec<String>>,
-    pub(super) attributes: Vec<(String, String)>,
-    pub(super) priority: Option<u8>,
-    /// The queue's skills followed by the rule's, deduplicated.
-    pub(super) skills: Vec<String>,
-}
-
-impl Rule {
-    /// Whether every condition holds for the request.
-    pub(super) fn matches(&self, input: &RouteInput<'_>) -> bool {
-        self.channels & channel_bit(input.channel) != 0
-            && self.urgencies & urgency_bit(input.urgency) != 0
-            && self
-                .topics
-                .as_ref()
-                .is_none_or(|topics| topics.iter().any(|t| t == input.topic))
-            && self.languages.as_ref().is_none_or(|langs| {
-                langs
-                    .iter()
-                    .any(|l| l.eq_ignore_ascii_case(input.language.trim()))
-            })
-            && self
-                .attributes
-                .iter()
-                .all(|(key, value)| input.attributes.get(key) == Some(value))
-    }
-
-    /// The request's values for the conditions this rule constrains, e.g. `topic tributi, channel pec`.
-    pub(super) fn describe_match(&self, input: &RouteInput<'_>) -> String {
-        let mut parts = Vec::new();
-        if self.topics.is_some() {
-            parts.push(format!("topic {}", input.topic));
-        }
-        if self.urgencies != ROUTABLE_URGENCIES {
-            parts.push(format!("urgency {}", input.urgency));
-        }
-        if self.channels != ALL_CHANNELS {
-            parts.push(format!("channel {}", input.channel));
-        }
-        if self.languages.is_some() {
-            parts.push(format!("language {}", input.language.trim()));
-        }
-        for (key, value) in &self.attributes {
-            parts.push(format!("{key} = {value}"));
-        }
-        if parts.is_empty() {
-            "it matches every request".to_string()
-        } else {
-            parts.join(", ")
-        }
-    }
-
-    /// Whether this rule matches every request `later` would match (sound, not complete: a rule
-    /// covered only by the union of several earlier rules is not detected).
-    fn subsumes(&self, later: &Rule) -> bool {
-        let covers = |mine: &Option<Vec<String>>, theirs: &Option<Vec<String>>| match (mine, theirs)
-        {
-            (None, _) => true,
-            (Some(_), None) => false,
-            (Some(mine), Some(theirs)) => theirs.iter().all(|t| mine.contains(t)),
-        };
-        later.channels & !self.channels == 0
-            && later.urgencies & !self.urgencies == 0
-            && covers(&self.topics, &later.topics)
-            && covers(&self.languages, &later.languages)
-            && self.attributes.iter().all(|a| later.attributes.contains(a))
-    }
-}
+use std::path::Path;
 
 impl Policy {
+    /// Parses a whole `instrada.toml` text and compiles its `[routing]` table (other tables are ignored).
+    pub fn from_toml_str(text: &str, topic_labels: &[String]) -> Result<Self, PolicyError> {
+        Self::from_file_text(text, "the given text", topic_labels)
+    }
+
+    /// Reads a whole `instrada.toml` file and compiles its `[routing]` table.
+    pub fn load(path: impl AsRef<Path>, topic_labels: &[String]) -> Result<Self, PolicyError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_file_text(&text, &format!("`{}`", path.display()), topic_labels)
+    }
+
+    fn from_file_text(
+        text: &str,
+        origin: &str,
+        topic_labels: &[String],
+    ) -> Result<Self, PolicyError> {
+        /// The file's other tables belong to other modules: only `[routing]` is read here.
+        #[derive(Deserialize)]
+        struct File {
+            routing: Option<RoutingConfig>,
+        }
+        let file: File = toml::from_str(text).map_err(|source| PolicyError::Parse {
+            origin: origin.to_string(),
+            source,
+        })?;
+        let routing = file.routing.ok_or_else(|| PolicyError::MissingSection {
+            origin: origin.to_string(),
+        })?;
+        Self::from_config(&routing, topic_labels)
+    }
+
     /// Validates `cfg` against the topic model's labels and compiles it; refuses it with every problem.
     pub fn from_config(cfg: &RoutingConfig, topic_labels: &[String]) -> Result<Self, PolicyError> {
         let mut problems = Vec::new();
@@ -492,7 +418,7 @@ fn compile_rules(
             });
         }
         for topic in &cfg.when.topic {
-            if topic != UNKNOWN_TOPIC && !topic_labels.contains(topic) {
+            if topic != UNKNOWN && !topic_labels.contains(topic) {
                 p.push(PolicyProblem::UnknownTopic {
                     rule: name.clone(),
                     index,
@@ -515,7 +441,7 @@ fn compile_rules(
         let Some(queue) = queue else { continue };
         let when = &cfg.when;
         let topics = (!when.topic.is_empty()).then(|| {
-            let known = when.topic.iter().filter(|t| *t != UNKNOWN_TOPIC);
+            let known = when.topic.iter().filter(|t| *t != UNKNOWN);
             dedup_into(Vec::new(), &known.cloned().collect::<Vec<_>>())
         });
         let urgencies = if when.urgency.is_empty() {
@@ -561,7 +487,7 @@ fn check_reachability(
         };
         if rule.topics.as_ref().is_some_and(Vec::is_empty) {
             p.push(never(format!(
-                "its only topic is `{UNKNOWN_TOPIC}`, and requests the topic model does not recognise always go to the triage queue"
+                "its only topic is `{UNKNOWN}`, and requests the topic model does not recognise always go to the triage queue"
             )));
         } else if rule.urgencies == 0 {
             let queue = emergency.map(|q| format!(" `{q}`")).unwrap_or_default();

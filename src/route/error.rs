@@ -1,8 +1,8 @@
 //! Why a routing policy was refused: every problem names the entry that holds it, and all problems
 //! of a configuration are reported together so that one edit can fix them all.
 
-use super::hours::HoursError;
 use super::sla::DurationError;
+use crate::calendar::HoursError;
 use crate::classify::UrgencyLevel;
 use std::path::PathBuf;
 
@@ -78,7 +78,7 @@ pub enum PolicyProblem {
     #[error("`routing.local_holidays`: {problem}")]
     BadHoliday {
         /// What is wrong with it, quoting the entry.
-        problem: super::holidays::HolidayError,
+        problem: crate::calendar::HolidayError,
     },
     /// A queue name is referenced but no queue has it.
     #[error("{place}: queue `{queue}` is not defined")]

@@ -6,24 +6,26 @@
 //! sentences a supervisor understands.
 //!
 //! - [`config`]: the serde shape of `[routing]`.
-//! - [`policy`]: [`Policy`], [`RouteInput`], [`RouteOutcome`] and the decision order.
-//! - [`sla`]: SLA durations and business-hours arithmetic (what `4h` and `2d` mean).
-//! - [`hours`]: weekly opening hours.
-//! - [`holidays`]: Italian national holidays (with Easter) and local closures.
+//! - [`policy`]: [`Policy`] and the decision order; [`types`]: [`RouteInput`] and [`RouteOutcome`].
+//!   `compile.rs` builds a [`Policy`] from configuration, `compiled.rs` holds the compiled queues
+//!   and rules both read (one-way: compile → policy → compiled → types).
+//! - [`sla`]: SLA durations and what `4h` and `2d` mean; the business-time arithmetic, opening
+//!   hours and holidays are in [`crate::calendar`].
 //! - [`error`]: [`PolicyError`] and the [`PolicyProblem`]s of a refused configuration.
 
 pub mod channel;
 mod compile;
+mod compiled;
 pub mod config;
 pub mod error;
-pub mod holidays;
-pub mod hours;
 pub mod policy;
 pub mod sla;
+pub mod types;
 #[cfg(test)]
 mod test_support;
 
 pub use channel::Channel;
 pub use config::{QueueConfig, RoutingConfig, RuleConfig, SlaConfig, WhenConfig};
 pub use error::{PolicyError, PolicyProblem};
-pub use policy::{Policy, RouteInput, RouteOutcome, UNKNOWN_TOPIC};
+pub use policy::Policy;
+pub use types::{RouteInput, RouteOutcome};

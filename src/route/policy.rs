@@ -17,22 +17,18 @@
 //! without changing its queue. Priority is the rule's, raised (never lowered) to what the urgency
 //! asks for (critical 1, high 2, normal 3, low 4): a rule sets a floor, urgency can only make the
 //! request more pressing. SLA arithmetic is described in [`super::sla`].
+//!
+//! Reads the compiled forms (`compiled.rs`) and the request and outcome types (`types.rs`); it must
+//! not import `compile.rs`, which builds a `Policy` from configuration (and loads it from a file).
 
-use super::compile::{Queue, Rule};
-use super::config::RoutingConfig;
-use super::error::PolicyError;
-use super::holidays::HolidayCalendar;
+use super::compiled::{Queue, Rule};
 use super::sla::{self, SlaDuration};
+use super::types::{RouteInput, RouteOutcome};
+use crate::calendar::{BusinessCalendar, HolidayCalendar, local_to_utc};
 use crate::classify::UrgencyLevel;
-use crate::route::Channel;
+use crate::label::UNKNOWN;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-use std::path::Path;
-
-/// The topic label the classifier gives when it abstains.
-pub const UNKNOWN_TOPIC: &str = "unknown";
 
 /// A validated routing policy, ready to decide; cheap to share behind an `Arc`.
 #[derive(Debug, Clone)]
@@ -52,91 +48,7 @@ pub struct Policy {
     pub(super) fallback: usize,
 }
 
-/// What the policy needs to know about a classified request.
-#[derive(Debug, Clone, Copy)]
-pub struct RouteInput<'a> {
-    /// Where the request came from.
-    pub channel: Channel,
-    /// Topic label of the model, or [`UNKNOWN_TOPIC`] when the classifier abstained.
-    pub topic: &'a str,
-    /// Confidence of the topic, 0..=1.
-    pub topic_confidence: f32,
-    /// Urgency level.
-    pub urgency: UrgencyLevel,
-    /// Confidence of the urgency, 0..=1.
-    pub urgency_confidence: f32,
-    /// Names of the lexicon signals that fired (may be empty).
-    pub urgency_signals: &'a [String],
-    /// The highest level among those signals, if any fired.
-    pub signal_level: Option<UrgencyLevel>,
-    /// ISO 639-1 language of the text, e.g. `it`.
-    pub language: &'a str,
-    /// Request attributes that rules can test (e.g. from a web form).
-    pub attributes: &'a BTreeMap<String, String>,
-    /// When the request was received.
-    pub received_at: DateTime<Utc>,
-}
-
-/// The decision for one request, with the reasons a supervisor reads.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct RouteOutcome {
-    /// Queue chosen.
-    pub queue: String,
-    /// The urgency the request was routed with: the input's, except a critical from the model
-    /// alone that did not meet the emergency threshold, which is high.
-    pub urgency: UrgencyLevel,
-    /// 1 (most urgent) ..= 5.
-    pub priority: u8,
-    /// Skills the operator needs: the queue's, the rule's, and `lang:xx` for a language the queue lacks.
-    pub skills: Vec<String>,
-    /// When the SLA of the queue for this urgency expires.
-    pub sla_due_at: DateTime<Utc>,
-    /// Whether a person must check the classification.
-    pub needs_human_review: bool,
-    /// Why a review is needed, when it is.
-    pub review_reason: Option<String>,
-    /// The rule that chose the queue, if a rule did.
-    pub rule: Option<String>,
-    /// Sentences explaining each part of the decision, in order.
-    pub reasons: Vec<String>,
-}
-
 impl Policy {
-    /// Parses a whole `instrada.toml` text and compiles its `[routing]` table (other tables are ignored).
-    pub fn from_toml_str(text: &str, topic_labels: &[String]) -> Result<Self, PolicyError> {
-        Self::from_file_text(text, "the given text", topic_labels)
-    }
-
-    /// Reads a whole `instrada.toml` file and compiles its `[routing]` table.
-    pub fn load(path: impl AsRef<Path>, topic_labels: &[String]) -> Result<Self, PolicyError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::from_file_text(&text, &format!("`{}`", path.display()), topic_labels)
-    }
-
-    fn from_file_text(
-        text: &str,
-        origin: &str,
-        topic_labels: &[String],
-    ) -> Result<Self, PolicyError> {
-        /// The file's other tables belong to other modules: only `[routing]` is read here.
-        #[derive(Deserialize)]
-        struct File {
-            routing: Option<RoutingConfig>,
-        }
-        let file: File = toml::from_str(text).map_err(|source| PolicyError::Parse {
-            origin: origin.to_string(),
-            source,
-        })?;
-        let routing = file.routing.ok_or_else(|| PolicyError::MissingSection {
-            origin: origin.to_string(),
-        })?;
-        Self::from_config(&routing, topic_labels)
-    }
-
     /// The time zone of opening hours, holidays and the dates in reasons.
     pub fn timezone(&self) -> Tz {
         self.timezone
@@ -197,7 +109,38 @@ impl Policy {
         } else {
             input
         };
-        let (queue, rule) = if let Some(why) = escalate {
+        let (queue, rule) = self.choose_queue(input, escalate, &mut reasons, &mut review);
+
+        let (priority, why) = priority(input.urgency, rule);
+        reasons.push(format!("Priority {priority}: {why}"));
+        let skills = skills(queue, rule, input.language, &mut reasons);
+        self.urgency_review(input, &mut reasons, &mut review);
+
+        let (sla_due_at, sla_reason) = self.sla(queue, input.urgency, input.received_at);
+        reasons.push(sla_reason);
+
+        RouteOutcome {
+            queue: queue.name.clone(),
+            urgency: input.urgency,
+            priority,
+            skills,
+            sla_due_at,
+            needs_human_review: review.is_some(),
+            review_reason: review,
+            rule: rule.map(|r| r.name.clone()),
+            reasons,
+        }
+    }
+
+    /// Steps 1 to 4 of the module docs: the queue and the rule that chose it, if one did.
+    fn choose_queue(
+        &self,
+        input: &RouteInput<'_>,
+        escalate: Option<String>,
+        reasons: &mut Vec<String>,
+        review: &mut Option<String>,
+    ) -> (&Queue, Option<&Rule>) {
+        if let Some(why) = escalate {
             let queue = &self.queues[self.emergency];
             reasons.push(format!(
                 "Critical urgency ({why}): escalated to queue `{}`",
@@ -211,7 +154,7 @@ impl Policy {
                 capitalised(&why),
                 queue.name
             ));
-            review = Some(match review {
+            *review = Some(match review.take() {
                 Some(urgency) => format!("{urgency}; {why}"),
                 None => why,
             });
@@ -236,54 +179,32 @@ impl Policy {
                 queue.name
             ));
             (queue, None)
+        }
+    }
+
+    /// Flags the request for a person when the urgency confidence is below its threshold.
+    fn urgency_review(
+        &self,
+        input: &RouteInput<'_>,
+        reasons: &mut Vec<String>,
+        review: &mut Option<String>,
+    ) {
+        let Some(threshold) = self.urgency_review_threshold else {
+            return;
         };
-
-        let (priority, why) = priority(input.urgency, rule);
-        reasons.push(format!("Priority {priority}: {why}"));
-
-        let mut skills = rule.map_or(&queue.skills, |r| &r.skills).clone();
-        if let Some(language) = missing_language(queue, input.language) {
-            let skill = format!("lang:{language}");
+        if below(input.urgency_confidence, threshold) {
+            let why = format!(
+                "urgency confidence {:.2} is below the urgency review threshold {threshold:.2}",
+                input.urgency_confidence
+            );
             reasons.push(format!(
-                "Language `{language}` is not among those of queue `{}` ({}): added skill `{skill}`",
-                queue.name,
-                queue.languages.join(", ")
+                "{}: a person should confirm the urgency (the queue is unchanged)",
+                capitalised(&why)
             ));
-            if !skills.contains(&skill) {
-                skills.push(skill);
-            }
-        }
-
-        if let Some(threshold) = self.urgency_review_threshold {
-            if below(input.urgency_confidence, threshold) {
-                let why = format!(
-                    "urgency confidence {:.2} is below the urgency review threshold {threshold:.2}",
-                    input.urgency_confidence
-                );
-                reasons.push(format!(
-                    "{}: a person should confirm the urgency (the queue is unchanged)",
-                    capitalised(&why)
-                ));
-                review = Some(match review {
-                    Some(topic) => format!("{topic}; {why}"),
-                    None => why,
-                });
-            }
-        }
-
-        let (sla_due_at, sla_reason) = self.sla(queue, input.urgency, input.received_at);
-        reasons.push(sla_reason);
-
-        RouteOutcome {
-            queue: queue.name.clone(),
-            urgency: input.urgency,
-            priority,
-            skills,
-            sla_due_at,
-            needs_human_review: review.is_some(),
-            review_reason: review,
-            rule: rule.map(|r| r.name.clone()),
-            reasons,
+            *review = Some(match review.take() {
+                Some(topic) => format!("{topic}; {why}"),
+                None => why,
+            });
         }
     }
 
@@ -330,7 +251,7 @@ impl Policy {
 
     /// Why the topic cannot be trusted, if it cannot.
     fn topic_review(&self, input: &RouteInput<'_>) -> Option<String> {
-        if input.topic == UNKNOWN_TOPIC {
+        if input.topic == UNKNOWN {
             Some("the topic model did not recognise the request".to_string())
         } else if below(input.topic_confidence, self.review_threshold) {
             Some(format!(
@@ -359,10 +280,10 @@ impl Policy {
             );
             return (due, reason);
         };
-        let local = received_at.with_timezone(&self.timezone).naive_local();
-        match sla::business_due(hours, &self.holidays, local, duration) {
+        let calendar = BusinessCalendar::new(hours, &self.holidays, self.timezone);
+        match sla::business_due(&calendar, calendar.local(received_at), duration) {
             Some(due_local) => {
-                let due = sla::local_to_utc(self.timezone, due_local);
+                let due = local_to_utc(self.timezone, due_local);
                 let reason = format!(
                     "SLA {duration} in business hours of `{}`: due {}",
                     queue.name,
@@ -391,6 +312,29 @@ impl Policy {
             self.timezone.name()
         )
     }
+}
+
+/// The skills the operator needs: the rule's (or the queue's), plus `lang:xx` for a language the
+/// queue lacks.
+fn skills(
+    queue: &Queue,
+    rule: Option<&Rule>,
+    language: &str,
+    reasons: &mut Vec<String>,
+) -> Vec<String> {
+    let mut skills = rule.map_or(&queue.skills, |r| &r.skills).clone();
+    if let Some(language) = missing_language(queue, language) {
+        let skill = format!("lang:{language}");
+        reasons.push(format!(
+            "Language `{language}` is not among those of queue `{}` ({}): added skill `{skill}`",
+            queue.name,
+            queue.languages.join(", ")
+        ));
+        if !skills.contains(&skill) {
+            skills.push(skill);
+        }
+    }
+    skills
 }
 
 /// The priority and why: critical 1, high 2, normal 3, low 4; a rule's priority is a floor that

@@ -1,14 +1,15 @@
-//! Service-level deadlines: SLA durations (`"30m"`, `"4h"`, `"2d"`, `"1d4h"`) and the arithmetic that
-//! turns "received at + SLA" into a due time, either round the clock or in a queue's business hours.
+//! Service-level deadlines: SLA durations (`"30m"`, `"4h"`, `"2d"`, `"1d4h"`) and what they mean
+//! for a queue, round the clock or in its business hours. The business-time walk itself lives in
+//! [`crate::calendar`]; this file owns the SLA's text and its reading. Imports `calendar`, nothing
+//! else of the crate.
 //!
 //! # What a duration means
 //!
 //! For a queue **without** opening hours, time runs round the clock: `1d` is 24 elapsed hours, `4h`
 //! is 4 elapsed hours.
 //!
-//! For a queue **with** opening hours, only business time counts. A business day is a weekday on
-//! which the queue has opening windows and that is not a national or local holiday
-//! ([`HolidayCalendar`]).
+//! For a queue **with** opening hours, only business time counts ([`BusinessCalendar`]: opening
+//! windows on weekdays that are not national or local holidays).
 //!
 //! - `Nh` / `Nm` are business minutes: the clock runs only inside opening windows. A request that
 //!   arrives while the office is closed (at night, at lunch, on a Sunday or a holiday) starts
@@ -24,22 +25,14 @@
 //!
 //! Business time is counted on the local wall clock of the opening hours, so a window 09:00-13:00
 //! is four hours long even on the night clocks change; the due time is converted to UTC with the
-//! offset in force on that date (chrono-tz), which is how DST is handled.
+//! offset in force on that date ([`crate::calendar::local_to_utc`]), which is how DST is handled.
 
-use super::holidays::HolidayCalendar;
-use super::hours::{DAY_SECONDS, WeeklyHours, Window};
-use chrono::{
-    DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Timelike, Utc,
-};
-use chrono_tz::Tz;
+use crate::calendar::BusinessCalendar;
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use std::fmt;
 
 /// Longest accepted SLA: a deadline beyond a year is a configuration mistake.
 pub const MAX_SLA_DAYS: u32 = 366;
-
-/// How many calendar days the business-hours walk may scan before concluding that the calendar has
-/// no business time left (only possible if holidays cover every opening day).
-const MAX_SCAN_DAYS: u32 = 20 * 366;
 
 /// An SLA duration could not be understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -160,121 +153,24 @@ impl fmt::Display for SlaDuration {
 /// The local due time of `sla` counted in business time from the local arrival time `start`, as
 /// described in the module docs; `None` if the calendar has no business time within 20 years.
 pub fn business_due(
-    hours: &WeeklyHours,
-    holidays: &HolidayCalendar,
+    calendar: &BusinessCalendar<'_>,
     start: NaiveDateTime,
     sla: SlaDuration,
 ) -> Option<NaiveDateTime> {
-    let mut walk = Walk {
-        hours,
-        holidays,
-        budget: MAX_SCAN_DAYS,
-    };
-    let mut date = start.date();
-    let mut from = start.time().num_seconds_from_midnight();
-    if sla.days > 0 {
-        let still_open_today = walk.open(date).last().is_some_and(|w| from < w.end);
-        if !still_open_today {
-            date = walk.next_business_day(date)?;
-        }
-        for _ in 0..sla.days {
-            date = walk.next_business_day(date)?;
-        }
-        from = walk.open(date).last()?.end;
-    }
-    walk.add_seconds(date, from, sla.clock_seconds())
-}
-
-/// Converts a local wall-clock time to UTC. An ambiguous time (the repeated hour in autumn) takes
-/// the earlier instant, so a deadline is never later than intended; a time that does not exist (the
-/// skipped hour in spring) moves to the first minute after the gap.
-pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
-    let mut probe = local;
-    // Gaps are at most a few hours in real time zones; a day of probing is a generous bound.
-    for _ in 0..=24 * 60 {
-        match tz.from_local_datetime(&probe) {
-            LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => return t.with_timezone(&Utc),
-            LocalResult::None => match probe.checked_add_signed(TimeDelta::minutes(1)) {
-                Some(next) => probe = next,
-                None => break,
-            },
-        }
-    }
-    Utc.from_utc_datetime(&local)
-}
-
-/// The state of one walk through the calendar, with a budget of days so that a calendar with no
-/// business days cannot loop for long.
-struct Walk<'a> {
-    hours: &'a WeeklyHours,
-    holidays: &'a HolidayCalendar,
-    budget: u32,
-}
-
-impl Walk<'_> {
-    /// The opening windows of `date`: none on holidays.
-    fn open(&self, date: NaiveDate) -> &[Window] {
-        let windows = self.hours.windows(date.weekday());
-        // Check holidays only for days with windows: most closed days are weekends.
-        if windows.is_empty() || self.holidays.is_holiday(date) {
-            &[]
-        } else {
-            windows
-        }
-    }
-
-    /// The first business day strictly after `date`.
-    fn next_business_day(&mut self, mut date: NaiveDate) -> Option<NaiveDate> {
-        loop {
-            self.budget = self.budget.checked_sub(1)?;
-            date = date.succ_opt()?;
-            if !self.open(date).is_empty() {
-                return Some(date);
-            }
-        }
-    }
-
-    /// Adds `remaining` seconds of opening time to the local time `from` seconds into `date`.
-    fn add_seconds(
-        &mut self,
-        mut date: NaiveDate,
-        mut from: u32,
-        mut remaining: u32,
-    ) -> Option<NaiveDateTime> {
-        if remaining == 0 {
-            return at(date, from);
-        }
-        loop {
-            for window in self.open(date) {
-                if from >= window.end {
-                    continue;
-                }
-                let begin = from.max(window.start);
-                let available = window.end - begin;
-                if remaining <= available {
-                    return at(date, begin + remaining);
-                }
-                remaining -= available;
-            }
-            self.budget = self.budget.checked_sub(1)?;
-            date = date.succ_opt()?;
-            from = 0;
-        }
-    }
-}
-
-/// `seconds` after local midnight of `date` (24:00 becomes the next midnight).
-fn at(date: NaiveDate, seconds: u32) -> Option<NaiveDateTime> {
-    debug_assert!(seconds <= DAY_SECONDS);
-    date.and_time(chrono::NaiveTime::MIN)
-        .checked_add_signed(TimeDelta::seconds(i64::from(seconds)))
+    calendar.due_local(start, sla.days, sla.clock_seconds())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::route::hours::parse_day;
+    use crate::calendar::hours::parse_day;
+    use crate::calendar::{HolidayCalendar, WeeklyHours, local_to_utc};
     use chrono::Weekday;
+    use chrono_tz::Tz;
+
+    fn rome() -> Tz {
+        "Europe/Rome".parse().unwrap()
+    }
 
     fn local(text: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap()
@@ -296,14 +192,9 @@ mod tests {
     }
 
     fn due(start: &str, sla: &str) -> NaiveDateTime {
-        let cal = HolidayCalendar::national();
-        business_due(
-            &office(),
-            &cal,
-            local(start),
-            SlaDuration::parse(sla).unwrap(),
-        )
-        .unwrap()
+        let (hours, holidays) = (office(), HolidayCalendar::national());
+        let cal = BusinessCalendar::new(&hours, &holidays, rome());
+        business_due(&cal, local(start), SlaDuration::parse(sla).unwrap()).unwrap()
     }
 
     #[test]
@@ -410,26 +301,26 @@ mod tests {
         assert_eq!(due("2026-04-06 10:00", "2h"), local("2026-04-07 11:00"));
         assert_eq!(due("2026-04-03 16:30", "1h"), local("2026-04-07 09:30"));
         // A local holiday too.
-        let mut cal = HolidayCalendar::national();
-        cal.add_local("12-10").unwrap();
+        let mut holidays = HolidayCalendar::national();
+        holidays.add_local("12-10").unwrap();
+        let hours = office();
+        let cal = BusinessCalendar::new(&hours, &holidays, rome());
         let sla = SlaDuration::parse("1h").unwrap();
-        let due = business_due(&office(), &cal, local("2026-12-09 16:30"), sla).unwrap();
+        let due = business_due(&cal, local("2026-12-09 16:30"), sla).unwrap();
         assert_eq!(due, local("2026-12-11 09:30"));
     }
 
     #[test]
     fn a_calendar_without_business_days_gives_up() {
         let sla = SlaDuration::parse("1h").unwrap();
-        let cal = HolidayCalendar::national();
-        assert_eq!(
-            business_due(&WeeklyHours::closed(), &cal, local("2026-11-24 10:00"), sla),
-            None
-        );
+        let (hours, holidays) = (WeeklyHours::closed(), HolidayCalendar::national());
+        let cal = BusinessCalendar::new(&hours, &holidays, rome());
+        assert_eq!(business_due(&cal, local("2026-11-24 10:00"), sla), None);
     }
 
     #[test]
     fn dst_changes_keep_local_opening_times() {
-        let rome: Tz = "Europe/Rome".parse().unwrap();
+        let rome = rome();
         // Fri 27 Mar 2026 16:00 CET + 4h → Mon 30 Mar 12:00 CEST (10:00 UTC, not 11:00).
         let due_local = due("2026-03-27 16:00", "4h");
         assert_eq!(due_local, local("2026-03-30 12:00"));
@@ -442,21 +333,6 @@ mod tests {
         assert_eq!(
             local_to_utc(rome, due_local).to_rfc3339(),
             "2026-10-26T16:00:00+00:00"
-        );
-    }
-
-    #[test]
-    fn local_to_utc_handles_gaps_and_repeats() {
-        let rome: Tz = "Europe/Rome".parse().unwrap();
-        // 02:30 does not exist on 29 Mar 2026: the first valid minute is 03:00 CEST (01:00 UTC).
-        assert_eq!(
-            local_to_utc(rome, local("2026-03-29 02:30")).to_rfc3339(),
-            "2026-03-29T01:00:00+00:00"
-        );
-        // 02:30 happens twice on 25 Oct 2026: the earlier one is CEST (00:30 UTC).
-        assert_eq!(
-            local_to_utc(rome, local("2026-10-25 02:30")).to_rfc3339(),
-            "2026-10-25T00:30:00+00:00"
         );
     }
 

@@ -1,7 +1,7 @@
-//! A queue's weekly opening hours: parsed once from text such as `"08:30-12:30,14:30-16:30"` into
-//! sorted windows, so that computing an SLA per request never parses anything.
+//! Weekly opening hours: parsed once from text such as `"08:30-12:30,14:30-16:30"` into sorted
+//! windows, so that an SLA computed per request, or a forecast's hours per queue, parses nothing.
 //!
-//! Times are local wall-clock times in the policy's time zone; a window never runs past midnight
+//! Times are local wall-clock times in the caller's time zone; a window never runs past midnight
 //! (write two windows, ending at `24:00` and starting at `00:00`, for a night shift).
 
 use chrono::Weekday;

@@ -1,8 +1,9 @@
 //! Italian public holidays, national and local: the days on which offices are closed.
 //!
-//! Owned here because business-hours SLAs must skip them. The national calendar is computed, not
-//! listed, so it never needs a yearly update; local closures (the patron saint's day, a one-off
-//! closure decided by the Giunta) come from the `[routing]` configuration.
+//! The national calendar is computed, not listed, so it never needs a yearly update; local closures
+//! (the patron saint's day, a one-off closure decided by the Giunta) are added from configuration
+//! as `MM-DD` or `YYYY-MM-DD` text. Why this is hand-written rather than a crate: see the
+//! [module docs](super).
 
 use chrono::{Datelike, NaiveDate};
 
@@ -21,8 +22,8 @@ pub enum HolidayError {
 
 /// Easter Sunday of a Gregorian year (1583 onwards), or `None` before the Gregorian calendar.
 ///
-/// The anonymous Gregorian algorithm (Meeus/Jones/Butcher), written by hand because it is ten lines
-/// of integer arithmetic and not worth a dependency.
+/// The anonymous Gregorian algorithm (Meeus/Jones/Butcher): ten lines of integer arithmetic,
+/// checked below against published dates and for every year from 1583 to 2999.
 pub fn easter_sunday(year: i32) -> Option<NaiveDate> {
     if year < 1583 {
         return None;
