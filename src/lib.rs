@@ -17,6 +17,7 @@ pub mod cli;
 pub mod config;
 pub mod digest;
 pub mod label;
+pub mod registry;
 pub mod route;
 pub mod store;
 pub mod telemetry;

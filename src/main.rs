@@ -24,6 +24,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Evaluate(a) => cli::evaluate_cmd(&a).map(drop)?,
         Command::Classify(a) => cli::classify_cmd(&a)?,
         Command::Serve(a) => cmd_serve(a)?,
+        Command::Route(a) => cmd_route(a)?,
         Command::CheckConfig(a) => cmd_check_config(a)?,
         Command::ExportFeedback(a) => cmd_export_feedback(a)?,
     }
@@ -44,9 +45,37 @@ fn cmd_serve(args: cli::ServeArgs) -> Result<()> {
     Ok(())
 }
 
+fn cmd_route(args: cli::RouteArgs) -> Result<()> {
+    let (settings, source) = Settings::load(args.config.as_deref(), &[])?;
+    let stdout = std::io::stdout().lock();
+    let stderr = std::io::stderr();
+    let summary = match args.input.as_deref() {
+        None => cli::route_lines(&settings, &source, std::io::stdin().lock(), stdout, &stderr)?,
+        Some(p) if p.as_os_str() == "-" => {
+            cli::route_lines(&settings, &source, std::io::stdin().lock(), stdout, &stderr)?
+        }
+        Some(p) => {
+            let file = std::fs::File::open(p).map_err(|source| cli::CliError::Io {
+                path: p.to_path_buf(),
+                source,
+            })?;
+            let input = std::io::BufReader::new(file);
+            cli::route_lines(&settings, &source, input, stdout, &stderr)?
+        }
+    };
+    eprintln!("{}", cli::route_report(&summary));
+    if !summary.refused.is_empty() {
+        Err(cli::CliError::Refused {
+            refused: summary.refused.len(),
+            total: summary.routed + summary.refused.len() as u64,
+        })?;
+    }
+    Ok(())
+}
+
 fn cmd_check_config(args: cli::CheckConfigArgs) -> Result<()> {
     let (settings, source) = Settings::load(Some(&args.file), &[])?;
-    print!("{}", instrada::api::check_config(&settings, &source)?);
+    print!("{}", instrada::registry::check(&settings, &source)?);
     Ok(())
 }
 

@@ -1,14 +1,14 @@
-//! Logging and metrics set-up: the `tracing` subscriber (text or JSON lines) and the process-wide
-//! Prometheus recorder.
+//! Logging and metrics set-up: the `tracing` subscriber (text or JSON lines) and the Prometheus
+//! recorder of a service instance.
 //!
 //! What is logged is the caller's to keep clean: request text, citizen identifiers and anything
 //! else personal never goes into a log field; text that must appear in a log goes through
 //! [`crate::text::redact`] first.
 
 use crate::config::{LogFormat, LogSettings};
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
 use std::io::IsTerminal;
-use std::sync::OnceLock;
+use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
 /// Buckets of latency histograms, in seconds: 25 µs to 1 s, dense below 2 ms where the service lives.
@@ -47,35 +47,65 @@ fn use_colour(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
     terminal && no_color.is_none_or(std::ffi::OsStr::is_empty)
 }
 
-/// The process-wide Prometheus recorder, installed on first use.
+/// The Prometheus recorder of one service instance, and what renders it.
 ///
-/// One per process because `metrics` has one global recorder; when another recorder was installed
-/// first, a detached one is returned (it renders nothing the macros record) rather than failing.
-pub fn metrics_handle() -> PrometheusHandle {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    HANDLE
-        .get_or_init(|| {
-            let builder = PrometheusBuilder::new()
-                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &LATENCY_BUCKETS)
-                .and_then(|b| {
-                    b.set_buckets_for_metric(
-                        Matcher::Suffix("_confidence".into()),
-                        &CONFIDENCE_BUCKETS,
-                    )
-                });
-            let builder = match builder {
-                Ok(b) => b,
-                // Only fails on empty bucket lists, which the constants above are not.
-                Err(_) => PrometheusBuilder::new(),
-            };
-            let recorder = builder.build_recorder();
-            let handle = recorder.handle();
-            if metrics::set_global_recorder(recorder).is_err() {
-                tracing::warn!("a metrics recorder was already installed: /metrics will be empty");
-            }
-            handle
-        })
-        .clone()
+/// Each [`crate::api::AppState`] has its own, rather than one global recorder for the process, so
+/// that two services in one process (the black-box tests start dozens) never count each other's
+/// traffic. Call sites record through [`Metrics::record`], which makes this recorder the current
+/// one for the duration of a synchronous closure (`metrics::with_local_recorder`).
+#[derive(Clone)]
+pub struct Metrics {
+    recorder: Arc<PrometheusRecorder>,
+    handle: PrometheusHandle,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// A fresh recorder with the service's histogram buckets.
+    pub fn new() -> Self {
+        let builder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &LATENCY_BUCKETS)
+            .and_then(|b| {
+                b.set_buckets_for_metric(Matcher::Suffix("_confidence".into()), &CONFIDENCE_BUCKETS)
+            });
+        let builder = match builder {
+            Ok(b) => b,
+            // Only fails on empty bucket lists, which the constants above are not.
+            Err(_) => PrometheusBuilder::new(),
+        };
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        Self {
+            recorder: Arc::new(recorder),
+            handle,
+        }
+    }
+
+    /// Runs `f`, in which the `metrics` macros record into this recorder.
+    pub fn record<T>(&self, f: impl FnOnce() -> T) -> T {
+        metrics::with_local_recorder(self.recorder.as_ref(), f)
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        self.handle.render()
+    }
+
+    /// Folds histograms (the recorder needs periodic upkeep).
+    pub fn run_upkeep(&self) {
+        self.handle.run_upkeep();
+    }
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ pub struct FeedbackRequest {
     pub topic: Option<String>,
     /// The right urgency.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<super::schema::UrgencyLevel>)]
     pub urgency: Option<UrgencyLevel>,
     /// The queue the request really belonged to (one of the policy's queues).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,11 +82,11 @@ pub async fn feedback(
     ApiJson(req): ApiJson<FeedbackRequest>,
 ) -> Result<(StatusCode, Json<FeedbackAck>), ApiError> {
     Span::current().record("decision_id", tracing::field::display(req.decision_id));
-    let engine = state.engine();
+    let router = state.router();
     let blank = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
     let topic = blank(req.topic);
     if let Some(t) = &topic {
-        let labels = &engine.bundle.topic.manifest().labels;
+        let labels = &router.bundle().topic.manifest().labels;
         if !labels.contains(t) {
             return Err(ApiError::invalid(format!(
                 "topic `{t}` is not a label of the topic model (labels: {})",
@@ -95,10 +96,10 @@ pub async fn feedback(
     }
     let queue = blank(req.queue);
     if let Some(q) = &queue {
-        if !engine.policy.queue_names().any(|n| n == q) {
+        if !router.policy().queue_names().any(|n| n == q) {
             return Err(ApiError::invalid(format!(
                 "queue `{q}` is not a queue of the routing policy (queues: {})",
-                engine.policy.queue_names().collect::<Vec<_>>().join(", ")
+                router.policy().queue_names().collect::<Vec<_>>().join(", ")
             )));
         }
     }
@@ -135,7 +136,9 @@ pub async fn feedback(
     };
     match tokio::time::timeout(COMMIT_WAIT, state.store.feedback(record)).await {
         Ok(Ok(())) => {
-            metrics::counter!(super::metrics::FEEDBACK).increment(1);
+            state
+                .metrics
+                .record(|| metrics::counter!(super::metrics::FEEDBACK).increment(1));
             Ok((
                 StatusCode::CREATED,
                 Json(FeedbackAck {

@@ -26,7 +26,8 @@ pub struct Readiness {
     /// Always `ready` (not ready is a 503 error).
     pub status: String,
     /// Versions of the loaded models.
-    pub models: super::decide::ModelVersions,
+    #[schema(value_type = super::schema::ModelVersions)]
+    pub models: crate::route::decision::ModelVersions,
     /// Decisions waiting to be written.
     pub store_queue_depth: usize,
     /// Acknowledged decisions the database refused since start (alert when above 0).
@@ -77,13 +78,13 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, Ap
             cause,
         });
     }
-    let engine = state.engine();
+    let router = state.router();
     let stats = state.store.stats();
     Ok(Json(Readiness {
         status: "ready".into(),
-        models: super::decide::ModelVersions {
-            topic: engine.topic_version().to_string(),
-            urgency: engine.urgency_version().to_string(),
+        models: crate::route::decision::ModelVersions {
+            topic: router.topic_version().to_string(),
+            urgency: router.urgency_version().to_string(),
         },
         store_queue_depth: stats.queue_depth,
         store_lost_records: stats.lost_records,

@@ -1,12 +1,12 @@
 //! Prometheus metrics: their names (all prefixed `instrada_`), the middleware that counts and times
 //! every HTTP request, and `GET /metrics`.
 //!
-//! Labels are bounded: `endpoint` is one of the service's paths or `unmatched`, `status` an HTTP
-//! code, `queue` a queue of the policy. Human-review rate is
+//! Labels are bounded: `endpoint` is the route that matched (axum's `MatchedPath`) or
+//! `unmatched`, `status` an HTTP code, `queue` a queue of the policy. Human-review rate is
 //! `instrada_decisions_human_review_total / sum(instrada_decisions_total)`.
 
 use super::state::AppState;
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -45,21 +45,15 @@ pub const STORE_LOST: &str = "instrada_store_lost_records";
 pub const IN_FLIGHT: &str = "instrada_http_in_flight";
 /// Counter: model reloads, by outcome (`ok`, `failed`).
 pub const MODEL_RELOADS: &str = "instrada_model_reloads_total";
+/// Counter: model rollbacks, by outcome (`ok`, `failed`: nothing to roll back to).
+pub const MODEL_ROLLBACKS: &str = "instrada_model_rollbacks_total";
 
-/// The paths the service serves; anything else is counted as `unmatched`.
-const ENDPOINTS: [&str; 8] = [
-    "/v1/route",
-    "/v1/route/batch",
-    "/v1/feedback",
-    "/v1/models",
-    "/healthz",
-    "/readyz",
-    "/metrics",
-    "/openapi.json",
-];
+/// Describes the metrics once in `recorder`, so that `/metrics` carries their help text.
+pub fn describe(recorder: &crate::telemetry::Metrics) {
+    recorder.record(describe_all);
+}
 
-/// Describes the metrics once, so that `/metrics` carries their help text.
-pub fn describe() {
+fn describe_all() {
     use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
     describe_counter!(
         HTTP_REQUESTS,
@@ -73,6 +67,7 @@ pub fn describe() {
     );
     describe_counter!(DECISIONS, "Decisions returned, by queue");
     describe_counter!(MODEL_RELOADS, "Model reloads (SIGHUP), by outcome");
+    describe_counter!(MODEL_ROLLBACKS, "Model rollbacks (SIGUSR1), by outcome");
     describe_counter!(HUMAN_REVIEW, "Decisions flagged for human review");
     describe_histogram!(TOPIC_CONFIDENCE, "Topic confidence of decisions");
     describe_histogram!(URGENCY_CONFIDENCE, "Urgency confidence of decisions");
@@ -95,14 +90,13 @@ pub fn describe() {
     describe_gauge!(IN_FLIGHT, "Requests to /v1/* in flight");
 }
 
-fn endpoint(path: &str) -> &'static str {
-    if let Some(e) = ENDPOINTS.iter().find(|e| **e == path) {
-        return e;
-    }
-    if path == "/docs" || path.starts_with("/docs/") {
-        "/docs"
-    } else {
-        "unmatched"
+/// The route that matched (axum's `MatchedPath`, e.g. `/v1/route`, `/docs/{*rest}`), or
+/// `unmatched`: labels stay bounded by the routes the service declares, whatever paths callers
+/// send, and a new route is labelled without anyone listing it.
+fn endpoint(req: &Request) -> SharedString {
+    match req.extensions().get::<MatchedPath>() {
+        Some(p) => SharedString::from(p.as_str().to_owned()),
+        None => SharedString::const_str("unmatched"),
     }
 }
 
@@ -138,19 +132,21 @@ fn status_label(code: u16) -> SharedString {
 }
 
 /// Counts and times every request (outermost layer, so refusals and panics are counted too).
-pub async fn track(req: Request, next: Next) -> Response {
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let endpoint = endpoint(req.uri().path());
+    let endpoint = endpoint(&req);
     let method = method_label(req.method());
     let response = next.run(req).await;
     let status = status_label(response.status().as_u16());
     let labels = [
-        Label::from_static_parts("endpoint", endpoint),
+        Label::new("endpoint", endpoint),
         Label::from_static_parts("method", method),
         Label::new("status", status),
     ];
-    metrics::counter!(HTTP_REQUESTS, labels.iter()).increment(1);
-    metrics::histogram!(HTTP_SECONDS, labels.iter()).record(started.elapsed().as_secs_f64());
+    state.metrics.record(|| {
+        metrics::counter!(HTTP_REQUESTS, labels.iter()).increment(1);
+        metrics::histogram!(HTTP_SECONDS, labels.iter()).record(started.elapsed().as_secs_f64());
+    });
     response
 }
 
@@ -163,12 +159,15 @@ pub async fn track(req: Request, next: Next) -> Response {
 )]
 pub async fn render(State(state): State<AppState>) -> Response {
     let stats = state.store.stats();
-    metrics::gauge!(STORE_QUEUE_DEPTH).set(stats.queue_depth as f64);
-    metrics::gauge!(STORE_QUEUE_CAPACITY).set(stats.queue_capacity as f64);
-    metrics::gauge!(STORE_COMMITTED).set(stats.committed_records as f64);
-    metrics::gauge!(STORE_LOST).set(stats.lost_records as f64);
     let limit = state.settings.server.concurrency_limit;
-    metrics::gauge!(IN_FLIGHT).set(limit.saturating_sub(state.limiter.available_permits()) as f64);
+    let in_flight = limit.saturating_sub(state.limiter.available_permits());
+    state.metrics.record(|| {
+        metrics::gauge!(STORE_QUEUE_DEPTH).set(stats.queue_depth as f64);
+        metrics::gauge!(STORE_QUEUE_CAPACITY).set(stats.queue_capacity as f64);
+        metrics::gauge!(STORE_COMMITTED).set(stats.committed_records as f64);
+        metrics::gauge!(STORE_LOST).set(stats.lost_records as f64);
+        metrics::gauge!(IN_FLIGHT).set(in_flight as f64);
+    });
     (
         [(
             header::CONTENT_TYPE,
@@ -177,17 +176,4 @@ pub async fn render(State(state): State<AppState>) -> Response {
         state.metrics.render(),
     )
         .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn endpoint_labels_are_bounded() {
-        assert_eq!(endpoint("/v1/route"), "/v1/route");
-        assert_eq!(endpoint("/docs/index.html"), "/docs");
-        assert_eq!(endpoint("/v1/route/../../etc"), "unmatched");
-        assert_eq!(endpoint("/wp-admin"), "unmatched");
-    }
 }

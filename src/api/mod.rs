@@ -3,7 +3,7 @@
 //!
 //! | endpoint | file |
 //! |---|---|
-//! | `POST /v1/route`, `POST /v1/route/batch` | [`route`] (DTOs, validation), [`decide`] (the work) |
+//! | `POST /v1/route`, `POST /v1/route/batch` | [`route`] (DTOs, validation; the work is [`crate::route::Router`]) |
 //! | `POST /v1/feedback` | [`feedback`] |
 //! | `GET /v1/models` | [`models`] |
 //! | `GET /healthz`, `GET /readyz` | [`health`] |
@@ -12,32 +12,37 @@
 //!
 //! Layers, outermost first: metrics (every request is counted and timed, refusals included),
 //! panic catcher (a panic is a 500 `internal`, never a dropped connection), then, on `/v1/*`
-//! only, the concurrency limit ([`limit`]) and the body size limit. Start-up and shutdown are in
-//! [`server`]; validation of a configuration in [`startup`].
+//! only, the concurrency limit (tower's, shedding load past it) and the body size limit. Start-up
+//! and shutdown are in [`server`]; loading and validating models is the [`crate::registry`]'s.
+//!
+//! This module translates HTTP into one library call and back: it holds the DTOs, extractors,
+//! the error table and the handlers, and no model loading or routing logic.
 
-pub mod decide;
 pub mod error;
 pub mod extract;
 pub mod feedback;
 pub mod health;
-pub mod limit;
 pub mod metrics;
 pub mod models;
 pub mod openapi;
 pub mod reload;
 pub mod route;
+pub mod schema;
 pub mod server;
-pub mod startup;
 pub mod state;
 
 pub use error::{ApiError, ErrorBody};
-pub use server::{ServeError, check_config, run, serve};
-pub use state::{AppState, Engine};
+pub use server::{ServeError, run, serve};
+pub use state::AppState;
 
 use axum::Router;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use tower::ServiceBuilder;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::catch_panic::CatchPanicLayer;
 
 /// The service's routes and middleware over `state`.
@@ -50,10 +55,26 @@ pub fn build_router(state: AppState) -> Router {
     let batch = Router::new()
         .route("/v1/route/batch", post(route::route_batch))
         .layer(DefaultBodyLimit::max(server.max_batch_body_bytes));
+    // Backpressure: at most `server.concurrency_limit` `/v1/*` requests at once; past it, load
+    // shedding refuses at once with 503 `overloaded` and Retry-After instead of queueing (a caller
+    // retrying elsewhere does better than one whose request times out here).
+    let overloaded = {
+        let state = state.clone();
+        move |_: tower::BoxError| {
+            let state = state.clone();
+            async move { overloaded(&state) }
+        }
+    };
+    let backpressure = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(overloaded))
+        .load_shed()
+        .layer(GlobalConcurrencyLimitLayer::with_semaphore(
+            state.limiter.clone(),
+        ));
     let v1 = single
         .merge(batch)
         .route("/v1/models", get(models::list))
-        .route_layer(from_fn_with_state(state.clone(), limit::limit_concurrency));
+        .route_layer(backpressure);
     Router::new()
         .merge(v1)
         .route("/healthz", get(health::healthz))
@@ -62,7 +83,18 @@ pub fn build_router(state: AppState) -> Router {
         .merge(openapi::swagger_ui())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
-        .with_state(state)
+        .with_state(state.clone())
         .layer(CatchPanicLayer::custom(error::panic_response))
-        .layer(from_fn(metrics::track))
+        .layer(from_fn_with_state(state, metrics::track))
+}
+
+/// The answer to a request refused at the concurrency limit.
+fn overloaded(state: &AppState) -> Response {
+    state
+        .metrics
+        .record(|| ::metrics::counter!(metrics::OVERLOADED).increment(1));
+    ApiError::Overloaded {
+        retry_after_secs: state.settings.server.retry_after_secs,
+    }
+    .into_response()
 }

@@ -1,8 +1,11 @@
 //! `GET /v1/models`: what the service is running — each model's name, version, labels, validation
 //! quality, abstention threshold and training date.
+//!
+//! The response's shapes (and their schema) live here, at the edge: the domain's
+//! [`classify::ModelKind`](crate::classify::ModelKind) knows nothing of OpenAPI.
 
 use super::state::AppState;
-use crate::classify::{Manifest, ModelKind};
+use crate::classify::{self, Manifest};
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
@@ -40,6 +43,35 @@ pub struct ModelInfo {
     pub signals: Vec<String>,
 }
 
+/// What a model predicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// Which service or office a request is about.
+    Topic,
+    /// How fast it must be handled.
+    Urgency,
+}
+
+impl ModelKind {
+    /// `topic` or `urgency`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Topic => "topic",
+            Self::Urgency => "urgency",
+        }
+    }
+}
+
+impl From<classify::ModelKind> for ModelKind {
+    fn from(k: classify::ModelKind) -> Self {
+        match k {
+            classify::ModelKind::Topic => Self::Topic,
+            classify::ModelKind::Urgency => Self::Urgency,
+        }
+    }
+}
+
 /// Validation metrics of a model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ValidationInfo {
@@ -63,7 +95,7 @@ fn info(m: &Manifest, signals: Vec<String>) -> ModelInfo {
     let v = &m.validation;
     ModelInfo {
         name: m.name.clone(),
-        kind: m.kind,
+        kind: m.kind.into(),
         version: m.model_version.clone(),
         labels: m.labels.clone(),
         unknown_threshold: m.unknown_threshold,
@@ -90,8 +122,8 @@ fn info(m: &Manifest, signals: Vec<String>) -> ModelInfo {
     responses((status = 200, description = "The topic and urgency models", body = ModelsResponse))
 )]
 pub async fn list(State(state): State<AppState>) -> Json<ModelsResponse> {
-    let engine = state.engine();
-    let urgency = &engine.bundle.urgency;
+    let router = state.router();
+    let urgency = &router.bundle().urgency;
     let signals = urgency
         .lexicon()
         .signals()
@@ -100,7 +132,7 @@ pub async fn list(State(state): State<AppState>) -> Json<ModelsResponse> {
         .collect();
     Json(ModelsResponse {
         models: vec![
-            info(engine.bundle.topic.manifest(), Vec::new()),
+            info(router.bundle().topic.manifest(), Vec::new()),
             info(urgency.classifier().manifest(), signals),
         ],
     })

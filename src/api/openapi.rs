@@ -3,7 +3,7 @@
 //! committed as `api/openapi.json`; a test fails when the two differ
 //! (`INSTRADA_UPDATE_OPENAPI=1 cargo test --test api openapi` rewrites the file).
 
-use super::{decide, error, feedback, health, metrics, models, route};
+use super::{error, feedback, health, metrics, models, route, schema};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
@@ -35,12 +35,12 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         route::RouteRequest,
         route::BatchRequest,
         route::BatchResponse,
-        decide::Decision,
-        decide::TopicResult,
-        decide::Alternative,
-        decide::UrgencyResult,
-        decide::SignalHit,
-        decide::ModelVersions,
+        schema::Decision,
+        schema::TopicResult,
+        schema::Alternative,
+        schema::UrgencyResult,
+        schema::SignalHit,
+        schema::ModelVersions,
         feedback::FeedbackRequest,
         feedback::FeedbackAck,
         models::ModelsResponse,

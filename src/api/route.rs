@@ -1,23 +1,25 @@
 //! `POST /v1/route` and `POST /v1/route/batch`: classify a citizen's request and say where it goes.
 //!
-//! The request DTOs are validated at the boundary into a [`ValidRequest`] (channel parsed, text
+//! The request DTOs are validated at the boundary into a [`route::Request`] (channel parsed, text
 //! non-empty, language and attributes checked, `citizen_id` dropped: it is neither logged nor
-//! stored); [`super::decide`] then does the work and the decision is enqueued for the audit trail
-//! before it is returned, so that every decision a caller sees is recorded.
+//! stored); [`route::Router::route`] then does the work, and the decision is enqueued for the
+//! audit trail before it is returned, so that every decision a caller sees is recorded.
 
-use super::decide::{self, Decision};
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
+use super::metrics as m;
+use super::schema::Decision;
 use super::state::AppState;
-use crate::route::Channel;
+use crate::route::{self, Channel, Routed};
+use crate::store::DecisionRecord;
 use crate::text::normalize::{clean, has_content};
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::time::Duration;
 use tracing::{Span, instrument};
 use utoipa::ToSchema;
 
@@ -44,7 +46,7 @@ pub struct RouteRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The channel it arrived through.
-    #[schema(value_type = Channel)]
+    #[schema(value_type = super::schema::Channel)]
     pub channel: String,
     /// What the citizen wrote or said (a transcript for phone calls). Must not be blank.
     pub text: String,
@@ -91,33 +93,13 @@ pub struct BatchRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct BatchResponse {
     /// One decision per request, same order.
-    pub decisions: Vec<Decision>,
-}
-
-/// A request that passed validation.
-#[derive(Clone)]
-pub struct ValidRequest {
-    /// The caller's id.
-    pub request_id: Option<String>,
-    /// The channel.
-    pub channel: Channel,
-    /// The text, [cleaned](crate::text::normalize::clean), with at least one letter or digit.
-    pub text: String,
-    /// SHA-256 (hex) of the text as received.
-    pub text_sha256: String,
-    /// The subject, cleaned, if it has a letter or digit.
-    pub subject: Option<String>,
-    /// Lowercase ISO 639-1 code, if given.
-    pub language: Option<String>,
-    /// When received.
-    pub received_at: Option<DateTime<Utc>>,
-    /// Attributes for the rules.
-    pub attributes: BTreeMap<String, String>,
+    #[schema(value_type = Vec<Decision>)]
+    pub decisions: Vec<route::Decision>,
 }
 
 impl RouteRequest {
     /// Validates the request; `at` prefixes field names in messages (`requests[3].`).
-    pub fn parse(self, at: &str) -> Result<ValidRequest, ApiError> {
+    pub fn parse(self, at: &str) -> Result<route::Request, ApiError> {
         // Invisible characters, lookalikes and spelled-out words are dealt with once, here:
         // language, features, signals and the stored copy all read the cleaned text. A text
         // without a letter or digit after it (blank, only zero-width characters, only emoji) says
@@ -167,10 +149,10 @@ impl RouteRequest {
             )));
         }
         // `citizen_id` ends here: nothing downstream ever sees it.
-        Ok(ValidRequest {
+        Ok(route::Request {
             request_id: self.id,
             channel,
-            text_sha256: hex::encode(Sha256::digest(self.text.as_bytes())),
+            text_sha256: crate::digest::sha256_hex(&self.text),
             text,
             subject: self
                 .subject
@@ -204,8 +186,7 @@ pub async fn route_one(
     ApiJson(request): ApiJson<RouteRequest>,
 ) -> Result<Response, ApiError> {
     let request = request.parse("")?;
-    let engine = state.engine();
-    let routed = decide::route(&state, &engine, &request);
+    let routed = decide(&state, &state.router(), &request);
     let span = Span::current();
     span.record(
         "decision_id",
@@ -213,8 +194,8 @@ pub async fn route_one(
     );
     span.record("channel", request.channel.as_str());
     let body = routed.body;
-    decide::record(&state, routed.record).await?;
-    decide::count(&routed.decision);
+    record(&state, routed.record).await?;
+    count_decision(&state, &routed.decision);
     tracing::debug!(queue = %routed.decision.queue, timing_us = routed.decision.timing_us, "routed");
     Ok(json_response(body))
 }
@@ -255,22 +236,61 @@ pub async fn route_batch(
         .enumerate()
         .map(|(i, r)| r.parse(&format!("requests[{i}].")))
         .collect::<Result<Vec<_>, _>>()?;
-    let engine = state.engine();
+    let router = state.router();
     let mut decisions = Vec::with_capacity(count);
     // `{"decisions":[...]}` from the decisions' JSON, serialised once each when they were made.
     let mut body = String::from("{\"decisions\":[");
     for (i, request) in requests.iter().enumerate() {
-        let routed = decide::route(&state, &engine, request);
+        let routed = decide(&state, &router, request);
         if i > 0 {
             body.push(',');
         }
         body.push_str(&routed.body);
-        decide::record(&state, routed.record).await?;
+        record(&state, routed.record).await?;
         decisions.push(routed.decision);
     }
     body.push_str("]}");
-    decisions.iter().for_each(decide::count);
+    decisions.iter().for_each(|d| count_decision(&state, d));
     Ok(json_response(body))
+}
+
+/// Routes `request` now and times it in the metrics.
+fn decide(state: &AppState, router: &route::Router, request: &route::Request) -> Routed {
+    let routed = router.route(request, Utc::now());
+    state.metrics.record(|| {
+        metrics::histogram!(m::DECIDE_SECONDS).record(routed.elapsed.as_secs_f64());
+    });
+    routed
+}
+
+/// Enqueues a decision for the audit trail. Waits at most `store.enqueue_timeout_ms` for room in a
+/// full queue; a store that cannot take it is a 503 and the decision is not returned.
+async fn record(state: &AppState, record: DecisionRecord) -> Result<(), ApiError> {
+    let wait = Duration::from_millis(state.settings.store.enqueue_timeout_ms);
+    let cause = match tokio::time::timeout(wait, state.store.record(record)).await {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => format!("the write queue stayed full for {} ms", wait.as_millis()),
+    };
+    state
+        .metrics
+        .record(|| metrics::counter!(m::STORE_REFUSED).increment(1));
+    Err(ApiError::StoreUnavailable {
+        retry_after_secs: state.settings.server.retry_after_secs,
+        cause,
+    })
+}
+
+/// Counts a returned decision in the metrics.
+fn count_decision(state: &AppState, decision: &route::Decision) {
+    state.metrics.record(|| {
+        metrics::counter!(m::DECISIONS, "queue" => decision.queue.clone()).increment(1);
+        if decision.needs_human_review {
+            metrics::counter!(m::HUMAN_REVIEW).increment(1);
+        }
+        metrics::histogram!(m::TOPIC_CONFIDENCE).record(f64::from(decision.topic.confidence));
+        metrics::histogram!(m::URGENCY_CONFIDENCE).record(f64::from(decision.urgency.confidence));
+    });
 }
 
 /// A JSON body that is already serialised.

@@ -9,10 +9,10 @@
 //! Once the port is bound, the process id is logged and, with `server.pid_file`, written to that
 //! file (removed again on exit) so that operators can `kill -HUP $(cat data/instrada.pid)`.
 
-use super::startup::{self, Invalid};
 use super::state::AppState;
 use super::{build_router, metrics};
 use crate::config::{ConfigError, Settings, Source};
+use crate::registry::{Invalid, Registry};
 use crate::store::{Store, StoreError};
 use axum::serve::ListenerExt;
 use std::future::{Future, IntoFuture};
@@ -81,7 +81,7 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
         store = ?settings.store,
         "starting"
     );
-    let engine = startup::load_engine(&settings, &source)?;
+    let registry = Registry::open(&settings, &source)?;
     let store = Store::open(&settings.store.store_config())
         .map_err(|source| ServeError::Store { source })?;
     let addr = settings.server.bind.clone();
@@ -107,10 +107,10 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
         addr = %listener.local_addr().map_or(addr, |a| a.to_string()),
         pid = std::process::id(),
         pid_file = pid_file.as_ref().map(|f| f.path.display().to_string()),
-        "listening (SIGHUP reloads the models, SIGTERM stops)"
+        "listening (SIGHUP reloads the models, SIGUSR1 rolls them back, SIGTERM stops)"
     );
-    let state = AppState::new(settings, engine, store);
-    let reloader = tokio::spawn(super::reload::reload_on_sighup(state.clone(), source));
+    let state = AppState::new(settings, registry, store);
+    let reloader = tokio::spawn(super::reload::reload_on_signals(state.clone()));
     let served = run(listener, state, shutdown_signal()).await;
     reloader.abort();
     drop(pid_file);
@@ -161,7 +161,7 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    metrics::describe();
+    metrics::describe(&state.metrics);
     let app = build_router(state.clone());
     let listener = listener.tap_io(|tcp| {
         // Small JSON answers: do not let Nagle's algorithm hold them back.
@@ -239,9 +239,4 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-}
-
-/// `instrada check-config`: the same validation as `serve`, without serving.
-pub fn check_config(settings: &Settings, source: &Source) -> Result<String, Invalid> {
-    startup::check(settings, source)
 }

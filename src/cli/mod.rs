@@ -1,19 +1,24 @@
 //! The command line: argument definitions (clap), the errors of the commands, and the train /
-//! evaluate / classify commands (in [`train`] and [`evaluate`]).
+//! evaluate / classify commands (in [`train`], [`evaluate`] and [`classify`]).
 //!
 //! `main.rs` only parses and dispatches; the commands live here so that tests and benches can call
 //! them.
 
+mod classify;
 mod evaluate;
+mod route;
 mod train;
 
-pub use evaluate::{classify_cmd, evaluate_cmd, predict_labels};
-pub use train::train;
+pub use classify::classify_cmd;
+pub use evaluate::{evaluate_cmd, predict_labels};
+pub use route::{RouteSummary, route_lines, route_report};
+pub use train::{ClassWeightArg, ModelKindArg, train};
 
-use crate::classify::artefact::{self, ModelKind};
+use crate::classify::artefact;
 use crate::classify::bundle::BundleError;
 use crate::classify::dataset::{self, DataSpec, DatasetError};
-use crate::classify::train::{ClassWeight, TrainError};
+use crate::classify::job::JobError;
+use crate::classify::train::TrainError;
 use crate::classify::urgency::LexiconError;
 use crate::store::ExportSummary;
 use clap::{Args, Parser, Subcommand};
@@ -40,6 +45,8 @@ pub enum Command {
     Classify(ClassifyArgs),
     /// Run the HTTP routing service.
     Serve(ServeArgs),
+    /// Route requests offline (one `POST /v1/route` body per line), one JSON decision per line.
+    Route(RouteArgs),
     /// Validate a configuration file (policy against the models) and exit.
     CheckConfig(CheckConfigArgs),
     /// Export corrected decisions (feedback) as a training file.
@@ -73,7 +80,7 @@ pub struct DataArgs {
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// What the model predicts.
-    pub kind: ModelKind,
+    pub kind: ModelKindArg,
     /// The data.
     #[command(flatten)]
     pub data: DataArgs,
@@ -106,7 +113,7 @@ pub struct TrainArgs {
     pub min_df: u32,
     /// Class weighting. Default: balanced for urgency, none for topic.
     #[arg(long)]
-    pub class_weight: Option<ClassWeight>,
+    pub class_weight: Option<ClassWeightArg>,
     /// Answers are withheld (`unknown`) where fewer than this share of them would be right.
     #[arg(long, default_value_t = 0.3)]
     pub min_precision: f32,
@@ -168,6 +175,19 @@ pub struct ServeArgs {
     pub bind: Option<String>,
 }
 
+/// `instrada route`.
+#[derive(Debug, Args)]
+pub struct RouteArgs {
+    /// Configuration file (models and policy). Default: ./instrada.toml if present, else the
+    /// built-in one.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Requests, one JSON object per line (the body of `POST /v1/route`); `-` or none: standard
+    /// input.
+    #[arg(value_name = "FILE.jsonl")]
+    pub input: Option<PathBuf>,
+}
+
 /// `instrada check-config`.
 #[derive(Debug, Args)]
 pub struct CheckConfigArgs {
@@ -195,6 +215,9 @@ pub enum CliError {
     /// Training failed.
     #[error(transparent)]
     Train(#[from] TrainError),
+    /// A training run failed.
+    #[error(transparent)]
+    Job(#[from] JobError),
     /// Artefact I/O.
     #[error(transparent)]
     Artefact(#[from] artefact::ArtefactError),
@@ -239,6 +262,17 @@ pub enum CliError {
     /// Arguments that do not fit together.
     #[error("{0}")]
     Usage(String),
+    /// The configuration does not validate (every problem is listed).
+    #[error(transparent)]
+    Invalid(#[from] crate::registry::Invalid),
+    /// `instrada route` refused some lines (each was reported with its number).
+    #[error("{refused} of {total} lines refused")]
+    Refused {
+        /// Lines refused.
+        refused: usize,
+        /// Lines read, blank lines aside.
+        total: u64,
+    },
 }
 
 /// `err` and its causes on one line, `outer: cause: root cause`, each cause once: a cause whose

@@ -6,6 +6,8 @@
 //! sentences a supervisor understands.
 //!
 //! - [`config`]: the serde shape of `[routing]`.
+//! - [`router`]: [`Router`], the use case "classify and route one request" that the API, the CLI
+//!   and the tests call; [`decision`]: the [`Decision`] it returns.
 //! - [`policy`]: [`Policy`] and the decision order; [`types`]: [`RouteInput`] and [`RouteOutcome`].
 //!   `compile.rs` builds a [`Policy`] from configuration, `compiled.rs` holds the compiled queues
 //!   and rules both read (one-way: compile → policy → compiled → types).
@@ -17,8 +19,11 @@ pub mod channel;
 mod compile;
 mod compiled;
 pub mod config;
+pub mod decision;
 pub mod error;
 pub mod policy;
+mod reasons;
+pub mod router;
 pub mod sla;
 pub mod types;
 #[cfg(test)]
@@ -29,3 +34,5 @@ pub use config::{QueueConfig, RoutingConfig, RuleConfig, SlaConfig, WhenConfig};
 pub use error::{PolicyError, PolicyProblem};
 pub use policy::Policy;
 pub use types::{RouteInput, RouteOutcome};
+pub use decision::Decision;
+pub use router::{Request, Routed, Router, RouterOptions};

@@ -2,14 +2,14 @@
 //! policy, and `spawn_app()`, which serves the real router on 127.0.0.1:0 with a temporary
 //! database.
 
-use instrada::api::decide::Decision;
-use instrada::api::{AppState, Engine, ServeError};
+use instrada::route::Decision;
+use instrada::api::{AppState, ServeError};
+use instrada::registry::Registry;
 use instrada::classify::artefact::{self, Manifest, TrainingData};
 use instrada::classify::dataset::Example;
 use instrada::classify::train::{TrainParams, Validation};
-use instrada::classify::{Bundle, ModelKind};
+use instrada::classify::ModelKind;
 use instrada::config::{Settings, Source, StoredText};
-use instrada::route::Policy;
 use instrada::store::Store;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -354,11 +354,9 @@ pub fn settings(db_dir: &Path) -> Settings {
 
 /// Application state over the fixture, for router tests without a socket.
 pub fn state(settings: Settings) -> AppState {
-    let bundle = Bundle::load(&settings.models.dir).expect("fixture bundle loads");
-    let labels = bundle.topic.manifest().labels.clone();
-    let policy = Policy::from_config(&settings.routing, &labels).expect("fixture policy is valid");
+    let registry = Registry::open(&settings, &Source::Embedded).expect("fixture bundle and policy are valid");
     let store = Store::open(&settings.store.store_config()).expect("store opens");
-    AppState::new(settings, Engine { bundle, policy }, store)
+    AppState::new(settings, registry, store)
 }
 
 /// A running service.

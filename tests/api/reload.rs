@@ -3,7 +3,6 @@
 
 use crate::helpers::{bundle_copy, retrain_topic, spawn_app_with};
 use instrada::api::reload::reload;
-use instrada::config::Source;
 use serde_json::Value;
 
 #[tokio::test]
@@ -16,7 +15,7 @@ async fn retrained_models_are_swapped_in_without_a_restart() {
         .await;
 
     retrain_topic(bundle.path());
-    let now = reload(&app.state, &Source::Embedded)
+    let now = reload(&app.state)
         .await
         .expect("the retrained bundle is valid");
     assert_ne!(now.topic, before.models.topic, "a new topic model version");
@@ -45,7 +44,7 @@ async fn a_damaged_bundle_is_refused_and_the_old_models_keep_serving() {
     let weights = bundle.path().join("topic/weights.safetensors");
     let bytes = std::fs::read(&weights).unwrap();
     std::fs::write(&weights, &bytes[..bytes.len() / 2]).unwrap();
-    let e = reload(&app.state, &Source::Embedded)
+    let e = reload(&app.state)
         .await
         .expect_err("a truncated model is refused");
     assert!(e.to_string().contains("weights.safetensors"), "{e}");

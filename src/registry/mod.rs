@@ -1,0 +1,108 @@
+//! The model registry: the one place that loads, validates, warms up, swaps and rolls back the
+//! models the service runs, for every model kind.
+//!
+//! Each kind lives in a [`Slot`]: the version serving now and the one before it, so that a
+//! rollback needs no disk read. Today there is one slot, `routing`: the topic and urgency models
+//! with the policy checked against them, held as one [`Router`] because the policy names the
+//! topic model's labels and the two models share a featurisation; they are validated and swapped
+//! together. Forecast and outreach models get slots of their own beside it.
+//!
+//! A model's manifest names its kind (`topic`, `urgency`) and its backend (`linear`); loading
+//! dispatches on both ([`load`]). A swap is build → validate → warm up → swap an `Arc`: requests in
+//! flight finish on the version they started with, and a version that fails any check is never
+//! served. `api/` (SIGHUP, `/v1/models`, `/readyz`) and `cli/` (`instrada route`, `check-config`)
+//! call the registry; it imports neither, and knows nothing of HTTP.
+
+pub mod load;
+pub mod slot;
+
+pub use load::{Invalid, check, load_router};
+pub use slot::Slot;
+
+use crate::config::{Settings, Source};
+use crate::route::Router;
+use std::sync::Arc;
+
+/// The versions serving after a reload or a rollback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versions {
+    /// Topic model version.
+    pub topic: String,
+    /// Urgency model version.
+    pub urgency: String,
+}
+
+impl Versions {
+    fn of(router: &Router) -> Self {
+        Self {
+            topic: router.topic_version().to_string(),
+            urgency: router.urgency_version().to_string(),
+        }
+    }
+}
+
+/// Why a rollback did not happen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RollbackError {
+    /// No swap happened since start, so there is nothing to go back to.
+    #[error("no previous models to roll back to: none were swapped in since the service started")]
+    NothingToRollBack,
+}
+
+/// Every model kind the service runs, current and previous.
+#[derive(Debug)]
+pub struct Registry {
+    /// Where to load from again on reload (`models.dir`) and how to check it (`routing`).
+    settings: Settings,
+    /// Named in the problems of a refused reload.
+    source: Source,
+    /// Topic and urgency models with the policy validated against them.
+    routing: Slot<Router>,
+}
+
+impl Registry {
+    /// Loads, validates and warms up everything `settings` names.
+    pub fn open(settings: &Settings, source: &Source) -> Result<Self, Invalid> {
+        let router = load_router(settings, source)?;
+        load::warm_up(&router);
+        Ok(Self::with_router(settings, source, router))
+    }
+
+    /// A registry serving `router`, which the caller has built and validated.
+    pub fn with_router(settings: &Settings, source: &Source, router: Router) -> Self {
+        Self {
+            settings: settings.clone(),
+            source: source.clone(),
+            routing: Slot::new(router),
+        }
+    }
+
+    /// The router in use now: hold the `Arc` for the whole request.
+    pub fn router(&self) -> Arc<Router> {
+        self.routing.current()
+    }
+
+    /// The router a rollback would bring back, if any.
+    pub fn previous_router(&self) -> Option<Arc<Router>> {
+        self.routing.previous()
+    }
+
+    /// Loads `models.dir` again and, if it passes every check, serves it from now on; the
+    /// version it replaces is kept for [`Self::rollback`]. Blocking (reads and checks files,
+    /// milliseconds to seconds): call it from a blocking thread.
+    pub fn reload(&self) -> Result<Versions, Invalid> {
+        let router = load_router(&self.settings, &self.source)?;
+        load::warm_up(&router);
+        let now = Versions::of(&router);
+        self.routing.swap(router);
+        Ok(now)
+    }
+
+    /// Serves the previous models again, from memory; a second rollback undoes the first.
+    pub fn rollback(&self) -> Result<Versions, RollbackError> {
+        self.routing
+            .rollback()
+            .map(|r| Versions::of(&r))
+            .ok_or(RollbackError::NothingToRollBack)
+    }
+}

@@ -1,0 +1,322 @@
+//! [`Router`]: the use case "classify and route one request", below any transport. The HTTP
+//! handlers, `instrada route` (offline replay) and the tests all call [`Router::route`].
+//!
+//! One call: cut the text to `server.max_text_chars`, take the caller's language or detect it among
+//! the policy's languages, classify topic and urgency once (one featurisation when the two models
+//! share a vocabulary), apply the [`Policy`], assemble the reasons, and build the audit
+//! [`DecisionRecord`]. Synchronous and a few microseconds long, so callers run it inline.
+//!
+//! A `Router` owns the models and the policy validated against them: the registry builds one,
+//! swaps it as a whole on reload, and keeps the previous one for a rollback. This module must not
+//! import `api`, `cli` or `registry`, nor anything of HTTP.
+
+use super::decision::{Alternative, Decision, ModelVersions, SignalHit, TopicResult, UrgencyResult};
+use super::{Channel, Policy, RouteInput, reasons};
+use crate::classify::{Bundle, PredictOptions};
+use crate::config::StoredText;
+use crate::store::DecisionRecord;
+use crate::text::LanguageDetector;
+use crate::text::normalize::truncate_chars;
+use chrono::{DateTime, Utc};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// Labels returned besides the topic.
+const ALTERNATIVES: usize = 3;
+/// Words quoted as the topic's evidence.
+const EVIDENCE_WORDS: usize = 3;
+
+/// A request to route, already validated by the edge that received it (see `api::route`).
+#[derive(Clone)]
+pub struct Request {
+    /// The caller's id.
+    pub request_id: Option<String>,
+    /// The channel.
+    pub channel: Channel,
+    /// The text, [cleaned](crate::text::normalize::clean), with at least one letter or digit.
+    pub text: String,
+    /// SHA-256 (hex) of the text as received.
+    pub text_sha256: String,
+    /// The subject, cleaned, if it has a letter or digit.
+    pub subject: Option<String>,
+    /// Lowercase ISO 639-1 code, if given.
+    pub language: Option<String>,
+    /// When received; SLA deadlines count from here. `None`: now.
+    pub received_at: Option<DateTime<Utc>>,
+    /// Attributes for the rules.
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// Never prints the text or the subject: a request in a log would leak them.
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("request_id", &self.request_id)
+            .field("channel", &self.channel)
+            .field("text_chars", &self.text.chars().count())
+            .field("language", &self.language)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a [`Router`] treats texts, from the settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouterOptions {
+    /// Texts are cut to this many characters before classification (`server.max_text_chars`).
+    pub max_text_chars: usize,
+    /// What the audit record keeps of the text (`store.text`).
+    pub stored_text: StoredText,
+}
+
+/// A decision, its JSON and its audit record.
+#[derive(Debug)]
+pub struct Routed {
+    /// What the caller gets.
+    pub decision: Decision,
+    /// The decision as JSON (the API's response body, a line of `instrada route`).
+    pub body: String,
+    /// What the store keeps.
+    pub record: DecisionRecord,
+    /// Time spent deciding (also in `decision.timing_us`).
+    pub elapsed: Duration,
+}
+
+/// The models and the policy validated against their labels, with the language detector the
+/// policy's languages call for.
+#[derive(Debug)]
+pub struct Router {
+    bundle: Bundle,
+    policy: Policy,
+    language: LanguageDetector,
+    options: RouterOptions,
+}
+
+impl Router {
+    /// A router over `bundle` and `policy`; the caller has checked the policy against the topic
+    /// model's labels ([`Policy::from_config`] does).
+    pub fn new(bundle: Bundle, policy: Policy, options: RouterOptions) -> Self {
+        let language =
+            LanguageDetector::new(policy.default_language(), policy.detect_languages());
+        Self {
+            bundle,
+            policy,
+            language,
+            options,
+        }
+    }
+
+    /// The models.
+    pub fn bundle(&self) -> &Bundle {
+        &self.bundle
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Version of the topic model.
+    pub fn topic_version(&self) -> &str {
+        &self.bundle.topic.manifest().model_version
+    }
+
+    /// Version of the urgency model.
+    pub fn urgency_version(&self) -> &str {
+        &self.bundle.urgency.classifier().manifest().model_version
+    }
+
+    /// Classifies and routes `req` at `now` (the SLA counts from `req.received_at`, or `now`).
+    pub fn route(&self, req: &Request, now: DateTime<Utc>) -> Routed {
+        let started = Instant::now();
+        let max_chars = self.options.max_text_chars;
+        let full: Cow<'_, str> = match &req.subject {
+            Some(subject) => Cow::Owned(format!("{subject}\n{}", req.text)),
+            None => Cow::Borrowed(&req.text),
+        };
+        let (text, cut) = truncate_chars(&full, max_chars);
+        let (language, language_reason) = match &req.language {
+            Some(code) => (
+                code.clone(),
+                format!("Language `{code}` as given by the caller"),
+            ),
+            None => {
+                let l = self.language.detect(text);
+                let reason = reasons::detected_language(&l, &self.language);
+                (l.code.to_string(), reason)
+            }
+        };
+        let (topic, urgency) = self.bundle.classify(
+            text,
+            PredictOptions {
+                alternatives: ALTERNATIVES,
+                evidence: EVIDENCE_WORDS,
+            },
+            PredictOptions {
+                alternatives: 0,
+                evidence: 0,
+            },
+        );
+        let signal_names: Vec<String> = urgency.signals.iter().map(|s| s.name.clone()).collect();
+        let outcome = self.policy.decide(&RouteInput {
+            channel: req.channel,
+            topic: &topic.label,
+            topic_confidence: topic.confidence,
+            urgency: urgency.level,
+            urgency_confidence: urgency.confidence,
+            urgency_signals: &signal_names,
+            signal_level: urgency.signals.iter().map(|s| s.level).max(),
+            language: &language,
+            attributes: &req.attributes,
+            received_at: req.received_at.unwrap_or(now),
+        });
+
+        let truncated = cut || topic.truncated || urgency.prediction.truncated;
+        let mut why = Vec::with_capacity(outcome.reasons.len() + 4);
+        why.push(reasons::topic(&topic, true));
+        // The evidence quotes the citizen's own words (a surname can be one): where the text is
+        // not kept, neither are they, and the audit copy of the topic reason leaves them out.
+        let stored_topic_reason = (self.options.stored_text == StoredText::None
+            && !topic.evidence.is_empty())
+        .then(|| reasons::topic(&topic, false));
+        why.push(reasons::urgency(&urgency));
+        why.push(language_reason);
+        why.extend(outcome.reasons);
+        if cut {
+            why.push(format!(
+                "The text is longer than {max_chars} characters: only the first {max_chars} were classified"
+            ));
+        } else if truncated {
+            why.push(
+                "The text is longer than the models read: only its beginning was classified"
+                    .into(),
+            );
+        }
+
+        let mut alternatives: Vec<Alternative> = Vec::with_capacity(ALTERNATIVES + 1);
+        if topic.abstention.is_some() {
+            alternatives.push(Alternative {
+                label: topic.best.clone(),
+                probability: topic.confidence,
+            });
+        }
+        alternatives.extend(topic.alternatives.iter().map(|a| Alternative {
+            label: a.label.clone(),
+            probability: a.probability,
+        }));
+        let decision = Decision {
+            decision_id: Uuid::now_v7(),
+            request_id: req.request_id.clone(),
+            topic: TopicResult {
+                label: topic.label,
+                confidence: topic.confidence,
+                alternatives,
+            },
+            urgency: UrgencyResult {
+                level: outcome.urgency,
+                confidence: urgency.confidence,
+                signals: urgency
+                    .signals
+                    .into_iter()
+                    .map(|s| SignalHit {
+                        name: s.name,
+                        level: s.level,
+                        description: s.description,
+                    })
+                    .collect(),
+            },
+            language,
+            queue: outcome.queue,
+            priority: outcome.priority,
+            skills: outcome.skills,
+            sla_due_at: outcome.sla_due_at,
+            needs_human_review: outcome.needs_human_review,
+            review_reason: outcome.review_reason,
+            rule: outcome.rule,
+            reasons: why,
+            models: ModelVersions {
+                topic: self.topic_version().to_string(),
+                urgency: self.urgency_version().to_string(),
+            },
+            timing_us: 0,
+            truncated,
+        };
+        let stored_text = match self.options.stored_text {
+            StoredText::None => None,
+            StoredText::Redacted => Some(crate::text::redact(text).into_owned()),
+            StoredText::Raw => Some(text.to_string()),
+        };
+        let audit = Audit {
+            urgency_signals: signal_names,
+            text: stored_text,
+            stored_topic_reason,
+            now,
+        };
+        finish(decision, req, audit, started)
+    }
+}
+
+/// What the audit record keeps besides the decision.
+struct Audit {
+    urgency_signals: Vec<String>,
+    text: Option<String>,
+    stored_topic_reason: Option<String>,
+    now: DateTime<Utc>,
+}
+
+/// Stamps the timing, serialises the decision and builds the audit record.
+fn finish(mut decision: Decision, req: &Request, audit: Audit, started: Instant) -> Routed {
+    let elapsed = started.elapsed();
+    decision.timing_us = elapsed.as_micros().try_into().unwrap_or(u64::MAX);
+    // Serialising plain data cannot fail; the fallback keeps the body valid JSON regardless.
+    let json = |d: &Decision| serde_json::to_string(d).unwrap_or_else(|_| "{}".into());
+    let body = json(&decision);
+    let decision_json = match (audit.stored_topic_reason, decision.reasons.first()) {
+        // Swap the one reason inside the serialised body rather than serialise everything twice.
+        (Some(stored), Some(shown)) => {
+            let (shown, stored) = (json_string(shown), json_string(&stored));
+            if body.contains(&shown) {
+                body.replacen(&shown, &stored, 1)
+            } else {
+                let mut copy = decision.clone();
+                copy.reasons[0] = serde_json::from_str(&stored).unwrap_or_default();
+                json(&copy)
+            }
+        }
+        _ => body.clone(),
+    };
+    let record = DecisionRecord {
+        decision_id: decision.decision_id,
+        created_at: audit.now,
+        request_id: decision.request_id.clone(),
+        channel: req.channel.as_str().to_string(),
+        language: decision.language.clone(),
+        text_sha256: req.text_sha256.clone(),
+        text: audit.text,
+        topic: decision.topic.label.clone(),
+        topic_confidence: decision.topic.confidence,
+        urgency: decision.urgency.level.as_str().to_string(),
+        urgency_confidence: decision.urgency.confidence,
+        urgency_signals: audit.urgency_signals,
+        queue: decision.queue.clone(),
+        priority: decision.priority,
+        needs_human_review: decision.needs_human_review,
+        review_reason: decision.review_reason.clone(),
+        topic_model: decision.models.topic.clone(),
+        urgency_model: decision.models.urgency.clone(),
+        timing_us: decision.timing_us,
+        decision_json,
+    };
+    Routed {
+        decision,
+        body,
+        record,
+        elapsed,
+    }
+}
+
+/// `s` as a JSON string literal, quotes included.
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
