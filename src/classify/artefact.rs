@@ -2,25 +2,24 @@
 //! `MODEL_CARD.md` and, for urgency models, `lexicon.toml`.
 //!
 //! Weights use safetensors (a data scientist opens them from Python with one call); the manifest
-//! records what a model is, what it was trained on (file hash and row count), how, and how good it
-//! was on validation data, plus the SHA-256 of every file so that loading can refuse a truncated
+//! ([`super::manifest`]) records the SHA-256 of every file so that loading can refuse a truncated
 //! or edited artefact with an error naming the file.
+//!
+//! Owns reading and writing the files; imports the manifest and the card (which it writes), and is
+//! imported by neither.
 
-use super::dataset::Example;
-use super::eval::EvalReport;
+use super::card;
 use super::linear::LinearModel;
-use super::train::{TrainParams, Trained};
 use crate::digest::sha256_hex;
+use crate::text::Vectorizer;
 use crate::text::features::Vocabulary;
-use crate::text::{FeatureConfig, Vectorizer};
-use chrono::{DateTime, Utc};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The artefact format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub use super::manifest::{
+    Backend, FORMAT_VERSION, Manifest, ModelKind, TrainingData, ValidationSummary,
+};
+
 /// Manifest file name.
 pub const MANIFEST: &str = "manifest.json";
 /// Weights file name.
@@ -29,181 +28,6 @@ pub const WEIGHTS: &str = "weights.safetensors";
 pub const CARD: &str = "MODEL_CARD.md";
 /// Urgency lexicon file name.
 pub const LEXICON: &str = "lexicon.toml";
-
-/// What a model predicts.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum ModelKind {
-    /// Which service or office a request is about.
-    Topic,
-    /// How fast it must be handled.
-    Urgency,
-}
-
-/// What computes a model's predictions. Older manifests, written before the field existed, are
-/// linear models trained by instrada.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Backend {
-    /// Hashed n-gram features with a linear softmax layer, trained in Rust ([`super::linear`]).
-    #[default]
-    Linear,
-}
-
-impl Backend {
-    /// `linear`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Linear => "linear",
-        }
-    }
-}
-
-impl ModelKind {
-    /// `topic` or `urgency`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Topic => "topic",
-            Self::Urgency => "urgency",
-        }
-    }
-}
-
-/// The data a model was trained on.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct TrainingData {
-    /// File name.
-    pub file: String,
-    /// SHA-256 of the file.
-    pub sha256: String,
-    /// Examples used.
-    pub rows: usize,
-    /// Text columns.
-    pub text_columns: Vec<String>,
-    /// Label column.
-    pub label_column: String,
-    /// Labels renamed on reading.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub label_map: BTreeMap<String, String>,
-    /// Examples per label.
-    pub label_counts: BTreeMap<String, usize>,
-}
-
-/// How good the model was on data it did not see.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ValidationSummary {
-    /// How validation predictions were obtained.
-    pub method: String,
-    /// Validation texts.
-    pub size: usize,
-    /// Accuracy of the top label without abstaining.
-    pub argmax_accuracy: f64,
-    /// The full report, with abstentions.
-    pub report: EvalReport,
-}
-
-/// Everything about a model except its weights.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Manifest {
-    /// Artefact format.
-    pub format_version: u32,
-    /// Model name, e.g. `topic-comune`.
-    pub name: String,
-    /// What it predicts.
-    pub kind: ModelKind,
-    /// What computes its predictions.
-    #[serde(default)]
-    pub backend: Backend,
-    /// Unique version: name, date and the weights' hash.
-    pub model_version: String,
-    /// When it was trained.
-    pub created_at: DateTime<Utc>,
-    /// The instrada version that trained it.
-    pub instrada_version: String,
-    /// Class labels.
-    pub labels: Vec<String>,
-    /// Out-of-scope label, if trained with one.
-    pub oos_label: Option<String>,
-    /// Top probability under which the model answers `unknown`.
-    pub unknown_threshold: f32,
-    /// Softmax temperature from calibration.
-    pub temperature: f32,
-    /// Feature configuration.
-    pub features: FeatureConfig,
-    /// Training hyper-parameters.
-    pub hyperparameters: TrainParams,
-    /// Training data.
-    pub training_data: TrainingData,
-    /// Validation quality.
-    pub validation: ValidationSummary,
-    /// Features kept.
-    pub n_features: usize,
-    /// SHA-256 of each file of the artefact.
-    pub files: BTreeMap<String, String>,
-}
-
-impl TrainingData {
-    /// Describes `examples`, read from `file` (whose SHA-256 is `sha256`): rows and label counts.
-    pub fn from_examples(
-        file: impl Into<String>,
-        sha256: impl Into<String>,
-        examples: &[Example],
-        text_columns: Vec<String>,
-        label_column: impl Into<String>,
-    ) -> Self {
-        let mut label_counts = BTreeMap::new();
-        for e in examples {
-            *label_counts.entry(e.label.clone()).or_insert(0) += 1;
-        }
-        Self {
-            file: file.into(),
-            sha256: sha256.into(),
-            rows: examples.len(),
-            text_columns,
-            label_column: label_column.into(),
-            label_map: BTreeMap::new(),
-            label_counts,
-        }
-    }
-}
-
-impl Manifest {
-    /// The manifest of a freshly trained model; [`save`] fills in its version, feature count and
-    /// file checksums.
-    pub fn for_trained(
-        name: impl Into<String>,
-        kind: ModelKind,
-        trained: &Trained,
-        training_data: TrainingData,
-    ) -> Self {
-        Self {
-            format_version: FORMAT_VERSION,
-            name: name.into(),
-            kind,
-            backend: Backend::Linear,
-            model_version: String::new(),
-            created_at: Utc::now(),
-            instrada_version: env!("CARGO_PKG_VERSION").into(),
-            labels: trained.model.labels.clone(),
-            oos_label: trained.params.oos_label.clone(),
-            unknown_threshold: trained.unknown_threshold,
-            temperature: trained.model.temperature,
-            features: trained.params.features.clone(),
-            hyperparameters: trained.params.clone(),
-            training_data,
-            validation: ValidationSummary {
-                method: trained.params.validation.describe(),
-                size: trained.validation_size,
-                argmax_accuracy: trained.validation_argmax_accuracy,
-                report: trained.validation.clone(),
-            },
-            n_features: 0,
-            files: BTreeMap::new(),
-        }
-    }
-}
 
 /// Why an artefact could not be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -328,7 +152,7 @@ pub fn save(
             .insert((*name).to_string(), sha256_hex(content));
     }
     let card = dir.join(CARD);
-    std::fs::write(&card, super::card::render(manifest, card_notes)).map_err(io(&card))?;
+    std::fs::write(&card, card::render(manifest, card_notes)).map_err(io(&card))?;
     let mpath = dir.join(MANIFEST);
     let json = serde_json::to_vec_pretty(manifest).map_err(|e| ArtefactError::Manifest {
         path: mpath.clone(),

@@ -1,13 +1,24 @@
 //! The generated model card: what a model is for, what it was trained on, how good it is, and
 //! what it should not be used for.
+//!
+//! Renders from a [`Manifest`] alone: it imports [`super::manifest`], never
+//! [`super::artefact`] (which writes the card beside the weights).
 
-use super::artefact::Manifest;
+use super::manifest::{Manifest, ModelKind};
 use std::fmt::Write;
 
 /// Renders `MODEL_CARD.md` for `m`; `notes` (Markdown) is inserted under "Data" verbatim.
 pub fn render(m: &Manifest, notes: &str) -> String {
-    let r = &m.validation.report;
     let mut s = String::new();
+    identity(&mut s, m);
+    data(&mut s, m, notes);
+    quality(&mut s, m);
+    limits(&mut s);
+    s
+}
+
+/// Title, version, provenance and intended use.
+fn identity(s: &mut String, m: &Manifest) {
     let _ = writeln!(s, "# Model card: {} ({})\n", m.name, m.kind.as_str());
     let _ = writeln!(
         s,
@@ -24,12 +35,16 @@ pub fn render(m: &Manifest, notes: &str) -> String {
         s,
         "{}",
         match m.kind {
-            super::artefact::ModelKind::Topic =>
+            ModelKind::Topic =>
                 "Suggests which service or office a citizen's request is about, so that a contact centre can route it. Every answer comes with a calibrated probability, alternatives and the words that weighed most; answers below the threshold are `unknown` and go to a person. It advises routing: it does not decide on a citizen's rights.",
-            super::artefact::ModelKind::Urgency =>
+            ModelKind::Urgency =>
                 "Estimates how fast a request must be handled (low, normal, high, critical). A transparent lexicon of urgency signals can raise the level, never lower it, and every signal is reported by name. Low-confidence answers should be reviewed by a person.",
         }
     );
+}
+
+/// The training file, its label counts and the trainer's notes.
+fn data(s: &mut String, m: &Manifest, notes: &str) {
     let _ = writeln!(s, "\n## Data\n");
     let d = &m.training_data;
     let _ = writeln!(
@@ -57,6 +72,11 @@ pub fn render(m: &Manifest, notes: &str) -> String {
     if !notes.trim().is_empty() {
         let _ = writeln!(s, "\n{}", notes.trim());
     }
+}
+
+/// Validation method, the metrics table and the per-label table.
+fn quality(s: &mut String, m: &Manifest) {
+    let r = &m.validation.report;
     let _ = writeln!(s, "\n## Quality on validation data\n");
     let _ = writeln!(
         s,
@@ -116,6 +136,10 @@ pub fn render(m: &Manifest, notes: &str) -> String {
                 .join("; ")
         );
     }
+}
+
+/// What the model cannot do, the same for every linear model.
+fn limits(s: &mut String) {
     let _ = writeln!(s, "\n## Known limits\n");
     let _ = writeln!(
         s,
@@ -129,5 +153,4 @@ pub fn render(m: &Manifest, notes: &str) -> String {
         s,
         "- Validation figures come from a split of the training data, which is more similar to the training data than tomorrow's requests will be."
     );
-    s
 }

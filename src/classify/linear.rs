@@ -29,7 +29,7 @@ pub struct LinearModel {
 }
 
 /// A word of the request and how much it pushed towards a class (in logit units).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Evidence {
     /// The word as the citizen wrote it (or a placeholder such as `<date>` for numbers and codes).
     pub text: String,

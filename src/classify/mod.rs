@@ -3,16 +3,19 @@
 
 pub mod artefact;
 pub mod bundle;
+pub mod calibrate;
 pub mod card;
 pub mod dataset;
 pub mod eval;
+pub mod job;
 pub mod linear;
+pub mod manifest;
 pub mod model;
 pub mod sgd;
 pub mod train;
 pub mod urgency;
 
-pub use artefact::{Manifest, ModelKind};
 pub use bundle::{Bundle, UrgencyAssessment, UrgencyModel};
+pub use manifest::{Manifest, ModelKind};
 pub use model::{LinearClassifier, PredictOptions, Prediction, TextClassifier};
 pub use urgency::{Lexicon, Signal, UrgencyLevel};

@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::path::Path;
 
 /// A label and its probability.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScoredLabel {
     /// The label.
     pub label: String,
@@ -16,7 +16,7 @@ pub struct ScoredLabel {
 }
 
 /// Why a classifier answered `unknown`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Abstention {
     /// The out-of-scope class came first.

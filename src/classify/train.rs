@@ -6,6 +6,7 @@
 //! out-of-fold predictions); the shipped model is then refitted on all the data with the same
 //! hyper-parameters, temperature and threshold.
 
+pub use super::calibrate::{decide, fit_temperature, pick_threshold};
 use super::dataset::Example;
 use super::eval::{EvalReport, evaluate};
 use super::linear::{LinearModel, argmax, softmax_in_place};
@@ -17,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// How classes are weighted in the loss.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ClassWeight {
     /// Every example counts the same.
@@ -240,9 +241,76 @@ impl ValidParams {
         &self.0
     }
 
-    /// Trains on `examples`.
+    /// Trains on `examples`: validation fits and the final fit on all the data side by side, then
+    /// temperature and threshold from the validation predictions.
     pub fn fit(&self, examples: &[Example], progress: Progress<'_>) -> Result<Trained, TrainError> {
         let p = &self.0;
+        let classes = Classes::of(examples, p.oos_label.as_deref())?;
+        let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
+        let folds = stratified_folds(&classes.y, classes.labels.len(), p.validation, p.seed);
+        let fitter = Fitter {
+            p,
+            texts: &texts,
+            classes: &classes,
+            total_fits: folds.len() as u64 + 1,
+            progress,
+        };
+        let all: Vec<usize> = (0..examples.len()).collect();
+        // The validation fits and the final refit are independent: run them side by side.
+        let (fold_models, final_model) = rayon::join(
+            || {
+                folds
+                    .par_iter()
+                    .map(|(train, _)| fitter.fit_one(train))
+                    .collect::<Vec<_>>()
+            },
+            || fitter.fit_one(&all),
+        );
+        let (val_idx, val_logits) = out_of_fold_logits(&fold_models, &folds, &texts);
+        let val_y: Vec<u32> = val_idx.iter().map(|&i| classes.y[i]).collect();
+        let temperature = fit_temperature(&val_logits, &val_y);
+        let probs: Vec<Vec<f32>> = val_logits
+            .into_iter()
+            .map(|mut z| {
+                softmax_in_place(&mut z, temperature);
+                z
+            })
+            .collect();
+        let unknown_threshold = pick_threshold(
+            &probs,
+            &val_y,
+            classes.oos_class,
+            f64::from(p.min_precision),
+        );
+        let (validation, validation_argmax_accuracy) =
+            classes.report(&probs, &val_y, unknown_threshold, p.oos_label.as_deref());
+        let mut model = final_model;
+        model.temperature = temperature;
+        let mut params = p.clone();
+        params.l2 = Some(p.l2.unwrap_or(1.0 / (p.c * examples.len() as f32)));
+        Ok(Trained {
+            model,
+            unknown_threshold,
+            oos_class: classes.oos_class,
+            validation,
+            validation_argmax_accuracy,
+            validation_size: val_idx.len(),
+            singleton_classes: classes.singletons(),
+            params,
+        })
+    }
+}
+
+/// The classes of a training set: sorted labels, each example's class, the out-of-scope class.
+struct Classes {
+    labels: Vec<String>,
+    y: Vec<u32>,
+    oos_class: Option<usize>,
+}
+
+impl Classes {
+    /// Refuses the reserved `unknown` label, fewer than two classes and an absent `oos_label`.
+    fn of(examples: &[Example], oos_label: Option<&str>) -> Result<Self, TrainError> {
         let labels: Vec<String> = examples
             .iter()
             .map(|e| e.label.clone())
@@ -257,99 +325,47 @@ impl ValidParams {
                 found: labels.len(),
             });
         }
-        let oos_class = match &p.oos_label {
+        let oos_class = match oos_label {
             Some(o) => Some(
                 labels
                     .iter()
                     .position(|l| l == o)
-                    .ok_or_else(|| TrainError::OosLabelAbsent(o.clone()))?,
+                    .ok_or_else(|| TrainError::OosLabelAbsent(o.to_string()))?,
             ),
             None => None,
         };
-        let y: Vec<u32> = examples
+        let y = examples
             .iter()
             .map(|e| labels.binary_search(&e.label).unwrap_or(0) as u32)
             .collect();
-        let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
-        let mut counts = vec![0usize; labels.len()];
-        y.iter().for_each(|&c| counts[c as usize] += 1);
-        let singleton_classes = labels
+        Ok(Self {
+            labels,
+            y,
+            oos_class,
+        })
+    }
+
+    /// Labels with a single example: trained on, never validated.
+    fn singletons(&self) -> Vec<String> {
+        let mut counts = vec![0usize; self.labels.len()];
+        self.y.iter().for_each(|&c| counts[c as usize] += 1);
+        self.labels
             .iter()
             .zip(&counts)
             .filter(|(_, n)| **n == 1)
             .map(|(l, _)| l.clone())
-            .collect();
-        let folds = stratified_folds(&y, labels.len(), p.validation, p.seed);
-        let mut params = p.clone();
-        let total_fits = folds.len() as u64 + 1;
-        let fit_one = |train_idx: &[usize]| -> LinearModel {
-            let docs: Vec<&str> = train_idx.iter().map(|&i| texts[i]).collect();
-            let ys: Vec<u32> = train_idx.iter().map(|&i| y[i]).collect();
-            let vectorizer = Vectorizer::fit(p.features.clone(), &docs, p.min_df);
-            let x: Vec<SparseVec> = docs.par_iter().map(|d| vectorizer.transform(d)).collect();
-            let l2 = p.l2.unwrap_or(1.0 / (p.c * docs.len() as f32));
-            let cw = match p.class_weight {
-                ClassWeight::None | ClassWeight::Adjusted => vec![1.0; labels.len()],
-                ClassWeight::Balanced => sgd::balanced_weights(&ys, labels.len()),
-            };
-            let cfg = SgdConfig {
-                l2,
-                epochs: p.epochs,
-                learning_rate: p.learning_rate,
-                seed: p.seed,
-            };
-            let mut f = sgd::fit(&cfg, &x, &ys, vectorizer.vocab.len(), &cw, |_| {});
-            if p.class_weight == ClassWeight::Adjusted {
-                let mut counts = vec![0usize; labels.len()];
-                ys.iter().for_each(|&c| counts[c as usize] += 1);
-                for (b, &n) in f.bias.iter_mut().zip(&counts) {
-                    // A class absent from this fold keeps its bias: it is never predicted anyway.
-                    if n > 0 {
-                        *b -= (n as f32 / ys.len() as f32).ln();
-                    }
-                }
-            }
-            progress("fit", 1, total_fits);
-            LinearModel::new(labels.clone(), vectorizer, &f.weights, f.bias, 1.0)
-        };
-        let all: Vec<usize> = (0..examples.len()).collect();
-        // The validation fits and the final refit are independent: run them side by side.
-        let (fold_models, final_model) = rayon::join(
-            || {
-                folds
-                    .par_iter()
-                    .map(|(train, _)| fit_one(train))
-                    .collect::<Vec<_>>()
-            },
-            || fit_one(&all),
-        );
-        // Out-of-fold logits for every validated example.
-        let mut val_idx = Vec::new();
-        let mut val_logits: Vec<Vec<f32>> = Vec::new();
-        for (model, (_, val)) in fold_models.iter().zip(&folds) {
-            let logits: Vec<Vec<f32>> = val
-                .par_iter()
-                .map(|&i| {
-                    let x = model.vectorizer.transform(texts[i]);
-                    let mut z = Vec::new();
-                    model.logits_into(&x, &mut z);
-                    z
-                })
-                .collect();
-            val_idx.extend_from_slice(val);
-            val_logits.extend(logits);
-        }
-        let val_y: Vec<u32> = val_idx.iter().map(|&i| y[i]).collect();
-        let temperature = fit_temperature(&val_logits, &val_y);
-        let probs: Vec<Vec<f32>> = val_logits
-            .into_iter()
-            .map(|mut z| {
-                softmax_in_place(&mut z, temperature);
-                z
-            })
-            .collect();
-        let unknown_threshold =
-            pick_threshold(&probs, &val_y, oos_class, f64::from(p.min_precision));
+            .collect()
+    }
+
+    /// The validation report with the threshold applied, and the accuracy without abstaining.
+    fn report(
+        &self,
+        probs: &[Vec<f32>],
+        val_y: &[u32],
+        threshold: f32,
+        oos_label: Option<&str>,
+    ) -> (EvalReport, f64) {
+        let labels = &self.labels;
         let gold: Vec<String> = val_y.iter().map(|&c| labels[c as usize].clone()).collect();
         let argmax_pred: Vec<String> = probs
             .iter()
@@ -358,37 +374,89 @@ impl ValidParams {
         let pred: Vec<String> = probs
             .iter()
             .map(|p| {
-                decide(p, unknown_threshold, oos_class)
+                decide(p, threshold, self.oos_class)
                     .map_or(UNKNOWN.to_string(), |c| labels[c].clone())
             })
             .collect();
-        let oos_name = p.oos_label.as_deref();
-        let validation = evaluate(&gold, &pred, oos_name);
-        let validation_argmax_accuracy = evaluate(&gold, &argmax_pred, oos_name).accuracy;
-        let mut model = final_model;
-        model.temperature = temperature;
-        params.l2 = Some(params.l2.unwrap_or(1.0 / (p.c * examples.len() as f32)));
-        Ok(Trained {
-            model,
-            unknown_threshold,
-            oos_class,
-            validation,
-            validation_argmax_accuracy,
-            validation_size: val_idx.len(),
-            singleton_classes,
-            params,
-        })
+        (
+            evaluate(&gold, &pred, oos_label),
+            evaluate(&gold, &argmax_pred, oos_label).accuracy,
+        )
     }
 }
 
-/// The class to answer, or `None` for `unknown` (out-of-scope class on top, or too unsure).
-pub fn decide(p: &[f32], threshold: f32, oos_class: Option<usize>) -> Option<usize> {
-    let (c, prob) = argmax(p)?;
-    if Some(c) == oos_class || prob < threshold {
-        None
-    } else {
-        Some(c)
+/// Fits one model on a subset of the examples with the run's parameters.
+struct Fitter<'a> {
+    p: &'a TrainParams,
+    texts: &'a [&'a str],
+    classes: &'a Classes,
+    total_fits: u64,
+    progress: Progress<'a>,
+}
+
+impl Fitter<'_> {
+    fn fit_one(&self, train_idx: &[usize]) -> LinearModel {
+        let (p, n_labels) = (self.p, self.classes.labels.len());
+        let docs: Vec<&str> = train_idx.iter().map(|&i| self.texts[i]).collect();
+        let ys: Vec<u32> = train_idx.iter().map(|&i| self.classes.y[i]).collect();
+        let vectorizer = Vectorizer::fit(p.features.clone(), &docs, p.min_df);
+        let x: Vec<SparseVec> = docs.par_iter().map(|d| vectorizer.transform(d)).collect();
+        let l2 = p.l2.unwrap_or(1.0 / (p.c * docs.len() as f32));
+        let cw = match p.class_weight {
+            ClassWeight::None | ClassWeight::Adjusted => vec![1.0; n_labels],
+            ClassWeight::Balanced => sgd::balanced_weights(&ys, n_labels),
+        };
+        let cfg = SgdConfig {
+            l2,
+            epochs: p.epochs,
+            learning_rate: p.learning_rate,
+            seed: p.seed,
+        };
+        let mut f = sgd::fit(&cfg, &x, &ys, vectorizer.vocab.len(), &cw, |_| {});
+        if p.class_weight == ClassWeight::Adjusted {
+            let mut counts = vec![0usize; n_labels];
+            ys.iter().for_each(|&c| counts[c as usize] += 1);
+            for (b, &n) in f.bias.iter_mut().zip(&counts) {
+                // A class absent from this fold keeps its bias: it is never predicted anyway.
+                if n > 0 {
+                    *b -= (n as f32 / ys.len() as f32).ln();
+                }
+            }
+        }
+        (self.progress)("fit", 1, self.total_fits);
+        LinearModel::new(
+            self.classes.labels.clone(),
+            vectorizer,
+            &f.weights,
+            f.bias,
+            1.0,
+        )
     }
+}
+
+/// The logits of every validated example, from the fold model that did not see it, with the
+/// examples' indices in the same order.
+fn out_of_fold_logits(
+    fold_models: &[LinearModel],
+    folds: &[(Vec<usize>, Vec<usize>)],
+    texts: &[&str],
+) -> (Vec<usize>, Vec<Vec<f32>>) {
+    let mut val_idx = Vec::new();
+    let mut val_logits: Vec<Vec<f32>> = Vec::new();
+    for (model, (_, val)) in fold_models.iter().zip(folds) {
+        let logits: Vec<Vec<f32>> = val
+            .par_iter()
+            .map(|&i| {
+                let x = model.vectorizer.transform(texts[i]);
+                let mut z = Vec::new();
+                model.logits_into(&x, &mut z);
+                z
+            })
+            .collect();
+        val_idx.extend_from_slice(val);
+        val_logits.extend(logits);
+    }
+    (val_idx, val_logits)
 }
 
 /// Stratified `(train, validation)` index sets. Classes with a single example stay in training.
@@ -435,103 +503,6 @@ pub fn stratified_folds(
             (train, val)
         })
         .collect()
-}
-
-/// Temperature minimising the validation negative log-likelihood (golden-section search on
-/// `ln T` in `[ln 0.05, ln 20]`).
-pub fn fit_temperature(logits: &[Vec<f32>], y: &[u32]) -> f32 {
-    if logits.is_empty() {
-        return 1.0;
-    }
-    let nll = |t: f64| -> f64 {
-        let t = t.exp() as f32;
-        logits
-            .iter()
-            .zip(y)
-            .map(|(z, &c)| {
-                let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                let lse: f32 = z.iter().map(|v| ((v - max) / t).exp()).sum::<f32>().ln();
-                f64::from(lse - (z[c as usize] - max) / t)
-            })
-            .sum()
-    };
-    let (mut a, mut b) = (0.05f64.ln(), 20f64.ln());
-    let g = (5f64.sqrt() - 1.0) / 2.0;
-    let (mut c, mut d) = (b - g * (b - a), a + g * (b - a));
-    let (mut fc, mut fd) = (nll(c), nll(d));
-    for _ in 0..40 {
-        if fc < fd {
-            b = d;
-            d = c;
-            fd = fc;
-            c = b - g * (b - a);
-            fc = nll(c);
-        } else {
-            a = c;
-            c = d;
-            fc = fd;
-            d = a + g * (b - a);
-            fd = nll(d);
-        }
-    }
-    ((a + b) / 2.0).exp() as f32
-}
-
-/// Picks the top-probability threshold under which the model answers `unknown`.
-///
-/// Each validation text is scored as a routing outcome: an accepted right answer gains
-/// `1 − min_precision`, an accepted wrong answer (including an out-of-scope text given an in-scope
-/// label) loses `min_precision`, an abstention (a person triages it) scores 0. The threshold
-/// maximises the total, so answers are withheld where fewer than `min_precision` of them would be
-/// right: `min_precision` is the cost of a human triage relative to a misroute, turned around
-/// (0.3: a misroute costs about 2.3 triages). Out-of-scope texts are weighted so that together they
-/// count as much as a class of average size.
-pub fn pick_threshold(
-    probs: &[Vec<f32>],
-    y: &[u32],
-    oos_class: Option<usize>,
-    min_precision: f64,
-) -> f32 {
-    let n_classes = probs.first().map_or(1, Vec::len).max(1);
-    let n_oos = y.iter().filter(|&&c| Some(c as usize) == oos_class).count();
-    let oos_weight = if n_oos > 0 {
-        (y.len() - n_oos) as f64 / (n_classes - 1).max(1) as f64 / n_oos as f64
-    } else {
-        1.0
-    };
-    // (top probability, gain if accepted − gain if rejected)
-    let mut items: Vec<(f32, f64)> = probs
-        .iter()
-        .zip(y)
-        .filter_map(|(p, &c)| {
-            let (k, prob) = argmax(p)?;
-            if Some(k) == oos_class {
-                return None; // answered unknown whatever the threshold
-            }
-            let is_oos = Some(c as usize) == oos_class;
-            let w = if is_oos { oos_weight } else { 1.0 };
-            Some((
-                prob,
-                if k == c as usize {
-                    w * (1.0 - min_precision)
-                } else {
-                    -w * min_precision
-                },
-            ))
-        })
-        .collect();
-    items.sort_by(|a, b| a.0.total_cmp(&b.0));
-    // Raising the threshold past item i rejects it: the running sum of -delta is the gain.
-    let (mut best, mut best_t, mut gain) = (0.0f64, 0.0f32, 0.0f64);
-    for (i, (prob, delta)) in items.iter().enumerate() {
-        gain -= delta;
-        let next = items.get(i + 1).map_or(1.0, |x| x.0);
-        if gain > best + 1e-9 && next > *prob {
-            best = gain;
-            best_t = (prob + next) / 2.0;
-        }
-    }
-    best_t
 }
 
 #[cfg(test)]

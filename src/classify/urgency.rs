@@ -8,19 +8,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// How fast a request must be handled, from least to most urgent (the order is meaningful).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum UrgencyLevel {
     /// Information requests, no deadline.
@@ -108,7 +96,7 @@ struct LexiconFile {
 }
 
 /// A signal that fired on a text.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Signal {
     /// Its name.
     pub name: String,

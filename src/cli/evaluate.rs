@@ -1,21 +1,18 @@
-//! `instrada evaluate` and `instrada classify`: a model's report on a labelled file, and answers
-//! for texts from the command line.
+//! `instrada evaluate`: a model's report on a labelled file, and the predictions behind it.
+//!
+//! Loads models through `classify` and prints; it must not import `api` or `route`.
 
-use super::{ClassifyArgs, CliError, EvaluateArgs, count, data_spec, report_skips};
+use super::{CliError, EvaluateArgs, count, data_spec, report_skips};
 use crate::classify::artefact::{self, Manifest, ModelKind};
-use crate::classify::bundle::{Bundle, UrgencyModel};
+use crate::classify::bundle::UrgencyModel;
 use crate::classify::dataset::{self, Example};
 use crate::classify::eval::{EvalReport, evaluate};
 use crate::classify::model::{LinearClassifier, PredictOptions, TextClassifier};
 use crate::label::UNKNOWN;
-use crate::text::LanguageDetector;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Instant;
-
-/// Where `classify` looks for models without `--model`.
-const DEFAULT_MODELS: &str = "models";
 
 /// Predicts a label for every example with the model in `dir` (urgency: the final level, lexicon included).
 pub fn predict_labels(
@@ -164,129 +161,4 @@ fn listed<'a>(labels: impl Iterator<Item = &'a str>) -> String {
         s.push_str(&format!(", … ({} in all)", labels.len()));
     }
     s
-}
-
-/// `instrada classify`.
-pub fn classify_cmd(a: &ClassifyArgs) -> Result<(), CliError> {
-    let texts: Vec<String> = if a.texts.is_empty() {
-        std::io::stdin()
-            .lines()
-            .map_while(Result::ok)
-            .filter(|l| !l.trim().is_empty())
-            .collect()
-    } else {
-        a.texts.clone()
-    };
-    if texts.is_empty() || texts.iter().any(|t| t.trim().is_empty()) {
-        return Err(CliError::Usage(
-            "nothing to classify: give a non-empty text".into(),
-        ));
-    }
-    let (model, defaulted) = match &a.model {
-        Some(dir) => (dir.as_path(), false),
-        None => (Path::new(DEFAULT_MODELS), true),
-    };
-    let single = model.join(artefact::MANIFEST).is_file();
-    if !single && !model.join("topic").join(artefact::MANIFEST).is_file() {
-        return Err(CliError::NoModel {
-            dir: model.to_path_buf(),
-            defaulted,
-        });
-    }
-    let (topic, urgency): (
-        Option<std::sync::Arc<dyn TextClassifier>>,
-        Option<std::sync::Arc<UrgencyModel>>,
-    ) = if single {
-        match artefact::read_manifest(model)?.kind {
-            ModelKind::Topic => (
-                Some(std::sync::Arc::new(LinearClassifier::load(model)?)),
-                None,
-            ),
-            ModelKind::Urgency => (None, Some(std::sync::Arc::new(UrgencyModel::load(model)?))),
-        }
-    } else {
-        let b = Bundle::load(model)?;
-        (Some(b.topic), Some(b.urgency))
-    };
-    let lang = LanguageDetector::default();
-    let opts = PredictOptions::default();
-    for text in &texts {
-        let language = lang.detect(text);
-        let t = topic
-            .as_ref()
-            .map(|m| (m.manifest().model_version.clone(), m.predict(text, opts)));
-        let u = urgency.as_ref().map(|m| {
-            (
-                m.classifier().manifest().model_version.clone(),
-                m.assess(text, opts),
-            )
-        });
-        if a.json {
-            let v = serde_json::json!({
-                "text_chars": text.chars().count(),
-                "language": language,
-                "topic": t.as_ref().map(|(v, p)| serde_json::json!({"model": v, "prediction": p})),
-                "urgency": u.as_ref().map(|(v, a)| serde_json::json!({"model": v, "level": a.level, "confidence": a.confidence, "model_level": a.model_level, "signals": a.signals})),
-            });
-            println!("{v}");
-            continue;
-        }
-        println!(
-            "language: {} ({:.2}{})",
-            language.code,
-            language.confidence,
-            if language.reliable {
-                ""
-            } else {
-                ", unreliable"
-            }
-        );
-        if let Some((_, p)) = &t {
-            let why = match p.abstention {
-                Some(crate::classify::model::Abstention::OutOfScope) => {
-                    " (out of scope)".to_string()
-                }
-                Some(crate::classify::model::Abstention::BelowThreshold { threshold }) => {
-                    format!(" (best `{}` below threshold {threshold:.2})", p.best)
-                }
-                None => String::new(),
-            };
-            println!("topic:    {} {:.3}{why}", p.label, p.confidence);
-            let alts: Vec<String> = p
-                .alternatives
-                .iter()
-                .map(|s| format!("{} {:.3}", s.label, s.probability))
-                .collect();
-            println!("          alternatives: {}", alts.join(", "));
-            let ev: Vec<String> = p
-                .evidence
-                .iter()
-                .map(|e| format!("«{}» {:+.2}", e.text, e.weight))
-                .collect();
-            println!("          evidence: {}", ev.join(", "));
-            if p.truncated {
-                println!("          (text truncated to the model's limit)");
-            }
-        }
-        if let Some((_, u)) = &u {
-            let sig: Vec<String> = u
-                .signals
-                .iter()
-                .map(|s| format!("{} ({})", s.name, s.level))
-                .collect();
-            println!(
-                "urgency:  {} (model: {} {:.3}){}",
-                u.level,
-                u.model_level,
-                u.confidence,
-                if sig.is_empty() {
-                    String::new()
-                } else {
-                    format!("; signals: {}", sig.join(", "))
-                }
-            );
-        }
-        println!();
-    }
-    Ok(())
 }

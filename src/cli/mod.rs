@@ -311,13 +311,6 @@ pub(crate) fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-pub(crate) fn read_text(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|source| CliError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
 pub(crate) fn parse_label_map(s: Option<&str>) -> Result<HashMap<String, String>, CliError> {
     let Some(s) = s else {
         return Ok(HashMap::new());

@@ -1,183 +1,70 @@
-//! `instrada train`: read a labelled file, train with validation, write the artefact, report.
+//! `instrada train`: the arguments become one [`TrainJob`]; this file shows its progress and
+//! prints its report. The rules of training (labels, class weight per kind, the default lexicon)
+//! are the job's, in `classify::job`; the clap shapes of the domain's enums are here.
 
-use super::{CliError, TrainArgs, data_spec, read_text, report_skips};
-use crate::classify::artefact::{self, LEXICON, Manifest, ModelKind, TrainingData};
-use crate::classify::dataset;
-use crate::classify::train::{ClassWeight, TrainParams, Validation};
-use crate::classify::urgency::Lexicon;
-use std::path::Path;
+use super::{CliError, TrainArgs, data_spec, report_skips};
+use crate::classify::artefact::{Manifest, ModelKind};
+use crate::classify::dataset::Loaded;
+use crate::classify::job::{Observer, Outcome, Plan, TrainJob};
+use crate::classify::train::{ClassWeight, Validation};
+use std::sync::OnceLock;
 use std::time::Instant;
+
+/// What the model predicts (the command line's face of [`ModelKind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelKindArg {
+    /// Which service or office a request is about.
+    Topic,
+    /// How fast it must be handled.
+    Urgency,
+}
+
+impl From<ModelKindArg> for ModelKind {
+    fn from(k: ModelKindArg) -> Self {
+        match k {
+            ModelKindArg::Topic => Self::Topic,
+            ModelKindArg::Urgency => Self::Urgency,
+        }
+    }
+}
+
+/// How classes are weighted in the loss (the command line's face of [`ClassWeight`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClassWeightArg {
+    /// Every example counts the same.
+    None,
+    /// Classes count inversely to their frequency in the loss (scikit-learn's "balanced").
+    Balanced,
+    /// Unweighted fit, then each class's log prior is subtracted from its logit ("logit
+    /// adjustment", Menon et al. 2021): the decision rule that maximises balanced recall when the
+    /// probabilities are calibrated, without the unstable steps of 50× example weights.
+    Adjusted,
+}
+
+impl From<ClassWeightArg> for ClassWeight {
+    fn from(w: ClassWeightArg) -> Self {
+        match w {
+            ClassWeightArg::None => Self::None,
+            ClassWeightArg::Balanced => Self::Balanced,
+            ClassWeightArg::Adjusted => Self::Adjusted,
+        }
+    }
+}
 
 /// `instrada train`: reads, trains, validates, writes the artefact and prints the report.
 ///
 /// The output folder is created and checked for writing first, so that a wrong `--out` fails
 /// before minutes of fitting; a folder created here is removed again if training fails.
 pub fn train(a: &TrainArgs) -> Result<Manifest, CliError> {
-    let created = !a.out.exists();
-    check_writable(&a.out)?;
-    let trained = fit_and_save(a);
-    if trained.is_err() && created {
-        // Only if still empty: never anything a previous run left there.
-        let _ = std::fs::remove_dir(&a.out);
-    }
-    trained
-}
-
-/// Creates `dir` if needed and writes (and removes) a probe file in it.
-fn check_writable(dir: &Path) -> Result<(), CliError> {
-    let err = |source| CliError::Output {
-        path: dir.to_path_buf(),
-        source,
-    };
-    std::fs::create_dir_all(dir).map_err(err)?;
-    let probe = dir.join(format!(".instrada-write-check-{}", std::process::id()));
-    std::fs::write(&probe, b"").map_err(err)?;
-    let _ = std::fs::remove_file(&probe);
-    Ok(())
-}
-
-fn fit_and_save(a: &TrainArgs) -> Result<Manifest, CliError> {
     let started = Instant::now();
-    let spec = data_spec(&a.data, vec![a.kind.as_str().into(), "label".into()])?;
-    let loaded = dataset::load(&spec)?;
-    report_skips(&loaded);
-    let lexicon_src = match (a.kind, &a.lexicon) {
-        (ModelKind::Urgency, Some(p)) => Some(read_text(p)?),
-        (ModelKind::Urgency, None) => std::fs::read_to_string("training/lexicon/urgency.toml").ok(),
-        (ModelKind::Topic, Some(_)) => {
-            return Err(CliError::Usage("--lexicon is for urgency models".into()));
-        }
-        (ModelKind::Topic, None) => None,
-    };
-    if a.kind == ModelKind::Urgency {
-        if let Some(bad) = loaded
-            .examples
-            .iter()
-            .find(|e| e.label.parse::<crate::classify::UrgencyLevel>().is_err())
-        {
-            return Err(CliError::Usage(format!(
-                "{}:{}: urgency label `{}` is not one of low, normal, high, critical (map codes with --label-map, e.g. 0=critical,1=high,2=normal,3=low)",
-                spec.path.display(),
-                bad.line,
-                bad.label
-            )));
-        }
-        if a.oos_label.is_some() {
-            return Err(CliError::Usage(
-                "--oos-label is for topic models: urgency always answers a level".into(),
-            ));
-        }
-    }
-    if let Some(src) = &lexicon_src {
-        Lexicon::from_toml(src, "lexicon")?;
-    }
-    let validation = match a.folds {
-        Some(k) => Validation::KFold(k),
-        None => Validation::Holdout(a.val_fraction),
-    };
-    let class_weight = a.class_weight.unwrap_or(match a.kind {
-        ModelKind::Urgency => ClassWeight::Balanced,
-        ModelKind::Topic => ClassWeight::None,
-    });
-    let features = crate::text::FeatureConfig {
-        max_chars: a.max_chars,
-        ..Default::default()
-    };
-    let params = TrainParams::default()
-        .features(features)
-        .c(a.c)
-        .epochs(a.epochs)
-        .learning_rate(a.learning_rate)
-        .min_df(a.min_df)
-        .class_weight(class_weight)
-        .validation(validation)
-        .oos_label(a.oos_label.clone())
-        .min_precision(if a.kind == ModelKind::Urgency {
-            0.0
-        } else {
-            a.min_precision
-        })
-        .seed(a.seed)
-        .check()?;
-    let n_fits = match validation {
-        Validation::KFold(k) => u64::from(k) + 1,
-        Validation::Holdout(_) => 2,
-    };
-    eprintln!(
-        "{}: {} examples, {} labels; fitting {n_fits} models ({} validation)",
-        loaded.file,
-        loaded.examples.len(),
-        loaded
-            .examples
-            .iter()
-            .map(|e| &e.label)
-            .collect::<std::collections::BTreeSet<_>>()
-            .len(),
-        validation.describe()
-    );
-    let bar = indicatif::ProgressBar::new(n_fits);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} fitting [{bar:30}] {pos}/{len} models {elapsed}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    let tick = |_: &str, _: u64, _: u64| bar.inc(1);
-    let trained = params.fit(&loaded.examples, &tick)?;
-    bar.finish_and_clear();
+    let terminal = Terminal::default();
+    let outcome = job(a)?.run(&terminal);
+    terminal.finish();
+    let Outcome { manifest, trained } = outcome?;
     for s in &trained.singleton_classes {
         eprintln!("warning: label `{s}` has a single example: trained on, but not validated");
     }
-    let name = a.name.clone().unwrap_or_else(|| {
-        let stem = a
-            .data
-            .data
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned());
-        format!("{}-{}", a.kind.as_str(), stem.unwrap_or_default())
-    });
-    let data = TrainingData::from_examples(
-        loaded.file.clone(),
-        loaded.sha256.clone(),
-        &loaded.examples,
-        loaded.text_columns.clone(),
-        loaded.label_column.clone(),
-    );
-    let data = TrainingData {
-        label_map: spec.label_map.clone().into_iter().collect(),
-        ..data
-    };
-    let mut manifest = Manifest::for_trained(name, a.kind, &trained, data);
-    let notes = match &a.card_notes {
-        Some(p) => read_text(p)?,
-        None => String::new(),
-    };
-    let extra: Vec<(&str, Vec<u8>)> = lexicon_src
-        .map(|s| (LEXICON, s.into_bytes()))
-        .into_iter()
-        .collect();
-    artefact::save(&a.out, &trained.model, &mut manifest, &notes, &extra)?;
-    if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&manifest.validation).unwrap_or_default()
-        );
-    } else {
-        println!(
-            "validation ({}, {} texts):",
-            manifest.validation.method, manifest.validation.size
-        );
-        println!(
-            "accuracy without abstaining: {:.2} %",
-            100.0 * trained.validation_argmax_accuracy
-        );
-        print!("{}", trained.validation.render());
-        println!(
-            "\n`unknown` below top probability {:.3}; temperature {:.3}; {} features",
-            manifest.unknown_threshold, manifest.temperature, manifest.n_features
-        );
-    }
+    print_report(&manifest, a.json);
     eprintln!(
         "wrote {} ({}) in {:.1} s",
         a.out.display(),
@@ -185,4 +72,100 @@ fn fit_and_save(a: &TrainArgs) -> Result<Manifest, CliError> {
         started.elapsed().as_secs_f64()
     );
     Ok(manifest)
+}
+
+/// The job the arguments describe: the kind's defaults, overridden by what was given.
+fn job(a: &TrainArgs) -> Result<TrainJob, CliError> {
+    let mut job = TrainJob::new(a.kind.into(), data_spec(&a.data, Vec::new())?, &a.out);
+    job.name = a.name.clone();
+    job.lexicon = a.lexicon.clone();
+    job.card_notes = a.card_notes.clone();
+    let mut params = job
+        .params
+        .features(crate::text::FeatureConfig {
+            max_chars: a.max_chars,
+            ..Default::default()
+        })
+        .c(a.c)
+        .epochs(a.epochs)
+        .learning_rate(a.learning_rate)
+        .min_df(a.min_df)
+        .validation(match a.folds {
+            Some(k) => Validation::KFold(k),
+            None => Validation::Holdout(a.val_fraction),
+        })
+        .oos_label(a.oos_label.clone())
+        .min_precision(a.min_precision)
+        .seed(a.seed);
+    if let Some(w) = a.class_weight {
+        params = params.class_weight(w.into());
+    }
+    job.params = params;
+    Ok(job)
+}
+
+/// The validation report, as a table or as JSON.
+fn print_report(manifest: &Manifest, json: bool) {
+    let v = &manifest.validation;
+    if json {
+        println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+        return;
+    }
+    println!("validation ({}, {} texts):", v.method, v.size);
+    println!(
+        "accuracy without abstaining: {:.2} %",
+        100.0 * v.argmax_accuracy
+    );
+    print!("{}", v.report.render());
+    println!(
+        "\n`unknown` below top probability {:.3}; temperature {:.3}; {} features",
+        manifest.unknown_threshold, manifest.temperature, manifest.n_features
+    );
+}
+
+/// Warnings and the plan on standard error, a progress bar while fitting.
+#[derive(Default)]
+struct Terminal {
+    /// Made when fitting starts, once the number of fits is known.
+    bar: OnceLock<indicatif::ProgressBar>,
+}
+
+impl Terminal {
+    fn finish(&self) {
+        if let Some(bar) = self.bar.get() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Observer for Terminal {
+    fn loaded(&self, data: &Loaded) {
+        report_skips(data);
+    }
+
+    fn fitting(&self, plan: &Plan<'_>) {
+        eprintln!(
+            "{}: {} examples, {} labels; fitting {} models ({} validation)",
+            plan.file,
+            plan.examples,
+            plan.labels,
+            plan.fits,
+            plan.validation.describe()
+        );
+        let bar = indicatif::ProgressBar::new(plan.fits);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} fitting [{bar:30}] {pos}/{len} models {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        let _ = self.bar.set(bar);
+    }
+
+    fn fitted_one(&self) {
+        if let Some(bar) = self.bar.get() {
+            bar.inc(1);
+        }
+    }
 }
