@@ -18,8 +18,8 @@ use crate::calendar::hours::{self, WeeklyHours};
 use crate::classify::UrgencyLevel;
 use crate::label::UNKNOWN;
 use crate::route::Channel;
-use crate::text::LanguageDetector;
 use chrono_tz::Tz;
+use languages::{compile_detection, compile_languages};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -154,82 +154,6 @@ fn check_threshold(key: &'static str, value: f32, p: &mut Vec<PolicyProblem>) ->
         p.push(PolicyProblem::ThresholdOutOfRange { key, value });
         None
     }
-}
-
-/// The default language and the languages detection may answer: the configured ones, or those
-/// that queues and rules name; each must be one the detector knows.
-fn compile_detection(cfg: &RoutingConfig, p: &mut Vec<PolicyProblem>) -> (String, Vec<String>) {
-    let supported = || LanguageDetector::supported().collect::<Vec<_>>().join(", ");
-    let check = |place: &str, code: &str, p: &mut Vec<PolicyProblem>| {
-        if !LanguageDetector::supported().any(|s| s == code) {
-            p.push(PolicyProblem::UndetectableLanguage {
-                place: place.to_string(),
-                language: code.to_string(),
-                supported: supported(),
-            });
-        }
-    };
-    let default = match cfg.default_language.as_deref() {
-        None => "it".to_string(),
-        Some(code) => {
-            let codes =
-                compile_languages(&|| "`routing.default_language`".into(), &[code.into()], p);
-            let code = codes.into_iter().next().unwrap_or_else(|| "it".into());
-            check("`routing.default_language`", &code, p);
-            code
-        }
-    };
-    let mut languages = if cfg.detect_languages.is_empty() {
-        // Those the policy names and the detector knows: a queue may list a language (say `ar`)
-        // for its operators that detection cannot tell, and callers can still send it.
-        cfg.queues
-            .iter()
-            .flat_map(|q| &q.languages)
-            .chain(cfg.rules.iter().flat_map(|r| &r.when.language))
-            .map(|l| l.trim().to_ascii_lowercase())
-            .filter(|l| LanguageDetector::supported().any(|s| s == l))
-            .collect::<Vec<_>>()
-    } else {
-        let place = || "`routing.detect_languages`".to_string();
-        let codes = compile_languages(&place, &cfg.detect_languages, p);
-        for code in &codes {
-            check(&place(), code, p);
-        }
-        codes
-    };
-    if !languages.contains(&default) {
-        languages.insert(0, default.clone());
-    }
-    let mut seen = Vec::new();
-    languages.retain(|l| {
-        let new = !seen.contains(l);
-        seen.push(l.clone());
-        new
-    });
-    (default, languages)
-}
-
-/// Lowercase two-letter codes; bad ones are reported against `place` and dropped.
-fn compile_languages(
-    place: &dyn Fn() -> String,
-    languages: &[String],
-    p: &mut Vec<PolicyProblem>,
-) -> Vec<String> {
-    let mut out = Vec::with_capacity(languages.len());
-    for language in languages {
-        let code = language.trim().to_ascii_lowercase();
-        if code.len() == 2 && code.bytes().all(|b| b.is_ascii_lowercase()) {
-            if !out.contains(&code) {
-                out.push(code);
-            }
-        } else {
-            p.push(PolicyProblem::BadLanguage {
-                place: place(),
-                language: language.clone(),
-            });
-        }
-    }
-    out
 }
 
 fn channel_set(channels: &[Channel]) -> u8 {
@@ -417,26 +341,8 @@ fn compile_rules(
                 queue: cfg.queue.clone(),
             });
         }
-        for topic in &cfg.when.topic {
-            if topic != UNKNOWN && !topic_labels.contains(topic) {
-                p.push(PolicyProblem::UnknownTopic {
-                    rule: name.clone(),
-                    index,
-                    topic: topic.clone(),
-                });
-            }
-        }
-        let priority = cfg.priority.and_then(|value| match u8::try_from(value) {
-            Ok(v @ 1..=5) => Some(v),
-            _ => {
-                p.push(PolicyProblem::PriorityOutOfRange {
-                    rule: name.clone(),
-                    index,
-                    priority: value,
-                });
-                None
-            }
-        });
+        check_topics(cfg, index, topic_labels, p);
+        let priority = check_priority(cfg, index, p);
         let languages = compile_languages(&place, &cfg.when.language, p);
         let Some(queue) = queue else { continue };
         let when = &cfg.when;
@@ -468,6 +374,34 @@ fn compile_rules(
         });
     }
     rules
+}
+
+/// Reports the topics of a rule that the topic model does not know (`unknown` is always allowed).
+fn check_topics(cfg: &RuleConfig, index: usize, labels: &[String], p: &mut Vec<PolicyProblem>) {
+    for topic in &cfg.when.topic {
+        if topic != UNKNOWN && !labels.contains(topic) {
+            p.push(PolicyProblem::UnknownTopic {
+                rule: cfg.name.clone(),
+                index,
+                topic: topic.clone(),
+            });
+        }
+    }
+}
+
+/// A rule's priority if it is within 1..=5; out of range is reported and dropped.
+fn check_priority(cfg: &RuleConfig, index: usize, p: &mut Vec<PolicyProblem>) -> Option<u8> {
+    cfg.priority.and_then(|value| match u8::try_from(value) {
+        Ok(v @ 1..=5) => Some(v),
+        _ => {
+            p.push(PolicyProblem::PriorityOutOfRange {
+                rule: cfg.name.clone(),
+                index,
+                priority: value,
+            });
+            None
+        }
+    })
 }
 
 /// Reports rules that no request can reach: a condition that excludes everything that gets past
@@ -514,5 +448,6 @@ fn check_reachability(
     }
 }
 
+mod languages;
 #[cfg(test)]
 mod tests;

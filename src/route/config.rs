@@ -4,6 +4,9 @@
 //! validates them and compiles them into what `decide` uses. Values whose mistakes deserve a message
 //! naming their entry (queue names, hours, durations, priorities) are kept as text or wide integers
 //! here so that validation, not serde, reports them, and reports all of them at once.
+//!
+//! A leaf of `route`: it imports no other file of the module but the [`Channel`] enum, so that
+//! `config.rs` (the settings) can embed it without pulling in the policy.
 
 use crate::classify::UrgencyLevel;
 use crate::route::Channel;

@@ -1,5 +1,8 @@
 //! Why a routing policy was refused: every problem names the entry that holds it, and all problems
 //! of a configuration are reported together so that one edit can fix them all.
+//!
+//! Imports only the parse errors it wraps (`sla.rs`, [`crate::calendar`]); never the policy or its
+//! compilation, which import it.
 
 use super::sla::DurationError;
 use crate::calendar::HoursError;

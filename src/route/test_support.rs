@@ -1,4 +1,5 @@
 //! Shared fixtures for the routing tests: the topic labels and a small but complete policy.
+//! Test-only; nothing outside `route`'s tests may import it.
 
 use super::{Policy, RoutingConfig};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};

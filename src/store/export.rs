@@ -9,6 +9,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::{ExportSummary, StoreError, schema};
+use crate::label::UNKNOWN;
 
 /// Columns of the CSV, in order.
 pub const EXPORT_HEADER: [&str; 9] = [
@@ -89,7 +90,7 @@ fn write_rows(
             continue;
         };
         let topic = corrected_topic.unwrap_or_else(|| predicted_topic.clone());
-        if topic.trim().eq_ignore_ascii_case("unknown") {
+        if topic.trim().eq_ignore_ascii_case(UNKNOWN) {
             summary.skipped_unknown_topic += 1;
             continue;
         }
@@ -170,7 +171,7 @@ mod tests {
         let d = sample_record(4);
         // e: predicted unknown, confirmed without correction.
         let mut e = sample_record(5);
-        e.topic = "unknown".into();
+        e.topic = UNKNOWN.into();
         // f: no feedback at all.
         let f = sample_record(6);
         // g: topic corrected, then a later urgency-only correction: both stick.

@@ -14,6 +14,9 @@
 //! - `schema.rs` opens the file and migrates it (`PRAGMA user_version`); `rows.rs` maps records
 //!   to columns.
 //!
+//! Records are plain strings and numbers (`types.rs`), so the store imports nothing of the crate
+//! but the [`crate::label`] leaf: not `classify`, `route` or `api`, which all depend on it.
+//!
 //! # Durability
 //!
 //! When [`Store::close`] returns `Ok`, every `record` that returned `Ok` — on any clone, before
