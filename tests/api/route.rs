@@ -154,9 +154,12 @@ async fn a_batch_keeps_its_order() {
             "pronto_intervento"
         ]
     );
-    let mut unique: Vec<_> = b.decisions.iter().map(|d| d.decision_id).collect();
-    unique.dedup();
-    assert_eq!(unique.len(), 5);
+    let unique: std::collections::HashSet<_> = b.decisions.iter().map(|d| d.decision_id).collect();
+    assert_eq!(
+        unique.len(),
+        b.decisions.len(),
+        "every decision has its own id"
+    );
 }
 
 #[tokio::test]
