@@ -1,6 +1,9 @@
 //! A model bundle: the topic model and the urgency model (classifier + lexicon) that serve together.
 //!
 //! On disk: `DIR/topic/` and `DIR/urgency/`, each a model artefact (see [`super::artefact`]).
+//!
+//! Imports `artefact`, `linear`, `model` and `urgency`; must not import `train`, `job` or `eval`
+//! (serving needs no training code), nor anything outside `text` and the leaves.
 
 use super::artefact::{self, ArtefactError, LEXICON, ModelKind};
 use super::linear::with_features;

@@ -2,6 +2,9 @@
 //!
 //! The file is read once into memory (training files are megabytes): its SHA-256 goes into the
 //! model manifest, so a model can always be traced back to the exact data it was trained on.
+//!
+//! A leaf of `classify`: imports no other file of it (only `crate::digest`), so that training,
+//! evaluation and the store's export can all read data.
 
 use serde::Serialize;
 use std::collections::HashMap;

@@ -1,5 +1,8 @@
 //! Quality reports: accuracy, macro-F1 and recall, per-class precision/recall, the most-confused
 //! pairs, and out-of-scope metrics when the data has an out-of-scope label.
+//!
+//! A leaf of `classify`: compares label strings and imports no model, no dataset, no training code
+//! (only `crate::label`).
 
 use crate::label::UNKNOWN;
 use serde::{Deserialize, Serialize};
@@ -64,7 +67,7 @@ fn ratio(a: usize, b: usize) -> f64 {
     if b == 0 { 0.0 } else { a as f64 / b as f64 }
 }
 
-/// Compares predictions with gold labels. `predicted` uses [`UNKNOWN`](crate::label::UNKNOWN) for abstentions; with
+/// Compares predictions with gold labels. `predicted` uses [`UNKNOWN`] for abstentions; with
 /// `oos_label`, a gold out-of-scope text counts as right when the answer is `unknown` (or the
 /// out-of-scope label itself).
 pub fn evaluate(gold: &[String], predicted: &[String], oos_label: Option<&str>) -> EvalReport {

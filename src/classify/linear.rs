@@ -3,6 +3,8 @@
 //!
 //! Weights are stored feature-major (`rows × classes`), so a prediction reads one contiguous run of
 //! `classes` floats per feature of the text: a few hundred short, vectorisable loops.
+//!
+//! Imports only `crate::text`; must not import `artefact`, `model` or `train` (they build on it).
 
 use crate::text::features::BIGRAM;
 use crate::text::tokenize::TokenKind;

@@ -1,5 +1,11 @@
 //! Topic and urgency classification: the [`TextClassifier`] trait, the linear backend trained in
 //! Rust, datasets, training, evaluation, artefacts and the urgency lexicon.
+//!
+//! Inside, arrows point down and no two files import each other:
+//! `job` → `artefact` → `card` → `manifest` → `train` → `calibrate` | `sgd` | `eval` | `dataset`
+//! → `linear`; `bundle` → `model` → `artefact`; `urgency`, `eval` and `dataset` are leaves.
+//! Outside, it uses only `text`, `label` and `digest`: it must not import `api`, `cli`, `route`,
+//! `registry` or `store` (they call it).
 
 pub mod artefact;
 pub mod bundle;

@@ -1,4 +1,6 @@
 //! The classifier trait every topic or urgency backend implements, and the linear backend.
+//!
+//! Imports `artefact` (to load) and `linear`; must not import `train`, `job` or `bundle`.
 
 use super::artefact::{self, ArtefactError, Manifest};
 use super::linear::{Evidence, Features, LinearModel, argmax, with_features};

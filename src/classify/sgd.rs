@@ -8,6 +8,8 @@
 //! makes the last iterate converge without averaging.
 //!
 //! Objective: `Σ_i c(y_i) · CE(softmax(W x_i + b), y_i) / n + λ/2 · ‖W‖²` (c = class weight).
+//!
+//! Imports only `linear`'s softmax and `text::SparseVec`; must not import `train`, which calls it.
 
 use super::linear::softmax_in_place;
 use crate::text::SparseVec;

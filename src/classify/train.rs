@@ -5,6 +5,9 @@
 //! Validation predictions come from a model that never saw them (a stratified hold-out, or k-fold
 //! out-of-fold predictions); the shipped model is then refitted on all the data with the same
 //! hyper-parameters, temperature and threshold.
+//!
+//! Imports `calibrate`, `dataset`, `eval`, `linear` and `sgd`; must not import `artefact`,
+//! `manifest` or `job` (which sit on top of it), nor anything that does I/O.
 
 pub use super::calibrate::{decide, fit_temperature, pick_threshold};
 use super::dataset::Example;

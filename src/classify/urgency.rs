@@ -2,6 +2,8 @@
 //!
 //! A signal can raise a request's urgency, never lower it, and is always reported by name so that a
 //! supervisor can see why a request jumped the queue.
+//!
+//! Imports only `crate::text`'s tokenizer; must not import the models (the bundle combines them).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

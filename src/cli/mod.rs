@@ -1,5 +1,5 @@
 //! The command line: argument definitions (clap), the errors of the commands, and the train /
-//! evaluate / classify commands (in [`train`], [`evaluate`] and [`classify`]).
+//! evaluate / classify commands (in `train.rs`, `evaluate.rs` and `classify.rs`).
 //!
 //! `main.rs` only parses and dispatches; the commands live here so that tests and benches can call
 //! them.
