@@ -235,10 +235,13 @@ pub fn panic_response(payload: Box<dyn Any + Send + 'static>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::{BTreeMap, HashSet};
 
-    #[test]
-    fn codes_are_snake_case_and_statuses_fit() {
-        let all = [
+    /// One error of each variant, as the handlers build them. The match in [`documented`] has no
+    /// `_` arm, so a new variant does not compile until it has a row there; the README check below
+    /// then fails until it has a sample here and a row in the README's table.
+    fn samples() -> Vec<ApiError> {
+        vec![
             ApiError::MalformedJson { detail: "x".into() },
             ApiError::invalid("x"),
             ApiError::EmptyText {
@@ -265,31 +268,131 @@ mod tests {
             },
             ApiError::StoreUnavailable {
                 retry_after_secs: 1,
-                cause: "c".into(),
+                cause: "disk full at /var/lib/secret".into(),
             },
             ApiError::NotReady { reason: "r".into() },
             ApiError::Internal {
-                cause: "secret".into(),
+                cause: "db password is hunter2".into(),
             },
-        ];
-        for e in &all {
+        ]
+    }
+
+    /// The contract as published (README "Errors", the OpenAPI description): code, status, and
+    /// whether the response carries `Retry-After`. Written out again here, not derived from
+    /// [`ApiError::code`], so that a change to the table in the code is a change to this test too.
+    fn documented(e: &ApiError) -> (&'static str, u16, bool) {
+        match e {
+            ApiError::MalformedJson { .. } => ("malformed_json", 400, false),
+            ApiError::InvalidRequest { .. } => ("invalid_request", 422, false),
+            ApiError::EmptyText { .. } => ("empty_text", 422, false),
+            ApiError::UnknownChannel { .. } => ("unknown_channel", 422, false),
+            ApiError::BodyTooLarge { .. } => ("body_too_large", 413, false),
+            ApiError::BatchTooLarge { .. } => ("batch_too_large", 422, false),
+            ApiError::EmptyBatch => ("empty_batch", 422, false),
+            ApiError::UnknownDecision { .. } => ("unknown_decision", 404, false),
+            ApiError::NotFound { .. } => ("not_found", 404, false),
+            ApiError::MethodNotAllowed { .. } => ("method_not_allowed", 405, false),
+            ApiError::UnsupportedMediaType => ("unsupported_media_type", 415, false),
+            ApiError::Overloaded { .. } => ("overloaded", 503, true),
+            ApiError::StoreUnavailable { .. } => ("store_unavailable", 503, true),
+            ApiError::NotReady { .. } => ("not_ready", 503, true),
+            ApiError::Internal { .. } => ("internal", 500, false),
+        }
+    }
+
+    /// `code → (status, Retry-After)` from the README's error table.
+    fn readme_table() -> BTreeMap<String, (u16, bool)> {
+        let readme = include_str!("../../README.md");
+        let section = readme
+            .split_once("**Errors**")
+            .map(|(_, rest)| rest)
+            .expect("README has an **Errors** section");
+        let row = regex::Regex::new(r"^\| `([a-z_]+)` \| (\d{3})([^|]*)\|").unwrap();
+        section
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .filter_map(|l| row.captures(l))
+            .map(|c| {
+                let retry = c[3].contains("Retry-After");
+                (c[1].to_string(), (c[2].parse().unwrap(), retry))
+            })
+            .collect()
+    }
+
+    /// `code → status` from the committed OpenAPI document's description.
+    fn openapi_codes() -> BTreeMap<String, u16> {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../api/openapi.json")).unwrap();
+        let description = doc["info"]["description"].as_str().unwrap();
+        let pair = regex::Regex::new(r"`([a-z_]+)` (\d{3})").unwrap();
+        pair.captures_iter(description)
+            .map(|c| (c[1].to_string(), c[2].parse().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn codes_are_snake_case_unique_and_as_documented() {
+        let snake = regex::Regex::new(r"^[a-z]+(_[a-z]+)*$").unwrap();
+        let mut seen = HashSet::new();
+        for e in samples() {
             let (code, status) = e.code();
-            assert!(code.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
-            assert!(status.is_client_error() || status.is_server_error());
+            assert!(snake.is_match(code), "`{code}` is not snake_case");
+            assert!(seen.insert(code), "`{code}` is used by two variants");
+            let (doc_code, doc_status, _) = documented(&e);
+            assert_eq!(
+                (code, status.as_u16()),
+                (doc_code, doc_status),
+                "{e:?} differs from the documented table"
+            );
+            assert_eq!(e.body().error.code, code);
         }
     }
 
     #[test]
-    fn internal_errors_leak_nothing_and_503s_say_when_to_retry() {
-        let e = ApiError::Internal {
-            cause: "db password is hunter2".into(),
-        };
-        assert_eq!(e.body().error.message, "internal error");
+    fn every_variant_is_in_the_readme_table_and_the_openapi_description() {
+        let from_code: BTreeMap<String, (u16, bool)> = samples()
+            .iter()
+            .map(|e| {
+                let (code, status, retry) = documented(e);
+                (code.to_string(), (status, retry))
+            })
+            .collect();
+        assert_eq!(readme_table(), from_code, "README's error table");
+        let statuses: BTreeMap<String, u16> = from_code
+            .iter()
+            .map(|(c, (s, _))| (c.clone(), *s))
+            .collect();
+        assert_eq!(
+            openapi_codes(),
+            statuses,
+            "api/openapi.json info.description"
+        );
+    }
+
+    #[test]
+    fn retry_after_exactly_where_documented_and_5xx_bodies_leak_nothing() {
+        for e in samples() {
+            let (code, status, retry) = documented(&e);
+            let message = e.to_string();
+            let response = e.into_response();
+            assert_eq!(response.status().as_u16(), status, "{code}");
+            assert_eq!(
+                response.headers().contains_key(header::RETRY_AFTER),
+                retry,
+                "{code}: Retry-After"
+            );
+            if status >= 500 {
+                assert!(
+                    !message.contains("hunter2") && !message.contains("secret"),
+                    "{code}: {message}"
+                );
+            }
+        }
         let r = ApiError::Overloaded {
             retry_after_secs: 3,
         }
         .into_response();
-        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(r.headers()[header::RETRY_AFTER], "3");
         let r = panic_response(Box::new("boom"));
         assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
