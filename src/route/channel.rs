@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Where a citizen's request came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
     /// A phone call (usually a transcript).

@@ -12,7 +12,7 @@
 
 use super::decision::{Alternative, Decision, ModelVersions, SignalHit, TopicResult, UrgencyResult};
 use super::{Channel, Policy, RouteInput, reasons};
-use crate::classify::{Bundle, PredictOptions};
+use crate::classify::{Bundle, PredictOptions, Prediction, Signal};
 use crate::config::StoredText;
 use crate::store::DecisionRecord;
 use crate::text::LanguageDetector;
@@ -136,17 +136,7 @@ impl Router {
             None => Cow::Borrowed(&req.text),
         };
         let (text, cut) = truncate_chars(&full, max_chars);
-        let (language, language_reason) = match &req.language {
-            Some(code) => (
-                code.clone(),
-                format!("Language `{code}` as given by the caller"),
-            ),
-            None => {
-                let l = self.language.detect(text);
-                let reason = reasons::detected_language(&l, &self.language);
-                (l.code.to_string(), reason)
-            }
-        };
+        let (language, language_reason) = self.language_of(req, text);
         let (topic, urgency) = self.bundle.classify(
             text,
             PredictOptions {
@@ -173,38 +163,19 @@ impl Router {
         });
 
         let truncated = cut || topic.truncated || urgency.prediction.truncated;
-        let mut why = Vec::with_capacity(outcome.reasons.len() + 4);
-        why.push(reasons::topic(&topic, true));
         // The evidence quotes the citizen's own words (a surname can be one): where the text is
         // not kept, neither are they, and the audit copy of the topic reason leaves them out.
         let stored_topic_reason = (self.options.stored_text == StoredText::None
             && !topic.evidence.is_empty())
         .then(|| reasons::topic(&topic, false));
-        why.push(reasons::urgency(&urgency));
-        why.push(language_reason);
+        let mut why = vec![
+            reasons::topic(&topic, true),
+            reasons::urgency(&urgency),
+            language_reason,
+        ];
         why.extend(outcome.reasons);
-        if cut {
-            why.push(format!(
-                "The text is longer than {max_chars} characters: only the first {max_chars} were classified"
-            ));
-        } else if truncated {
-            why.push(
-                "The text is longer than the models read: only its beginning was classified"
-                    .into(),
-            );
-        }
-
-        let mut alternatives: Vec<Alternative> = Vec::with_capacity(ALTERNATIVES + 1);
-        if topic.abstention.is_some() {
-            alternatives.push(Alternative {
-                label: topic.best.clone(),
-                probability: topic.confidence,
-            });
-        }
-        alternatives.extend(topic.alternatives.iter().map(|a| Alternative {
-            label: a.label.clone(),
-            probability: a.probability,
-        }));
+        why.extend(truncation_reason(cut, truncated, max_chars));
+        let alternatives = alternatives(&topic);
         let decision = Decision {
             decision_id: Uuid::now_v7(),
             request_id: req.request_id.clone(),
@@ -216,15 +187,7 @@ impl Router {
             urgency: UrgencyResult {
                 level: outcome.urgency,
                 confidence: urgency.confidence,
-                signals: urgency
-                    .signals
-                    .into_iter()
-                    .map(|s| SignalHit {
-                        name: s.name,
-                        level: s.level,
-                        description: s.description,
-                    })
-                    .collect(),
+                signals: urgency.signals.into_iter().map(SignalHit::from).collect(),
             },
             language,
             queue: outcome.queue,
@@ -242,19 +205,81 @@ impl Router {
             timing_us: 0,
             truncated,
         };
-        let stored_text = match self.options.stored_text {
-            StoredText::None => None,
-            StoredText::Redacted => Some(crate::text::redact(text).into_owned()),
-            StoredText::Raw => Some(text.to_string()),
-        };
         let audit = Audit {
             urgency_signals: signal_names,
-            text: stored_text,
+            text: self.stored_text(text),
             stored_topic_reason,
             now,
         };
         finish(decision, req, audit, started)
     }
+}
+
+impl Router {
+    /// The caller's language, or the one detected among the policy's; and the sentence saying which.
+    fn language_of(&self, req: &Request, text: &str) -> (String, String) {
+        match &req.language {
+            Some(code) => (
+                code.clone(),
+                format!("Language `{code}` as given by the caller"),
+            ),
+            None => {
+                let l = self.language.detect(text);
+                let reason = reasons::detected_language(&l, &self.language);
+                (l.code.to_string(), reason)
+            }
+        }
+    }
+}
+
+impl Router {
+    /// What the audit record keeps of `text` (`store.text`).
+    fn stored_text(&self, text: &str) -> Option<String> {
+        match self.options.stored_text {
+            StoredText::None => None,
+            StoredText::Redacted => Some(crate::text::redact(text).into_owned()),
+            StoredText::Raw => Some(text.to_string()),
+        }
+    }
+}
+
+/// The sentence saying that the text was cut, if it was.
+fn truncation_reason(cut: bool, truncated: bool, max_chars: usize) -> Option<String> {
+    if cut {
+        Some(format!(
+            "The text is longer than {max_chars} characters: only the first {max_chars} were classified"
+        ))
+    } else if truncated {
+        Some("The text is longer than the models read: only its beginning was classified".into())
+    } else {
+        None
+    }
+}
+
+impl From<Signal> for SignalHit {
+    fn from(s: Signal) -> Self {
+        Self {
+            name: s.name,
+            level: s.level,
+            description: s.description,
+        }
+    }
+}
+
+/// The labels a person should consider besides the topic: with `unknown`, the best guess first.
+fn alternatives(topic: &Prediction) -> Vec<Alternative> {
+    let mut alternatives = Vec::with_capacity(ALTERNATIVES + 1);
+    if topic.abstention.is_some() {
+        alternatives.push(Alternative {
+            label: topic.best.clone(),
+            probability: topic.confidence,
+        });
+    }
+    alternatives.extend(topic.alternatives.iter().map(|a| Alternative {
+        label: a.label.clone(),
+        probability: a.probability,
+    }));
+    alternatives
 }
 
 /// What the audit record keeps besides the decision.

@@ -344,6 +344,14 @@ pub fn models_dir() -> &'static Path {
     .path()
 }
 
+/// A configuration file over the fixture bundle, in `dir`.
+pub fn write_config(dir: &Path) -> PathBuf {
+    let path = dir.join("instrada.toml");
+    let models = models_dir().display().to_string().replace('\\', "/");
+    std::fs::write(&path, format!("{CONFIG}\n[models]\ndir = \"{models}\"\n")).unwrap();
+    path
+}
+
 /// The fixture settings, with the database in `db_dir`.
 pub fn settings(db_dir: &Path) -> Settings {
     let mut s = Settings::from_layers(CONFIG, &Source::Embedded, &[], &[]).expect("fixture config");

@@ -41,8 +41,23 @@ async fn models_describes_both_models() {
     assert!(topic.version.starts_with("topic-fixture@"));
     assert_eq!(topic.labels.len(), 4);
     assert!(topic.labels.contains(&"tributi".to_string()));
-    assert!((0.0..=1.0).contains(&topic.validation.accuracy));
-    assert!((0.0..=1.0).contains(&topic.validation.macro_f1));
+    // The figures are the manifest's, field for field.
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(models_dir().join("topic/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let report = &manifest["validation"]["report"];
+    assert_eq!(topic.validation.accuracy, report["accuracy"].as_f64().unwrap());
+    assert_eq!(topic.validation.macro_f1, report["macro_f1"].as_f64().unwrap());
+    assert_eq!(topic.validation.macro_recall, report["macro_recall"].as_f64().unwrap());
+    assert_eq!(
+        topic.validation.argmax_accuracy,
+        manifest["validation"]["argmax_accuracy"].as_f64().unwrap()
+    );
+    assert_ne!(
+        topic.validation.accuracy, topic.validation.macro_f1,
+        "the fixture tells the two apart"
+    );
     assert_eq!(topic.training_rows, 34);
     assert_eq!(urgency.kind.as_str(), "urgency");
     assert_eq!(urgency.signals, ["gas_leak", "deadline_close"]);
@@ -80,6 +95,59 @@ async fn metrics_count_requests_decisions_and_the_store() {
     ] {
         assert!(text.contains(needle), "missing {needle} in\n{text}");
     }
+}
+
+/// The value of the sample `series` (name and labels, as rendered) in the exposition `text`.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[tokio::test]
+async fn each_service_counts_only_its_own_traffic() {
+    let busy = spawn_app().await;
+    for _ in 0..3 {
+        busy.route("email", "Ho ricevuto l'avviso TARI da pagare").await;
+    }
+    let quiet = spawn_app().await;
+    quiet.route("email", "Ho ricevuto l'avviso TARI da pagare").await;
+    let text = quiet.get("/metrics").await.text().await.unwrap();
+    let route_200 = "instrada_http_requests_total{endpoint=\"/v1/route\",method=\"POST\",status=\"200\"}";
+    assert_eq!(sample(&text, route_200), Some(1.0), "{text}");
+    assert_eq!(
+        sample(&text, "instrada_decisions_total{queue=\"tributi\"}"),
+        Some(1.0),
+        "{text}"
+    );
+    let text = busy.get("/metrics").await.text().await.unwrap();
+    assert_eq!(sample(&text, route_200), Some(3.0), "{text}");
+}
+
+#[tokio::test]
+async fn requests_are_labelled_by_the_route_that_matched() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/v1/models").await.status(), 200);
+    assert_eq!(app.get("/v1/route").await.status(), 405);
+    assert_eq!(app.get("/docs/swagger-ui.css").await.status(), 200);
+    assert_eq!(app.get("/wp-admin").await.status(), 404);
+    assert_eq!(app.get("/v1/models/../../etc/passwd").await.status(), 404);
+    let text = app.get("/metrics").await.text().await.unwrap();
+    let count = |endpoint: &str, method: &str, status: u16| {
+        sample(
+            &text,
+            &format!(
+                "instrada_http_requests_total{{endpoint=\"{endpoint}\",method=\"{method}\",status=\"{status}\"}}"
+            ),
+        )
+    };
+    assert_eq!(count("/v1/models", "GET", 200), Some(1.0), "{text}");
+    assert_eq!(count("/v1/route", "GET", 405), Some(1.0), "{text}");
+    assert_eq!(count("unmatched", "GET", 404), Some(2.0), "{text}");
+    let docs = text
+        .lines()
+        .filter(|l| l.starts_with("instrada_http_requests_total{endpoint=\"/docs"))
+        .count();
+    assert_eq!(docs, 1, "the docs' files share one label: {text}");
 }
 
 #[tokio::test]

@@ -2,17 +2,9 @@
 //! use or a bad setting from the environment.
 
 use crate::helpers::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-/// A configuration file over the fixture bundle, in `dir`.
-fn write_config(dir: &Path) -> PathBuf {
-    let path = dir.join("instrada.toml");
-    let models = models_dir().display().to_string().replace('\\', "/");
-    std::fs::write(&path, format!("{CONFIG}\n[models]\ndir = \"{models}\"\n")).unwrap();
-    path
-}
 
 /// `instrada serve --config CONFIG` with the store in `dir`, without colour or log settings
 /// inherited from the test's environment.

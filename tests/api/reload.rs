@@ -63,3 +63,41 @@ async fn a_damaged_bundle_is_refused_and_the_old_models_keep_serving() {
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn a_rollback_serves_the_previous_models_again_without_reading_the_disk() {
+    use instrada::api::reload::rollback;
+    let bundle = bundle_copy();
+    let dir = bundle.path().to_path_buf();
+    let app = spawn_app_with(|s| s.models.dir = dir.clone()).await;
+    let e = rollback(&app.state).expect_err("nothing to roll back to before any reload");
+    assert!(e.to_string().contains("no previous models"), "{e}");
+
+    let first = app.route("email", "Devo pagare la TARI, come faccio?").await;
+    retrain_topic(bundle.path());
+    let second = reload(&app.state).await.expect("the retrained bundle is valid");
+    assert_ne!(second.topic, first.models.topic);
+    // The disk no longer holds the first models: a rollback must come from memory.
+    std::fs::remove_dir_all(bundle.path()).unwrap();
+
+    let back = rollback(&app.state).expect("the first models are kept");
+    assert_eq!(back.topic, first.models.topic);
+    let after = app.route("email", "Devo pagare la TARI, come faccio?").await;
+    assert_eq!(after.models.topic, first.models.topic);
+    assert_eq!(after.topic, first.topic, "the same model gives the same answer");
+
+    let forward = rollback(&app.state).expect("a second rollback undoes the first");
+    assert_eq!(forward.topic, second.topic);
+    let after = app.route("email", "Devo pagare la TARI, come faccio?").await;
+    assert_eq!(after.models.topic, second.topic);
+
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("instrada_model_rollbacks_total{outcome=\"ok\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("instrada_model_rollbacks_total{outcome=\"failed\"} 1"),
+        "{metrics}"
+    );
+}
