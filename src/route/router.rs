@@ -10,7 +10,9 @@
 //! swaps it as a whole on reload, and keeps the previous one for a rollback. This module must not
 //! import `api`, `cli` or `registry`, nor anything of HTTP.
 
-use super::decision::{Alternative, Decision, ModelVersions, SignalHit, TopicResult, UrgencyResult};
+use super::decision::{
+    Alternative, Decision, ModelVersions, SignalHit, TopicResult, UrgencyResult,
+};
 use super::{Channel, Policy, RouteInput, reasons};
 use crate::classify::{Bundle, PredictOptions, Prediction, Signal};
 use crate::config::StoredText;
@@ -25,8 +27,16 @@ use uuid::Uuid;
 
 /// Labels returned besides the topic.
 const ALTERNATIVES: usize = 3;
-/// Words quoted as the topic's evidence.
-const EVIDENCE_WORDS: usize = 3;
+/// The topic model's answer: three alternatives, three words of evidence.
+const TOPIC: PredictOptions = PredictOptions {
+    alternatives: ALTERNATIVES,
+    evidence: 3,
+};
+/// The urgency model's: its level only (the lexicon's signals are the evidence).
+const URGENCY: PredictOptions = PredictOptions {
+    alternatives: 0,
+    evidence: 0,
+};
 
 /// A request to route, already validated by the edge that received it (see `api::route`).
 #[derive(Clone)]
@@ -97,8 +107,7 @@ impl Router {
     /// A router over `bundle` and `policy`; the caller has checked the policy against the topic
     /// model's labels ([`Policy::from_config`] does).
     pub fn new(bundle: Bundle, policy: Policy, options: RouterOptions) -> Self {
-        let language =
-            LanguageDetector::new(policy.default_language(), policy.detect_languages());
+        let language = LanguageDetector::new(policy.default_language(), policy.detect_languages());
         Self {
             bundle,
             policy,
@@ -137,17 +146,7 @@ impl Router {
         };
         let (text, cut) = truncate_chars(&full, max_chars);
         let (language, language_reason) = self.language_of(req, text);
-        let (topic, urgency) = self.bundle.classify(
-            text,
-            PredictOptions {
-                alternatives: ALTERNATIVES,
-                evidence: EVIDENCE_WORDS,
-            },
-            PredictOptions {
-                alternatives: 0,
-                evidence: 0,
-            },
-        );
+        let (topic, urgency) = self.bundle.classify(text, TOPIC, URGENCY);
         let signal_names: Vec<String> = urgency.signals.iter().map(|s| s.name.clone()).collect();
         let outcome = self.policy.decide(&RouteInput {
             channel: req.channel,

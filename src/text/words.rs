@@ -47,10 +47,9 @@ const CONNECTORS: [&str; 12] = [
 pub fn personal_chunks(tokens: &Tokens, text: &str) -> Vec<Option<Personal>> {
     let source = tokens.source(text);
     let ranges = tokens.chunk_ranges();
-    let words: Vec<&str> = ranges.iter().map(|&(a, b)| &source[a..b]).collect();
     // Each chunk's folded tokens back to back (`sig.ra` → `sigra`), in one buffer.
     let mut arena = String::with_capacity(source.len());
-    let mut bounds = vec![(0usize, 0usize); words.len()];
+    let mut bounds = vec![(0usize, 0usize); ranges.len()];
     for i in 0..tokens.len() {
         let c = tokens.span(i).chunk as usize;
         if bounds[c].1 == 0 {
@@ -59,77 +58,120 @@ pub fn personal_chunks(tokens: &Tokens, text: &str) -> Vec<Option<Personal>> {
         arena.push_str(tokens.text(i));
         bounds[c].1 = arena.len();
     }
-    let keys: Vec<&str> = bounds
-        .iter()
-        .map(|&(a, b)| arena.get(a..b).unwrap_or(""))
-        .collect();
-    let mut out = vec![None; words.len()];
-    let capitalised = |i: usize| is_capitalised(words[i]);
-    let has_digit = |i: usize| words[i].bytes().any(|b| b.is_ascii_digit());
-    let connector = |i: usize| CONNECTORS.contains(&keys[i]);
+    let chunks = Chunks {
+        source,
+        words: ranges.iter().map(|&(a, b)| &source[a..b]).collect(),
+        keys: bounds
+            .iter()
+            .map(|&(a, b)| arena.get(a..b).unwrap_or(""))
+            .collect(),
+        ranges: &ranges,
+    };
+    let mut out = vec![None; chunks.words.len()];
     let mut i = 0;
-    while i < words.len() {
-        let key = keys[i];
-        let next = i + 1;
-        if is_place_word(key) && next < words.len() {
-            let first = keys[next];
-            if !(NOT_A_STREET.contains(&first) || (is_stop_word(first) && !connector(next))) {
-                out[i] = Some(Personal::Place);
-                // The street's name: capitalised words and connectors, or the one word after it
-                // when it is written in lower case; then a house number.
-                let mut j = next;
-                let mut any = false;
-                while j < words.len() && !has_digit(j) && (capitalised(j) || connector(j) || !any) {
-                    if !connector(j) {
-                        any = true;
-                    }
-                    out[j] = Some(Personal::Place);
-                    j += 1;
-                    if j < words.len() && ends_sentence(&source[ranges[j - 1].1..ranges[j].0]) {
-                        break;
-                    }
-                }
-                if j < words.len() && has_digit(j) && words[j].len() <= 6 {
-                    out[j] = Some(Personal::Place);
-                    j += 1;
-                }
-                i = j;
-                continue;
-            }
-        }
-        let after_title = is_title(key)
-            && next < words.len()
-            && (capitalised(next) || connector(next) || !is_stop_word(keys[next]));
-        let given = capitalised(i) && is_given_name(key);
-        let mid_sentence = capitalised(i)
-            && i > 0
-            && !ends_sentence(&source[ranges[i - 1].1..ranges[i].0])
-            && !is_stop_word(key)
-            && !INSTITUTIONAL_WORDS.contains(key);
-        if after_title || given || mid_sentence {
-            out[i] = Some(Personal::Name);
-            let mut j = next;
-            // After a title the next word is the name whatever its case (`dott. De Luca`,
-            // `signora rossi`); then capitalised words (and connectors before one) go on with it.
-            if after_title {
-                out[j] = Some(Personal::Name);
-                j += 1;
-            }
-            while j < words.len()
-                && j < next + 3
-                && !ends_sentence(&source[ranges[j - 1].1..ranges[j].0])
-                && (capitalised(j) || (connector(j) && j + 1 < words.len() && capitalised(j + 1)))
-                && !INSTITUTIONAL_WORDS.contains(keys[j])
-            {
-                out[j] = Some(Personal::Name);
-                j += 1;
-            }
-            i = j;
-            continue;
-        }
-        i += 1;
+    while i < chunks.words.len() {
+        i = chunks
+            .mark_street(i, &mut out)
+            .or_else(|| chunks.mark_name(i, &mut out))
+            .unwrap_or(i + 1);
     }
     out
+}
+
+/// The chunks of a text: as written, folded, and where they are.
+struct Chunks<'a> {
+    source: &'a str,
+    ranges: &'a [(usize, usize)],
+    words: Vec<&'a str>,
+    keys: Vec<&'a str>,
+}
+
+impl Chunks<'_> {
+    fn capitalised(&self, i: usize) -> bool {
+        is_capitalised(self.words[i])
+    }
+
+    fn has_digit(&self, i: usize) -> bool {
+        self.words[i].bytes().any(|b| b.is_ascii_digit())
+    }
+
+    fn connector(&self, i: usize) -> bool {
+        CONNECTORS.contains(&self.keys[i])
+    }
+
+    /// Whether a sentence ends between chunk `j - 1` and chunk `j`.
+    fn sentence_break(&self, j: usize) -> bool {
+        ends_sentence(&self.source[self.ranges[j - 1].1..self.ranges[j].0])
+    }
+
+    /// A street at chunk `i` (`via`, `piazza`…, then its name and a house number): marks it and
+    /// returns the chunk after it.
+    fn mark_street(&self, i: usize, out: &mut [Option<Personal>]) -> Option<usize> {
+        let (n, next) = (self.words.len(), i + 1);
+        if !is_place_word(self.keys[i]) || next >= n {
+            return None;
+        }
+        let first = self.keys[next];
+        if NOT_A_STREET.contains(&first) || (is_stop_word(first) && !self.connector(next)) {
+            return None;
+        }
+        out[i] = Some(Personal::Place);
+        // The street's name: capitalised words and connectors, or the one word after it when it
+        // is written in lower case; then a house number.
+        let mut j = next;
+        let mut any = false;
+        while j < n && !self.has_digit(j) && (self.capitalised(j) || self.connector(j) || !any) {
+            if !self.connector(j) {
+                any = true;
+            }
+            out[j] = Some(Personal::Place);
+            j += 1;
+            if j < n && self.sentence_break(j) {
+                break;
+            }
+        }
+        if j < n && self.has_digit(j) && self.words[j].len() <= 6 {
+            out[j] = Some(Personal::Place);
+            j += 1;
+        }
+        Some(j)
+    }
+
+    /// A name at chunk `i` (after a title, a given name, or a capitalised word mid-sentence):
+    /// marks it with the surname that follows and returns the chunk after it.
+    fn mark_name(&self, i: usize, out: &mut [Option<Personal>]) -> Option<usize> {
+        let (n, next, key) = (self.words.len(), i + 1, self.keys[i]);
+        let after_title = is_title(key)
+            && next < n
+            && (self.capitalised(next) || self.connector(next) || !is_stop_word(self.keys[next]));
+        let given = self.capitalised(i) && is_given_name(key);
+        let mid_sentence = self.capitalised(i)
+            && i > 0
+            && !self.sentence_break(i)
+            && !is_stop_word(key)
+            && !INSTITUTIONAL_WORDS.contains(key);
+        if !(after_title || given || mid_sentence) {
+            return None;
+        }
+        out[i] = Some(Personal::Name);
+        let mut j = next;
+        // After a title the next word is the name whatever its case (`dott. De Luca`, `signora
+        // rossi`); then capitalised words (and connectors before one) go on with it.
+        if after_title {
+            out[j] = Some(Personal::Name);
+            j += 1;
+        }
+        while j < n
+            && j < next + 3
+            && !self.sentence_break(j)
+            && (self.capitalised(j) || (self.connector(j) && j + 1 < n && self.capitalised(j + 1)))
+            && !INSTITUTIONAL_WORDS.contains(self.keys[j])
+        {
+            out[j] = Some(Personal::Name);
+            j += 1;
+        }
+        Some(j)
+    }
 }
 
 /// Languages whose function words are never evidence.
