@@ -1,14 +1,25 @@
 //! instrada: classifies citizens' requests by topic and urgency and routes them to a queue.
 //!
-//! What lives where (arrows point inward: `api → route → classify → text | store`):
-//! - [`text`]: normalisation, tokenisation, hashed n-gram features with TF-IDF, language, PII redaction.
+//! What lives where. Arrows point inward only:
+//! `api | cli → registry → route → classify → text | calendar | store | label | digest`.
+//!
+//! Edges (translate HTTP or arguments into one library call, and back):
+//! - [`api`]: the HTTP service: DTOs, extractors, the error table, handlers, metrics.
+//! - [`cli`]: the command line's commands (train, evaluate, classify, route, export).
+//!
+//! Use cases and models:
+//! - [`registry`]: loads, validates, warms up, swaps and rolls back every model kind.
+//! - [`route`]: [`route::Router`], "classify and route one request", and the policy (queues,
+//!   rules, SLA) that turns predictions into a [`route::Decision`] with reasons.
 //! - [`classify`]: the [`classify::TextClassifier`] trait, the linear model, its trainer, datasets,
 //!   evaluation reports, model artefacts and the urgency lexicon.
-//! - [`route`]: the routing policy (queues, rules, SLA in business hours) that turns predictions into a
-//!   decision with reasons.
+//!
+//! Leaves (import nothing of the crate, or only other leaves):
+//! - [`text`]: normalisation, tokenisation, hashed n-gram features with TF-IDF, language, PII redaction.
+//! - [`calendar`]: Italian holidays, local closures, opening hours and business-time arithmetic.
 //! - [`store`]: the audit trail of decisions and the feedback on them (SQLite).
-//! - [`api`]: the HTTP service.
-//! - [`config`]: the service settings.
+//! - [`label`], [`digest`]: the `unknown` label; SHA-256 as hex.
+//! - [`config`]: the service settings; [`telemetry`]: logging and the metrics recorder.
 
 pub mod api;
 pub mod calendar;

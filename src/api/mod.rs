@@ -16,7 +16,9 @@
 //! and shutdown are in [`server`]; loading and validating models is the [`crate::registry`]'s.
 //!
 //! This module translates HTTP into one library call and back: it holds the DTOs, extractors,
-//! the error table and the handlers, and no model loading or routing logic.
+//! the error table and the handlers, and no model loading or routing logic. Nothing in the
+//! library imports it but the other edge, `cli` (for `serve`, and the request DTO of
+//! `instrada route`).
 
 pub mod error;
 pub mod extract;

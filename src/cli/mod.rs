@@ -1,8 +1,10 @@
 //! The command line: argument definitions (clap), the errors of the commands, and the train /
-//! evaluate / classify commands (in `train.rs`, `evaluate.rs` and `classify.rs`).
+//! evaluate / classify / route commands (in `train.rs`, `evaluate.rs`, `classify.rs`, `route.rs`).
 //!
 //! `main.rs` only parses and dispatches; the commands live here so that tests and benches can call
-//! them.
+//! them. An edge, like `api`: each command translates arguments into one library call and prints
+//! its result. It may use `api`'s request DTOs (`instrada route` reads `POST /v1/route` bodies);
+//! nothing in the library imports it.
 
 mod classify;
 mod evaluate;
