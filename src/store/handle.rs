@@ -220,6 +220,13 @@ impl Store {
         answer.await.map_err(|_| StoreError::Unavailable)?
     }
 
+    /// Test hook: resolves to `true` once the writer has committed its last batch and stopped, so
+    /// that a test can wait for the background drain after the last handle is dropped.
+    #[cfg(test)]
+    pub(super) fn writer_finished(&self) -> watch::Receiver<bool> {
+        self.inner.finished.clone()
+    }
+
     /// Test hook: whether `close` has begun.
     #[cfg(test)]
     pub(super) fn inner_is_closing(&self) -> bool {

@@ -1,6 +1,12 @@
 //! Tests of the [`Store`] handle and its writer thread, through the public API.
+//!
+//! No test waits on the wall clock: the writer is held with its pause hook, a future is polled
+//! exactly once to put its command on the queue ([`poll_once`]), and the drain after the last
+//! handle is awaited on the writer's own "finished" signal.
 
-use std::time::{Duration, Instant};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Waker};
 
 use uuid::Uuid;
 
@@ -11,16 +17,12 @@ fn config(dir: &tempfile::TempDir) -> StoreConfig {
     StoreConfig::new(dir.path().join("db/audit.sqlite3"))
 }
 
-/// Polls `check` until it holds or two seconds pass.
-async fn eventually(mut check: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while Instant::now() < deadline {
-        if check() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    check()
+/// Polls `fut` once and says whether it is still pending. Polled without tokio's cooperative
+/// budget, a send into a queue with room completes in that one poll, so afterwards the command is
+/// queued (or the future is parked waiting for room): no sleeping until it probably happened.
+fn poll_once<F: Future>(fut: Pin<&mut F>) -> bool {
+    let mut cx = Context::from_waker(Waker::noop());
+    fut.poll(&mut cx).is_pending()
 }
 
 #[test]
@@ -107,15 +109,13 @@ async fn feedback_right_after_record_finds_the_queued_decision() {
     let resume = store.pause_writer().await;
     store.record(rec).await.unwrap();
     let fb = sample_feedback(id, Some("tributi"), None);
-    let pending = tokio::spawn({
-        let store = store.clone();
-        async move { store.feedback(fb).await }
-    });
-    assert!(eventually(|| store.queue_depth() == 2).await);
+    let mut pending = Box::pin(tokio::task::unconstrained(store.feedback(fb)));
+    assert!(poll_once(pending.as_mut()), "feedback waits for its commit");
+    assert_eq!(store.queue_depth(), 2, "the record and the feedback");
     assert_eq!(store.stats().committed_records, 0);
     drop(resume);
 
-    pending.await.unwrap().unwrap();
+    pending.await.unwrap();
     let stored = store.get_decision(id).await.unwrap().unwrap();
     assert_eq!(stored.feedback.len(), 1);
     store.close().await.unwrap();
@@ -179,7 +179,7 @@ async fn close_drains_a_full_queue_and_the_records_waiting_for_room() {
     let resume = store.pause_writer().await;
     // Ten records through a queue of two: `record` waits for room instead of dropping, and
     // once `close` has begun it answers `Closed`.
-    let producer = tokio::spawn({
+    let mut producer = Box::pin(tokio::task::unconstrained({
         let store = store.clone();
         async move {
             let (mut accepted, mut refused) = (0u64, 0u64);
@@ -192,19 +192,19 @@ async fn close_drains_a_full_queue_and_the_records_waiting_for_room() {
             }
             (accepted, refused)
         }
-    });
-    assert!(eventually(|| store.queue_depth() == 2).await);
-    assert!(!producer.is_finished());
-    let closing = tokio::spawn({
-        let store = store.clone();
-        async move { store.close().await }
-    });
-    assert!(eventually(|| store.inner_is_closing()).await);
+    }));
+    // One poll: records 0 and 1 fill the queue, record 2 waits for room.
+    assert!(poll_once(producer.as_mut()), "the producer waits for room");
+    assert_eq!(store.queue_depth(), 2);
+    // One poll of `close`: it marks the store closing, then waits for room for its shutdown.
+    let mut closing = Box::pin(tokio::task::unconstrained(store.close()));
+    assert!(poll_once(closing.as_mut()), "close waits for the queue");
+    assert!(store.inner_is_closing());
     drop(resume);
-    let (accepted, refused) = producer.await.unwrap();
-    closing.await.unwrap().unwrap();
-    assert!(accepted >= 2, "the two queued records were accepted");
-    assert_eq!(accepted + refused, 10);
+    let ((accepted, refused), closed) = tokio::join!(producer, closing);
+    closed.unwrap();
+    // Record 2 was already waiting when `close` began, so it is accepted; 3 to 9 are refused.
+    assert_eq!((accepted, refused), (3, 7));
     assert_eq!(store.stats().committed_records, accepted);
 
     let reopened = Store::open(&cfg).unwrap();
@@ -261,16 +261,21 @@ async fn dropping_the_last_handle_still_commits_the_queue() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(&dir);
     let store = Store::open(&cfg).unwrap();
+    let mut finished = store.writer_finished();
+    // Held, so that all 200 are still queued when the handle goes.
+    let resume = store.pause_writer().await;
     for i in 0..200 {
         store.record(sample_record(i)).await.unwrap();
     }
+    assert_eq!(store.queue_depth(), 200);
     drop(store);
-    let count = || {
-        rusqlite::Connection::open(&cfg.path)
-            .and_then(|c| c.query_row("SELECT count(*) FROM decisions", [], |r| r.get::<_, i64>(0)))
-            .unwrap_or(-1)
-    };
-    assert!(eventually(|| count() == 200).await, "found {}", count());
+    drop(resume);
+    // The writer drains the queue and stops on its own; its last act is to say so.
+    finished.wait_for(|done| *done).await.unwrap();
+    let count = rusqlite::Connection::open(&cfg.path)
+        .and_then(|c| c.query_row("SELECT count(*) FROM decisions", [], |r| r.get::<_, i64>(0)))
+        .unwrap();
+    assert_eq!(count, 200);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -288,53 +293,4 @@ async fn a_newer_schema_is_refused_by_open_naming_the_file() {
         "{err:?}"
     );
     assert!(err.to_string().contains("audit.sqlite3"), "{err}");
-}
-
-/// Numbers for the module docs and the report; run with
-/// `cargo test --release --lib store::tests::throughput -- --ignored --nocapture`.
-/// Paced: 10,000 records/s for 2 s (10 every millisecond), timing each `try_record`.
-/// Flood: 200,000 records as fast as the writer takes them, for the commit rate.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "measurement, not a check"]
-async fn throughput() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&config(&dir)).unwrap();
-    let percentile = |v: &mut Vec<Duration>, p: f64| {
-        v.sort();
-        v[((v.len() as f64 - 1.0) * p) as usize]
-    };
-
-    let mut latencies = Vec::with_capacity(20_000);
-    let mut max_depth = 0;
-    let mut tick = tokio::time::interval(Duration::from_millis(1));
-    for ms in 0..2_000u64 {
-        tick.tick().await;
-        for i in 0..10 {
-            let rec = sample_record(ms * 10 + i);
-            let t = Instant::now();
-            store.try_record(rec).unwrap();
-            latencies.push(t.elapsed());
-        }
-        max_depth = max_depth.max(store.queue_depth());
-    }
-    println!(
-        "paced 10k/s: try_record p50 {:?} p99 {:?} p99.9 {:?} max {:?}; max queue depth {max_depth}",
-        percentile(&mut latencies, 0.5),
-        percentile(&mut latencies, 0.99),
-        percentile(&mut latencies, 0.999),
-        percentile(&mut latencies, 1.0),
-    );
-
-    const N: u64 = 200_000;
-    let records: Vec<_> = (0..N).map(|i| sample_record(1_000_000 + i)).collect();
-    let start = Instant::now();
-    for rec in records {
-        store.record(rec).await.unwrap();
-    }
-    store.close().await.unwrap();
-    let total = start.elapsed();
-    println!(
-        "flood: {N} records enqueued and committed in {total:?} = {:.0} records/s",
-        N as f64 / total.as_secs_f64()
-    );
 }

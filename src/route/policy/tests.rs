@@ -557,29 +557,3 @@ fn the_shipped_configuration_compiles_and_routes_every_topic() {
     assert_eq!(english.queue, "urp_multilingue");
     assert_eq!(Req::new("unknown").decide(&policy).queue, "triage");
 }
-
-/// Run with `cargo test --release --lib route::policy::tests::decide_speed -- --ignored --nocapture`.
-#[test]
-#[ignore = "timing, not correctness"]
-fn decide_speed() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("instrada.toml");
-    let policy = Policy::load(&path, &labels()).unwrap();
-    let requests: Vec<Req> = crate::route::test_support::LABELS
-        .iter()
-        .enumerate()
-        .map(|(i, topic)| {
-            Req::new(topic)
-                .urgency(UrgencyLevel::ALL[i % 3])
-                .at("2026-11-27 16:00")
-        })
-        .collect();
-    let rounds = 20_000;
-    let start = std::time::Instant::now();
-    for _ in 0..rounds {
-        for req in &requests {
-            std::hint::black_box(req.decide(&policy));
-        }
-    }
-    let per = start.elapsed() / (rounds * requests.len() as u32);
-    println!("decide: {per:?} per request");
-}
