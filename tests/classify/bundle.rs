@@ -25,6 +25,7 @@ fn classifies_the_unseen_starter_requests() {
         }
     }
     assert_eq!(n, 45);
+    // Measured: 45/45.
     assert!(
         right >= 43,
         "only {right}/45 unseen requests right; wrong: {wrong:?}"
@@ -60,6 +61,8 @@ fn classifies_the_unseen_short_requests_and_finds_every_emergency_by_its_signal(
         }
     }
     assert_eq!(n, 90);
+    // Measured (`instrada evaluate --model models/topic --data training/starter/unseen-short.csv`):
+    // topic 64/90 (71.1 %), urgency 55/90 (61.1 %), out of scope answered unknown 18/19.
     assert!(topic_right >= 60, "topic {topic_right}/90");
     assert!(urgency_right >= 50, "urgency {urgency_right}/90");
     assert!(
@@ -169,11 +172,17 @@ fn very_long_text_is_truncated_and_says_so() {
     );
 }
 
+/// Measured: each is answered `unknown` as out of scope (the out-of-scope class on top, 0.82 for
+/// the first); a model that never abstained would answer a topic.
 #[test]
-fn gibberish_is_answered_unknown_or_with_low_confidence() {
+fn gibberish_is_answered_unknown() {
     let b = bundle();
-    let p = b.topic.predict("qwzx vbnm plkj", PredictOptions::default());
-    assert!(p.label == UNKNOWN || p.confidence < 0.5, "{p:?}");
+    for text in ["qwzx vbnm plkj", "asdf jklò", "zzzz"] {
+        let p = b.topic.predict(text, PredictOptions::default());
+        assert_eq!(p.label, UNKNOWN, "{text}: {p:?}");
+        assert!(p.abstention.is_some(), "{text}: {p:?}");
+        assert_ne!(p.best, UNKNOWN, "the best label is still named: {p:?}");
+    }
 }
 
 #[test]
@@ -181,11 +190,17 @@ fn every_prediction_names_its_model_version() {
     let b = bundle();
     for m in [b.topic.manifest(), b.urgency.classifier().manifest()] {
         assert!(
-            m.model_version.starts_with(&m.name) && m.model_version.contains('@'),
+            m.model_version.starts_with(&format!("{}@", m.name)),
             "{}",
             m.model_version
         );
-        assert!(m.validation.report.accuracy > 0.5);
+        // The weights' hash closes the version: another artefact, another version.
+        let hash = &m.files["weights.safetensors"][..8];
+        assert!(
+            m.model_version.ends_with(hash),
+            "{} vs {hash}",
+            m.model_version
+        );
     }
 }
 

@@ -1,6 +1,6 @@
 //! The real binary: reports, JSON output and clear errors for bad input.
 
-use crate::helpers::{instrada, text, train_ok, write_fixture_csv};
+use crate::helpers::{instrada, text, train_ok, write_fixture_csv, write_held_out_csv};
 use std::io::Write;
 use std::process::Command;
 
@@ -13,12 +13,14 @@ fn train_prints_the_report_and_evaluate_json_has_the_figures() {
     for needle in ["accuracy", "macro-F1", "precision", "recall", "tributi"] {
         assert!(t.contains(needle), "missing {needle}: {t}");
     }
+    // Scored on requests written apart from the training file.
+    let held_out = write_held_out_csv(dir.path());
     let o = instrada(&[
         "evaluate",
         "--model",
         out.to_str().unwrap(),
         "--data",
-        data.to_str().unwrap(),
+        held_out.to_str().unwrap(),
         "--json",
     ]);
     assert!(o.status.success(), "{}", text(&o));
@@ -26,8 +28,10 @@ fn train_prints_the_report_and_evaluate_json_has_the_figures() {
     for key in ["accuracy", "macro_f1", "macro_recall", "n"] {
         assert!(v.get(key).is_some(), "no {key} in {v}");
     }
-    assert_eq!(v["n"], 60);
-    assert!(v["accuracy"].as_f64().unwrap() > 0.9);
+    assert_eq!(v["n"], 18);
+    // Measured: 18/18 (1.00); one miss allowed.
+    assert!(v["accuracy"].as_f64().unwrap() >= 17.0 / 18.0 - 1e-9, "{v}");
+    assert!(v["macro_f1"].as_f64().unwrap() >= 0.9, "{v}");
 }
 
 #[test]
@@ -42,17 +46,31 @@ fn out_of_scope_label_gives_in_scope_accuracy_and_oos_recall() {
     drop(f);
     let out = dir.path().join("m");
     train_ok("topic", &p, &out, &["--oos-label", "oos"]);
+    // Requests with other wording than the training file's.
+    let held_out = dir.path().join("held-out.csv");
+    std::fs::write(
+        &held_out,
+        "text,label\n\
+         come si paga la tari,tributi\nrata della tari scaduta,tributi\n\
+         devo pagare la tari,tributi\ntari da pagare entro maggio,tributi\n\
+         carta identita scaduta,anagrafe\nrinnovo della carta di identita,anagrafe\n\
+         vorrei rinnovare la carta identita,anagrafe\ncarta identita per mio figlio,anagrafe\n\
+         che tempo fa oggi,oos\nche tempo farà domani,oos\n\
+         domani fa bel tempo?,oos\nche tempo fa a roma,oos\n",
+    )
+    .unwrap();
     let o = instrada(&[
         "evaluate",
         "--model",
         out.to_str().unwrap(),
         "--data",
-        p.to_str().unwrap(),
+        held_out.to_str().unwrap(),
         "--json",
     ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(v["in_scope_accuracy"].as_f64().unwrap() > 0.9, "{v}");
-    assert!(v["oos_recall"].as_f64().unwrap() > 0.9, "{v}");
+    // Measured: in-scope 8/8, out of scope 4/4 answered unknown; one miss allowed in each.
+    assert!(v["in_scope_accuracy"].as_f64().unwrap() >= 7.0 / 8.0, "{v}");
+    assert!(v["oos_recall"].as_f64().unwrap() >= 3.0 / 4.0, "{v}");
     let o = instrada(&[
         "classify",
         "--model",

@@ -60,6 +60,58 @@ pub fn write_fixture_csv(dir: &Path) -> PathBuf {
     p
 }
 
+/// Requests on the fixture's three topics written apart from it (no row of [`fixture_rows`] and
+/// none of its templates): held-out text for a model trained on the fixture.
+pub fn held_out_rows() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("devo pagare la TARI ma non ho ricevuto l'avviso", "tributi"),
+        ("quanto costa la tassa sui rifiuti quest'anno?", "tributi"),
+        (
+            "ho pagato due volte l'IMU, come ottengo il rimborso?",
+            "tributi",
+        ),
+        ("mi serve il modello F24 per pagare la rata", "tributi"),
+        ("la bolletta della TARI ha un importo sbagliato", "tributi"),
+        ("avviso di pagamento della tassa rifiuti scaduto", "tributi"),
+        (
+            "la mia carta d'identità è scaduta, come la rinnovo?",
+            "anagrafe",
+        ),
+        (
+            "vorrei un certificato di residenza per la banca",
+            "anagrafe",
+        ),
+        (
+            "mi sono trasferito, devo fare il cambio di indirizzo",
+            "anagrafe",
+        ),
+        (
+            "come prendo appuntamento per la carta d'identità elettronica?",
+            "anagrafe",
+        ),
+        ("mi serve lo stato di famiglia per l'INPS", "anagrafe"),
+        ("certificato anagrafico per mio figlio", "anagrafe"),
+        ("c'è una buca enorme in via Garibaldi", "strade"),
+        ("il lampione sotto casa è spento da giorni", "strade"),
+        ("il marciapiede di piazza Dante è rotto", "strade"),
+        ("semaforo spento all'incrocio con via Verdi", "strade"),
+        ("un tombino aperto in mezzo alla strada", "strade"),
+        ("buche pericolose davanti alla scuola elementare", "strade"),
+    ]
+}
+
+/// Writes [`held_out_rows`] as `text,topic` CSV into `dir` and returns its path.
+pub fn write_held_out_csv(dir: &Path) -> PathBuf {
+    let p = dir.join("held-out.csv");
+    let mut w = csv::Writer::from_path(&p).unwrap();
+    w.write_record(["text", "topic"]).unwrap();
+    for (text, topic) in held_out_rows() {
+        w.write_record([text, topic]).unwrap();
+    }
+    w.flush().unwrap();
+    p
+}
+
 /// Runs the `instrada` binary with `args` from the repository root.
 pub fn instrada(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_instrada"))
