@@ -15,6 +15,38 @@
 //!
 //! There are no secrets in these settings today (SQLite needs no credentials); when one is added
 //! (a PostgreSQL URL), wrap it so that logging the settings redacts it.
+//!
+//! # Why the layering is written here, not with `figment` or `config`
+//!
+//! Both were tried (December 2026, `figment` 0.10 with `Toml` + `Env::prefixed("INSTRADA__")
+//! .split("__")`, `config` 0.15 with `File::from_str` + `Environment` + `set_override`) against
+//! the cases of `config/tests.rs`; both merge the three layers correctly, and neither keeps the
+//! messages:
+//!
+//! - **Origin of a bad override.** figment says ``for key "SERVER.MAX_BATCH" in `INSTRADA__`
+//!   environment variable(s)``: the provider, not the variable, and an unknown key the same way;
+//!   `config` says ``for key `server.max_batch` in the environment``, and for an unknown key
+//!   ``unknown field `nope` … for key `server` `` with no origin at all. Ours name the variable or
+//!   the flag (`environment variable INSTRADA__SERVER__MAX_BATCH: …`, ``command-line setting
+//!   `server.bind`: …``), which is what an operator greps for.
+//! - **File errors lose their line.** Once the file is a merged value, a wrong type is reported as
+//!   "in TOML source string" (figment) or with no place (`config`); ours re-reads the file alone to
+//!   give `instrada.toml: … line 2, column 13`.
+//! - **Range problems** found after deserialising (`server.bind` not an address, a limit of 0) are
+//!   attributed here to the override that set the key; figment's `find_metadata` could say which
+//!   provider, still not which variable; `config` cannot say.
+//! - **Injected environment.** Tests pass the environment as a list; figment's `Env` reads only the
+//!   process environment, and setting it in a test is `unsafe` in edition 2024, which the crate's
+//!   `unsafe_code = "forbid"` refuses. (`config`'s `Environment::source` does take a map.)
+//! - **Values.** `config` reads `INSTRADA__…=["a"]` as the string `["a"]` (only numbers and
+//!   booleans are parsed); ours reads any TOML value. `INSTRADA__BIND` (no section) must be refused
+//!   naming the variable; both libraries report it as an unknown top-level field.
+//! - Relative paths are rebased on the file's directory before the layers merge; figment's
+//!   `RelativePathBuf` would change the public type of `models.dir`, `store.path`, `server.pid_file`.
+//!
+//! Keeping the messages would mean wrapping either library in a remapping of its errors, a re-read
+//! of the file for line numbers and our own environment scan: more code than the merge it replaces
+//! (`set`, thirty lines), plus a dependency.
 
 use crate::route::RoutingConfig;
 use serde::{Deserialize, Serialize};
@@ -329,9 +361,14 @@ impl Settings {
                 });
             }
         };
-        // A bad value from the environment or the command line is reported as coming from there
-        // (the file's own bad values are listed, with the models' and the policy's, at start-up).
-        let from_overrides: Vec<(&String, String)> = settings
+        settings.check_overrides(&layers)?;
+        Ok(settings)
+    }
+
+    /// A bad value from the environment or the command line is reported as coming from there
+    /// (the file's own bad values are listed, with the models' and the policy's, at start-up).
+    fn check_overrides(&self, layers: &[(&str, &str, String)]) -> Result<(), ConfigError> {
+        let from_overrides: Vec<(&String, String)> = self
             .keyed_problems()
             .into_iter()
             .filter_map(|(key, problem)| {
@@ -340,7 +377,7 @@ impl Settings {
             })
             .collect();
         match from_overrides.as_slice() {
-            [] => Ok(settings),
+            [] => Ok(()),
             [(origin, problem)] => Err(ConfigError::Override {
                 origin: (*origin).clone(),
                 message: problem.clone(),
