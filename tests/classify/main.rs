@@ -1,5 +1,5 @@
 //! Black-box tests of classification: the shipped bundle, training round trips, artefact checks,
-//! the command line and the public datasets (skipped when `../shared/data` is absent).
+//! the command line and the public datasets (ignored, with the reason, when `../shared/data` is absent).
 
 mod artefacts;
 mod bundle;

@@ -1,24 +1,26 @@
 //! Light checks on the public datasets in `../shared/data` (full-dataset training and the quality
-//! figures live in `examples/benchmarks.rs`). Each test skips, saying so, when the data is absent.
+//! figures live in `examples/benchmarks.rs`).
+//!
+//! Where `../shared/data` is absent the tests are ignored, and `cargo test` lists them as such
+//! with the reason; `build.rs` sets `cfg(shared_data)` when it is present, and then every file
+//! they read must be there.
 
 use instrada::classify::dataset::{DataSpec, load};
 use instrada::classify::eval::evaluate;
 use instrada::classify::train::{TrainParams, Validation, decide, stratified_folds};
 use std::path::PathBuf;
 
-fn data(rel: &str) -> Option<PathBuf> {
+/// A file of `../shared/data`; panics if it is missing (the folder is there, so it should be).
+fn data(rel: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/data")
         .join(rel);
-    if p.is_file() {
-        Some(p)
-    } else {
-        eprintln!(
-            "SKIPPED: {} is absent (the shared datasets live in ../shared/data)",
-            p.display()
-        );
-        None
-    }
+    assert!(
+        p.is_file(),
+        "{} is missing from ../shared/data",
+        p.display()
+    );
+    p
 }
 
 fn spec(p: PathBuf, text: &[&str], label: &str) -> DataSpec {
@@ -30,6 +32,7 @@ fn spec(p: PathBuf, text: &[&str], label: &str) -> DataSpec {
 }
 
 #[test]
+#[cfg_attr(not(shared_data), ignore = "needs ../shared/data (absent here)")]
 fn every_dataset_reads_with_the_documented_shape() {
     let cases = [
         (
@@ -55,8 +58,7 @@ fn every_dataset_reads_with_the_documented_shape() {
         ),
     ];
     for (rel, text, label, rows, labels) in cases {
-        let Some(p) = data(rel) else { continue };
-        let l = load(&spec(p, &text, label)).unwrap();
+        let l = load(&spec(data(rel), &text, label)).unwrap();
         assert_eq!(l.examples.len(), rows, "{rel}");
         let n = l
             .examples
@@ -66,27 +68,38 @@ fn every_dataset_reads_with_the_documented_shape() {
             .len();
         assert_eq!(n, labels, "{rel}");
     }
-    if let Some(p) = data("tickets/endava/train.csv") {
-        let l = load(&spec(p, &["title", "body"], "urgency")).unwrap();
-        assert!(l.examples.len() > 4_000);
-    }
+    let l = load(&spec(
+        data("tickets/endava/train.csv"),
+        &["title", "body"],
+        "urgency",
+    ))
+    .unwrap();
+    assert!(l.examples.len() > 4_000, "{}", l.examples.len());
     // The synthetic multilingual file is cut mid-record: strict reading fails, lenient skips it.
-    if let Some(p) = data("tickets/multilang-synthetic/tickets.csv") {
-        let mut s = spec(p, &["subject", "body"], "queue");
-        s.skip_bad_rows = true;
-        let l = load(&s).unwrap();
-        assert!(l.examples.len() > 500, "{}", l.examples.len());
-    }
+    let mut s = spec(
+        data("tickets/multilang-synthetic/tickets.csv"),
+        &["subject", "body"],
+        "queue",
+    );
+    assert!(load(&s).is_err(), "strict reading refuses the cut record");
+    s.skip_bad_rows = true;
+    let l = load(&s).unwrap();
+    assert!(l.examples.len() > 500, "{}", l.examples.len());
+    assert!(!l.skipped_bad.is_empty(), "the cut record is reported");
 }
 
 /// A 25-per-intent subset of BANKING77 (quick in a debug build): a smoke test of learning quality
 /// on real customer-service text. The full figure (≈ 90 %) is in README, from the benchmarks example.
 #[test]
+#[cfg_attr(not(shared_data), ignore = "needs ../shared/data (absent here)")]
 fn banking77_subset_is_learned() {
-    let Some(p) = data("intents/banking77/train.csv") else {
-        return;
-    };
-    let all = load(&spec(p, &["text"], "category")).unwrap().examples;
+    let all = load(&spec(
+        data("intents/banking77/train.csv"),
+        &["text"],
+        "category",
+    ))
+    .unwrap()
+    .examples;
     let labels: Vec<String> = all
         .iter()
         .map(|e| e.label.clone())
@@ -122,8 +135,9 @@ fn banking77_subset_is_learned() {
         })
         .collect();
     let r = evaluate(&gold, &pred, None);
+    // Measured: 0.817 on 1,998 held-out texts.
     assert!(
-        r.accuracy > 0.75,
+        r.accuracy >= 0.77,
         "accuracy {:.3} on {} held-out texts",
         r.accuracy,
         r.n
