@@ -117,40 +117,18 @@ pub fn evaluate(gold: &[String], predicted: &[String], oos_label: Option<&str>) 
         })
         .collect();
     let k = per_class.len().max(1) as f64;
-    let mut most_confused: Vec<Confusion> = confusions
-        .into_iter()
-        .map(|((g, p), count)| Confusion {
-            gold: g.into(),
-            predicted: p.into(),
-            count,
-        })
-        .collect();
-    most_confused.sort_by(|a, b| {
-        b.count
-            .cmp(&a.count)
-            .then_with(|| (&a.gold, &a.predicted).cmp(&(&b.gold, &b.predicted)))
-    });
-    most_confused.truncate(10);
     let abstained = predicted
         .iter()
         .filter(|p| *p == UNKNOWN || Some(p.as_str()) == oos_label)
         .count();
-    let (mut in_scope_accuracy, mut oos_recall, mut oos_precision) = (None, None, None);
-    if let Some(o) = oos_label {
-        let (mut ins, mut ins_ok, mut oos, mut oos_ok) = (0, 0, 0, 0);
-        for (g, p) in gold.iter().zip(&pred) {
-            if g == o {
-                oos += 1;
-                oos_ok += usize::from(p == o);
-            } else {
-                ins += 1;
-                ins_ok += usize::from(g == p);
-            }
+    let (in_scope_accuracy, oos_recall, oos_precision) = match oos_label {
+        Some(o) => {
+            let (a, r, p) = out_of_scope(gold, &pred, o, abstained);
+            (Some(a), Some(r), Some(p))
         }
-        in_scope_accuracy = Some(ratio(ins_ok, ins));
-        oos_recall = Some(ratio(oos_ok, oos));
-        oos_precision = Some(ratio(oos_ok, abstained));
-    }
+        None => (None, None, None),
+    };
+    let most_confused = most_confused(confusions);
     EvalReport {
         n,
         accuracy: ratio(correct, n),
@@ -163,6 +141,45 @@ pub fn evaluate(gold: &[String], predicted: &[String], oos_label: Option<&str>) 
         per_class,
         most_confused,
     }
+}
+
+/// The 10 most frequent confusions, most frequent first, ties in label order.
+fn most_confused(confusions: HashMap<(&str, &str), usize>) -> Vec<Confusion> {
+    let mut most: Vec<Confusion> = confusions
+        .into_iter()
+        .map(|((g, p), count)| Confusion {
+            gold: g.into(),
+            predicted: p.into(),
+            count,
+        })
+        .collect();
+    most.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| (&a.gold, &a.predicted).cmp(&(&b.gold, &b.predicted)))
+    });
+    most.truncate(10);
+    most
+}
+
+/// In-scope accuracy, out-of-scope recall and precision (of the `abstained` answers), with `pred`
+/// normalised so that `unknown` reads as `oos`.
+fn out_of_scope(gold: &[String], pred: &[String], oos: &str, abstained: usize) -> (f64, f64, f64) {
+    let (mut ins, mut ins_ok, mut n_oos, mut oos_ok) = (0, 0, 0, 0);
+    for (g, p) in gold.iter().zip(pred) {
+        if g == oos {
+            n_oos += 1;
+            oos_ok += usize::from(p == oos);
+        } else {
+            ins += 1;
+            ins_ok += usize::from(g == p);
+        }
+    }
+    (
+        ratio(ins_ok, ins),
+        ratio(oos_ok, n_oos),
+        ratio(oos_ok, abstained),
+    )
 }
 
 impl EvalReport {

@@ -9,7 +9,7 @@
 use crate::text::features::BIGRAM;
 use crate::text::tokenize::TokenKind;
 use crate::text::words;
-use crate::text::{Scratch, SparseVec, Vectorizer};
+use crate::text::{Scratch, SparseVec, Tokens, Vectorizer};
 use std::cell::RefCell;
 
 /// A fitted multinomial logistic regression with its vectoriser and calibration.
@@ -160,9 +160,15 @@ impl LinearModel {
         class: usize,
         top: usize,
     ) -> Vec<Evidence> {
+        let per_token = self.per_token(scratch, x, class);
+        top_evidence(meaningful_words(text, &scratch.tokens, per_token), top)
+    }
+
+    /// Each token's share of the contribution to `class`'s logit relative to the mean logit
+    /// (words every class likes, "buongiorno", explain nothing); a bigram's is split between its
+    /// two words.
+    fn per_token(&self, scratch: &Scratch, x: &SparseVec, class: usize) -> Vec<f32> {
         let c = self.n_classes();
-        // Contribution of each feature to this class's logit relative to the mean logit: words
-        // every class likes ("buongiorno") explain nothing.
         let contrib: Vec<f32> = x
             .idx
             .iter()
@@ -176,8 +182,7 @@ impl LinearModel {
         for &(p, _) in &scratch.occurrences {
             count[p as usize] += 1;
         }
-        let tokens = &scratch.tokens;
-        let mut per_token = vec![0.0f32; tokens.len()];
+        let mut per_token = vec![0.0f32; scratch.tokens.len()];
         for &(p, origin) in &scratch.occurrences {
             let share = contrib[p as usize] / count[p as usize] as f32;
             let i = (origin & !BIGRAM) as usize;
@@ -190,55 +195,68 @@ impl LinearModel {
                 per_token[i] += share;
             }
         }
-        // One item per original word (chunk), and only words that carry meaning: no function
-        // word, no shape (`<date>`) or word with digits, no name of a person or a street, so that
-        // what a supervisor reads explains the topic and never echoes a personal datum.
-        let personal = words::personal_chunks(tokens, text);
-        let mut items: Vec<(&str, f32)> = Vec::new();
-        let mut last: Option<(u32, TokenKind)> = None;
-        for (i, w) in per_token.into_iter().enumerate() {
-            let span = tokens.span(i);
-            let chunk = tokens.chunk(text, i);
-            if span.kind == TokenKind::Shape
-                || chunk.bytes().any(|b| b.is_ascii_digit())
-                || personal[span.chunk as usize].is_some()
-                || words::is_stop_word(tokens.text(i))
-                || words::is_place_word(tokens.text(i))
-                || words::is_title(tokens.text(i))
-            {
-                last = None;
-                continue;
-            }
-            let shown = chunk;
-            match (last, items.last_mut()) {
-                (Some((ch, TokenKind::Word)), Some(item))
-                    if ch == span.chunk && span.kind == TokenKind::Word && item.0 == shown =>
-                {
-                    item.1 += w
-                }
-                _ => items.push((shown, w)),
-            }
-            last = Some((span.chunk, span.kind));
-        }
-        items.retain(|it| it.1 > 0.0);
-        items.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let mut out: Vec<Evidence> = Vec::with_capacity(top);
-        for (shown, w) in items {
-            let same = |e: &Evidence| {
-                e.text.len() == shown.len() && e.text.to_lowercase() == shown.to_lowercase()
-            };
-            if let Some(e) = out.iter_mut().find(|e| same(e)) {
-                e.weight += w;
-            } else if out.len() < top {
-                out.push(Evidence {
-                    text: shown.to_string(),
-                    weight: w,
-                });
-            }
-        }
-        out.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-        out
+        per_token
     }
+}
+
+/// One item per original word (chunk), and only words that carry meaning: no function word, no
+/// shape (`<date>`) or word with digits, no name of a person or a street, so that what a
+/// supervisor reads explains the topic and never echoes a personal datum.
+fn meaningful_words<'t>(
+    text: &'t str,
+    tokens: &'t Tokens,
+    per_token: Vec<f32>,
+) -> Vec<(&'t str, f32)> {
+    let personal = words::personal_chunks(tokens, text);
+    let mut items: Vec<(&str, f32)> = Vec::new();
+    let mut last: Option<(u32, TokenKind)> = None;
+    for (i, w) in per_token.into_iter().enumerate() {
+        let span = tokens.span(i);
+        let chunk = tokens.chunk(text, i);
+        if span.kind == TokenKind::Shape
+            || chunk.bytes().any(|b| b.is_ascii_digit())
+            || personal[span.chunk as usize].is_some()
+            || words::is_stop_word(tokens.text(i))
+            || words::is_place_word(tokens.text(i))
+            || words::is_title(tokens.text(i))
+        {
+            last = None;
+            continue;
+        }
+        let shown = chunk;
+        match (last, items.last_mut()) {
+            (Some((ch, TokenKind::Word)), Some(item))
+                if ch == span.chunk && span.kind == TokenKind::Word && item.0 == shown =>
+            {
+                item.1 += w
+            }
+            _ => items.push((shown, w)),
+        }
+        last = Some((span.chunk, span.kind));
+    }
+    items
+}
+
+/// The `top` words that pushed most towards the class, the same word (ignoring case) counted once.
+fn top_evidence(mut items: Vec<(&str, f32)>, top: usize) -> Vec<Evidence> {
+    items.retain(|it| it.1 > 0.0);
+    items.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut out: Vec<Evidence> = Vec::with_capacity(top);
+    for (shown, w) in items {
+        let same = |e: &Evidence| {
+            e.text.len() == shown.len() && e.text.to_lowercase() == shown.to_lowercase()
+        };
+        if let Some(e) = out.iter_mut().find(|e| same(e)) {
+            e.weight += w;
+        } else if out.len() < top {
+            out.push(Evidence {
+                text: shown.to_string(),
+                weight: w,
+            });
+        }
+    }
+    out.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    out
 }
 
 /// A featurised text, borrowed from the thread's buffers.
