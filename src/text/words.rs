@@ -65,7 +65,7 @@ pub fn personal_chunks(tokens: &Tokens, text: &str) -> Vec<Option<Personal>> {
             .iter()
             .map(|&(a, b)| arena.get(a..b).unwrap_or(""))
             .collect(),
-        ranges: &ranges,
+        ranges,
     };
     let mut out = vec![None; chunks.words.len()];
     let mut i = 0;
