@@ -6,7 +6,9 @@
 //! [`crate::text::redact`] first.
 
 use crate::config::{LogFormat, LogSettings};
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+use metrics_exporter_prometheus::{
+    Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
 use std::io::IsTerminal;
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;

@@ -135,7 +135,6 @@ pub struct ModelVersions {
     pub urgency: String,
 }
 
-
 #[cfg(test)]
 mod tests {
     use crate::classify::UrgencyLevel as Level;

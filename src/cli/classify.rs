@@ -1,13 +1,14 @@
 //! `instrada classify`: answers for texts from the command line or standard input, from one model
 //! or a bundle (topic + urgency), as plain text or one JSON object per text.
 //!
-//! Only loads models (through `classify`) and prints; it must not import `api` or `route`.
+//! Only loads models (through the `registry`) and prints; it must not import `api` or `route`.
 
 use super::{ClassifyArgs, CliError};
-use crate::classify::artefact::{self, ModelKind};
-use crate::classify::bundle::{Bundle, UrgencyAssessment, UrgencyModel};
+use crate::classify::artefact;
+use crate::classify::bundle::{UrgencyAssessment, UrgencyModel};
 use crate::classify::model::TextClassifier;
-use crate::classify::model::{Abstention, LinearClassifier, PredictOptions, Prediction};
+use crate::classify::model::{Abstention, PredictOptions, Prediction};
+use crate::registry;
 use crate::text::{Language, LanguageDetector};
 use std::path::Path;
 use std::sync::Arc;
@@ -90,20 +91,20 @@ fn load(dir: Option<&Path>) -> Result<Models, CliError> {
         });
     }
     if !single {
-        let b = Bundle::load(model)?;
+        let b = registry::open_bundle(model)?;
         return Ok(Models {
             topic: Some(b.topic),
             urgency: Some(b.urgency),
         });
     }
-    Ok(match artefact::read_manifest(model)?.kind {
-        ModelKind::Topic => Models {
-            topic: Some(Arc::new(LinearClassifier::load(model)?)),
+    Ok(match registry::open_model(model)? {
+        registry::Model::Topic(t) => Models {
+            topic: Some(t),
             urgency: None,
         },
-        ModelKind::Urgency => Models {
+        registry::Model::Urgency(u) => Models {
             topic: None,
-            urgency: Some(Arc::new(UrgencyModel::load(model)?)),
+            urgency: Some(u),
         },
     })
 }

@@ -4,10 +4,9 @@
 
 use super::{CliError, EvaluateArgs, count, data_spec, report_skips};
 use crate::classify::artefact::{self, Manifest, ModelKind};
-use crate::classify::bundle::UrgencyModel;
 use crate::classify::dataset::{self, Example};
 use crate::classify::eval::{EvalReport, evaluate};
-use crate::classify::model::{LinearClassifier, PredictOptions, TextClassifier};
+use crate::classify::model::PredictOptions;
 use crate::label::UNKNOWN;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,21 +23,15 @@ pub fn predict_labels(
         evidence: 0,
     };
     let manifest = artefact::read_manifest(dir)?;
-    let labels = match manifest.kind {
-        ModelKind::Topic => {
-            let c = LinearClassifier::load(dir)?;
-            examples
-                .par_iter()
-                .map(|e| c.predict(&e.text, opts).label)
-                .collect()
-        }
-        ModelKind::Urgency => {
-            let u = UrgencyModel::load(dir)?;
-            examples
-                .par_iter()
-                .map(|e| u.assess(&e.text, opts).level.as_str().to_string())
-                .collect()
-        }
+    let labels = match crate::registry::open_model(dir)? {
+        crate::registry::Model::Topic(c) => examples
+            .par_iter()
+            .map(|e| c.predict(&e.text, opts).label)
+            .collect(),
+        crate::registry::Model::Urgency(u) => examples
+            .par_iter()
+            .map(|e| u.assess(&e.text, opts).level.as_str().to_string())
+            .collect(),
     };
     Ok((manifest, labels))
 }

@@ -1,13 +1,16 @@
-//! From settings to a [`Router`]: check the settings, load each model by the kind and backend its
-//! manifest names, validate the policy against the topic model's labels, and report every problem
+//! Loading: [`open_model`] and [`open_bundle`] load a model directory or a bundle by the kind and
+//! backend each manifest names (the only place that dispatches on them); [`load_router`] goes from
+//! settings to a [`Router`]: check the settings, load the bundle, validate the policy against the topic model's labels, and report every problem
 //! at once. Start-up, reload and `instrada check-config` run these same checks.
 
 use crate::classify::artefact::{self, Backend, ModelKind};
-use crate::classify::{Bundle, PredictOptions};
+use crate::classify::bundle::BundleError;
+use crate::classify::{Bundle, LinearClassifier, PredictOptions, TextClassifier, UrgencyModel};
 use crate::config::{Settings, Source};
 use crate::route::{Policy, Router, RouterOptions};
 use std::fmt::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 /// A configuration that cannot serve, with every problem found.
 #[derive(Debug, thiserror::Error)]
@@ -35,27 +38,40 @@ pub fn router_options(settings: &Settings) -> RouterOptions {
     }
 }
 
-/// Checks that each model of the bundle in `dir` has a backend this build serves. Every backend
-/// is matched here, so that a new one cannot be added without saying how it loads.
-fn check_backends(dir: &Path) -> Result<(), String> {
-    for kind in [ModelKind::Topic, ModelKind::Urgency] {
-        let sub = dir.join(kind.as_str());
-        // A missing or unreadable manifest is reported by the load itself, with its path.
-        let Ok(manifest) = artefact::read_manifest(&sub) else {
-            continue;
-        };
-        match manifest.backend {
-            Backend::Linear => {}
-        }
+/// One model directory, loaded.
+#[derive(Debug, Clone)]
+pub enum Model {
+    /// A topic classifier.
+    Topic(Arc<dyn TextClassifier>),
+    /// An urgency model (classifier and lexicon).
+    Urgency(Arc<UrgencyModel>),
+}
+
+/// Loads the model in `dir` by the kind and the backend its manifest names. Every backend is
+/// matched here, so that a new one cannot be added without saying how it loads.
+pub fn open_model(dir: &Path) -> Result<Model, BundleError> {
+    let manifest = artefact::read_manifest(dir)?;
+    Ok(match (manifest.kind, manifest.backend) {
+        (ModelKind::Topic, Backend::Linear) => Model::Topic(Arc::new(LinearClassifier::load(dir)?)),
+        (ModelKind::Urgency, Backend::Linear) => Model::Urgency(Arc::new(UrgencyModel::load(dir)?)),
+    })
+}
+
+/// Loads the bundle in `dir` (`topic/` and `urgency/`), each model by its backend; two linear
+/// models with one vocabulary then share a featurisation ([`Bundle::load`]).
+pub fn open_bundle(dir: &Path) -> Result<Bundle, BundleError> {
+    let backend =
+        |kind: ModelKind| artefact::read_manifest(&dir.join(kind.as_str())).map(|m| m.backend);
+    match (backend(ModelKind::Topic)?, backend(ModelKind::Urgency)?) {
+        (Backend::Linear, Backend::Linear) => Bundle::load(dir),
     }
-    Ok(())
 }
 
 /// Loads the bundle of `models.dir`, checks it, and builds the router over it and the policy.
 pub fn load_router(settings: &Settings, source: &Source) -> Result<Router, Invalid> {
     let mut problems = settings.problems();
     let dir = &settings.models.dir;
-    let bundle = match check_backends(dir).and_then(|()| Bundle::load(dir).map_err(|e| e.to_string())) {
+    let bundle = match open_bundle(dir) {
         Ok(b) => Some(b),
         Err(e) => {
             problems.push(format!("models (`models.dir` = {}): {e}", dir.display()));

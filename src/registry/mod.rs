@@ -16,7 +16,7 @@
 pub mod load;
 pub mod slot;
 
-pub use load::{Invalid, check, load_router};
+pub use load::{Invalid, Model, check, load_router, open_bundle, open_model};
 pub use slot::Slot;
 
 use crate::config::{Settings, Source};

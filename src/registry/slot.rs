@@ -75,7 +75,11 @@ mod tests {
         assert_eq!(slot.rollback().as_deref(), Some(&"v1"));
         assert_eq!(*slot.current(), "v1");
         assert_eq!(slot.previous().as_deref(), Some(&"v2"));
-        assert_eq!(slot.rollback().as_deref(), Some(&"v2"), "a second rollback undoes the first");
+        assert_eq!(
+            slot.rollback().as_deref(),
+            Some(&"v2"),
+            "a second rollback undoes the first"
+        );
         assert_eq!(*slot.swap("v3"), "v2");
         assert_eq!(slot.previous().as_deref(), Some(&"v2"));
     }

@@ -68,7 +68,10 @@ async fn each_line_gets_the_decision_the_api_returns_for_the_same_body() {
         let online: Value = app.post("/v1/route", request).await.json().await.unwrap();
         assert_eq!(comparable(offline), comparable(online), "for {request}");
     }
-    assert!(stderr.contains("4 requests routed with topic-fixture@"), "{stderr}");
+    assert!(
+        stderr.contains("4 requests routed with topic-fixture@"),
+        "{stderr}"
+    );
     // Rehearsals are not decisions anyone received: nothing goes to the audit trail.
     assert!(!dir.path().join("instrada.db").exists());
 }
@@ -94,10 +97,16 @@ fn refused_lines_are_reported_by_number_and_the_others_still_routed() {
     assert_eq!(routed.len(), 2, "{stderr}");
     assert_eq!(routed[0]["request_id"], "A-1");
     assert_eq!(routed[1]["request_id"], "B-2");
-    assert!(stderr.contains("line 2: unknown_channel: channel: unknown channel `fax`"), "{stderr}");
+    assert!(
+        stderr.contains("line 2: unknown_channel: channel: unknown channel `fax`"),
+        "{stderr}"
+    );
     assert!(stderr.contains("line 4: malformed_json:"), "{stderr}");
     assert!(stderr.contains("line 5: empty_text:"), "{stderr}");
-    assert!(!stderr.contains("line 3"), "a blank line is skipped: {stderr}");
+    assert!(
+        !stderr.contains("line 3"),
+        "a blank line is skipped: {stderr}"
+    );
     assert!(stderr.contains("2 requests routed"), "{stderr}");
     assert!(stderr.contains("3 of 5 lines refused"), "{stderr}");
 }

@@ -2,14 +2,14 @@
 //! policy, and `spawn_app()`, which serves the real router on 127.0.0.1:0 with a temporary
 //! database.
 
-use instrada::route::Decision;
 use instrada::api::{AppState, ServeError};
-use instrada::registry::Registry;
+use instrada::classify::ModelKind;
 use instrada::classify::artefact::{self, Manifest, TrainingData};
 use instrada::classify::dataset::Example;
 use instrada::classify::train::{TrainParams, Validation};
-use instrada::classify::ModelKind;
 use instrada::config::{Settings, Source, StoredText};
+use instrada::registry::Registry;
+use instrada::route::Decision;
 use instrada::store::Store;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -362,7 +362,8 @@ pub fn settings(db_dir: &Path) -> Settings {
 
 /// Application state over the fixture, for router tests without a socket.
 pub fn state(settings: Settings) -> AppState {
-    let registry = Registry::open(&settings, &Source::Embedded).expect("fixture bundle and policy are valid");
+    let registry =
+        Registry::open(&settings, &Source::Embedded).expect("fixture bundle and policy are valid");
     let store = Store::open(&settings.store.store_config()).expect("store opens");
     AppState::new(settings, registry, store)
 }

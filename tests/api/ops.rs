@@ -47,9 +47,18 @@ async fn models_describes_both_models() {
     )
     .unwrap();
     let report = &manifest["validation"]["report"];
-    assert_eq!(topic.validation.accuracy, report["accuracy"].as_f64().unwrap());
-    assert_eq!(topic.validation.macro_f1, report["macro_f1"].as_f64().unwrap());
-    assert_eq!(topic.validation.macro_recall, report["macro_recall"].as_f64().unwrap());
+    assert_eq!(
+        topic.validation.accuracy,
+        report["accuracy"].as_f64().unwrap()
+    );
+    assert_eq!(
+        topic.validation.macro_f1,
+        report["macro_f1"].as_f64().unwrap()
+    );
+    assert_eq!(
+        topic.validation.macro_recall,
+        report["macro_recall"].as_f64().unwrap()
+    );
     assert_eq!(
         topic.validation.argmax_accuracy,
         manifest["validation"]["argmax_accuracy"].as_f64().unwrap()
@@ -107,12 +116,16 @@ fn sample(text: &str, series: &str) -> Option<f64> {
 async fn each_service_counts_only_its_own_traffic() {
     let busy = spawn_app().await;
     for _ in 0..3 {
-        busy.route("email", "Ho ricevuto l'avviso TARI da pagare").await;
+        busy.route("email", "Ho ricevuto l'avviso TARI da pagare")
+            .await;
     }
     let quiet = spawn_app().await;
-    quiet.route("email", "Ho ricevuto l'avviso TARI da pagare").await;
+    quiet
+        .route("email", "Ho ricevuto l'avviso TARI da pagare")
+        .await;
     let text = quiet.get("/metrics").await.text().await.unwrap();
-    let route_200 = "instrada_http_requests_total{endpoint=\"/v1/route\",method=\"POST\",status=\"200\"}";
+    let route_200 =
+        "instrada_http_requests_total{endpoint=\"/v1/route\",method=\"POST\",status=\"200\"}";
     assert_eq!(sample(&text, route_200), Some(1.0), "{text}");
     assert_eq!(
         sample(&text, "instrada_decisions_total{queue=\"tributi\"}"),

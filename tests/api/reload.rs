@@ -73,22 +73,33 @@ async fn a_rollback_serves_the_previous_models_again_without_reading_the_disk() 
     let e = rollback(&app.state).expect_err("nothing to roll back to before any reload");
     assert!(e.to_string().contains("no previous models"), "{e}");
 
-    let first = app.route("email", "Devo pagare la TARI, come faccio?").await;
+    let first = app
+        .route("email", "Devo pagare la TARI, come faccio?")
+        .await;
     retrain_topic(bundle.path());
-    let second = reload(&app.state).await.expect("the retrained bundle is valid");
+    let second = reload(&app.state)
+        .await
+        .expect("the retrained bundle is valid");
     assert_ne!(second.topic, first.models.topic);
     // The disk no longer holds the first models: a rollback must come from memory.
     std::fs::remove_dir_all(bundle.path()).unwrap();
 
     let back = rollback(&app.state).expect("the first models are kept");
     assert_eq!(back.topic, first.models.topic);
-    let after = app.route("email", "Devo pagare la TARI, come faccio?").await;
+    let after = app
+        .route("email", "Devo pagare la TARI, come faccio?")
+        .await;
     assert_eq!(after.models.topic, first.models.topic);
-    assert_eq!(after.topic, first.topic, "the same model gives the same answer");
+    assert_eq!(
+        after.topic, first.topic,
+        "the same model gives the same answer"
+    );
 
     let forward = rollback(&app.state).expect("a second rollback undoes the first");
     assert_eq!(forward.topic, second.topic);
-    let after = app.route("email", "Devo pagare la TARI, come faccio?").await;
+    let after = app
+        .route("email", "Devo pagare la TARI, come faccio?")
+        .await;
     assert_eq!(after.models.topic, second.topic);
 
     let metrics = app.get("/metrics").await.text().await.unwrap();
