@@ -193,7 +193,7 @@ async fn every_decision_is_recorded_and_citizen_ids_never_are() {
     );
     assert!(!r.decision_json.contains(citizen));
     assert!(!format!("{stored:?}").contains(citizen));
-    let back: instrada::api::decide::Decision = serde_json::from_str(&r.decision_json).unwrap();
+    let back: instrada::route::Decision = serde_json::from_str(&r.decision_json).unwrap();
     assert_eq!(back, d);
 }
 
@@ -213,8 +213,7 @@ async fn stored_text_follows_the_store_text_setting() {
     // The caller is told which of its words weighed most; the audit trail, which keeps no text,
     // does not keep them either.
     assert!(d.reasons[0].contains('«'), "{:?}", d.reasons);
-    let kept: instrada::api::decide::Decision =
-        serde_json::from_str(&none.record.decision_json).unwrap();
+    let kept: instrada::route::Decision = serde_json::from_str(&none.record.decision_json).unwrap();
     assert!(kept.reasons[0].starts_with(&format!("Topic `{}`", d.topic.label)));
     assert!(
         !none.record.decision_json.contains('«'),
