@@ -14,6 +14,9 @@
 //! - [`sla`]: SLA durations and what `4h` and `2d` mean; the business-time arithmetic, opening
 //!   hours and holidays are in [`crate::calendar`].
 //! - [`error`]: [`PolicyError`] and the [`PolicyProblem`]s of a refused configuration.
+//!
+//! Imports [`crate::calendar`], `classify`, `text` and `label`; `router.rs` also `store` and
+//! `config` for the audit record it builds. Never `api` or `cli`, which call it.
 
 pub mod channel;
 mod compile;
