@@ -140,29 +140,7 @@ impl Default for ModelSettings {
     }
 }
 
-/// What of a request's text goes into the audit trail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum StoredText {
-    /// Only the text's SHA-256 (the default): nothing to train on, nothing personal kept.
-    #[default]
-    None,
-    /// The text with e-mail addresses, phone numbers, IBANs and codici fiscali replaced.
-    Redacted,
-    /// The text as received.
-    Raw,
-}
-
-impl StoredText {
-    /// The name used in the configuration.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Redacted => "redacted",
-            Self::Raw => "raw",
-        }
-    }
-}
+pub use crate::store::StoredText;
 
 /// `[store]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -394,7 +372,7 @@ impl Settings {
     }
 
     /// Problems with the values of `[server]`, `[store]` and `[log]` (the routing policy is checked
-    /// against the models by [`crate::api::startup`]); empty when all is well.
+    /// against the models by [`crate::registry`]); empty when all is well.
     pub fn problems(&self) -> Vec<String> {
         self.keyed_problems().into_iter().map(|(_, p)| p).collect()
     }

@@ -51,7 +51,7 @@ fn use_colour(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
 
 /// The Prometheus recorder of one service instance, and what renders it.
 ///
-/// Each [`crate::api::AppState`] has its own, rather than one global recorder for the process, so
+/// Each service instance (`api::AppState`) has its own, rather than one global recorder for the process, so
 /// that two services in one process (the black-box tests start dozens) never count each other's
 /// traffic. Call sites record through [`Metrics::record`], which makes this recorder the current
 /// one for the duration of a synchronous closure (`metrics::with_local_recorder`).

@@ -15,8 +15,7 @@ use super::decision::{
 };
 use super::{Channel, Policy, RouteInput, reasons};
 use crate::classify::{Bundle, PredictOptions, Prediction, Signal};
-use crate::config::StoredText;
-use crate::store::DecisionRecord;
+use crate::store::{DecisionRecord, StoredText};
 use crate::text::LanguageDetector;
 use crate::text::normalize::truncate_chars;
 use chrono::{DateTime, Utc};

@@ -65,5 +65,5 @@ pub use export::{EXPORT_HEADER, export_feedback};
 pub use handle::Store;
 pub use types::{
     DEFAULT_MAX_BATCH, DEFAULT_QUEUE_CAPACITY, DecisionRecord, ExportSummary, FeedbackRecord,
-    StoreConfig, StoreCounts, StoreStats, StoredDecision,
+    StoreConfig, StoreCounts, StoreStats, StoredDecision, StoredText,
 };
