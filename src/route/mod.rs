@@ -28,14 +28,14 @@ pub mod policy;
 mod reasons;
 pub mod router;
 pub mod sla;
-pub mod types;
 #[cfg(test)]
 mod test_support;
+pub mod types;
 
 pub use channel::Channel;
 pub use config::{QueueConfig, RoutingConfig, RuleConfig, SlaConfig, WhenConfig};
+pub use decision::Decision;
 pub use error::{PolicyError, PolicyProblem};
 pub use policy::Policy;
-pub use types::{RouteInput, RouteOutcome};
-pub use decision::Decision;
 pub use router::{Request, Routed, Router, RouterOptions};
+pub use types::{RouteInput, RouteOutcome};
