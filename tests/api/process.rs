@@ -138,3 +138,66 @@ fn a_bad_value_from_the_environment_is_reported_as_coming_from_there() {
         "not the file's fault: {stderr}"
     );
 }
+
+/// Lines of `child`'s standard output as they come, on a channel.
+#[cfg(unix)]
+fn stdout_lines(child: &mut Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Reads `lines` until one contains `needle` (at most a minute); the lines read, joined.
+#[cfg(unix)]
+fn until(lines: &std::sync::mpsc::Receiver<String>, needle: &str) -> Result<String, String> {
+    let mut seen = String::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match lines.recv_timeout(left) {
+            Ok(line) => {
+                seen.push_str(&line);
+                seen.push('\n');
+                if line.contains(needle) {
+                    return Ok(seen);
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    Err(seen)
+}
+
+#[cfg(unix)]
+#[test]
+fn sighup_reloads_and_sigusr1_rolls_back_through_the_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = serve(dir.path(), &[], &[]).spawn().unwrap();
+    let pid = child.id().to_string();
+    let lines = stdout_lines(&mut child);
+    let signal = |sig: &str| {
+        let sent = Command::new("kill").args([sig, &pid]).status().unwrap();
+        assert!(sent.success());
+    };
+    let step = |needle: &str| {
+        until(&lines, needle).unwrap_or_else(|seen| panic!("no `{needle}` in:\n{seen}"))
+    };
+    step("listening");
+    signal("-USR1");
+    step("rollback refused error=no previous models");
+    signal("-HUP");
+    step("models reloaded");
+    signal("-USR1");
+    step("models rolled back");
+    signal("-TERM");
+    step("stopped");
+    let out = wait(child, Duration::from_secs(30));
+    assert!(out.status.success(), "a clean exit on SIGTERM");
+}
