@@ -21,7 +21,6 @@ use crate::classify::bundle::BundleError;
 use crate::classify::dataset::{self, DataSpec, DatasetError};
 use crate::classify::job::JobError;
 use crate::classify::train::TrainError;
-use crate::classify::urgency::LexiconError;
 use crate::store::ExportSummary;
 use clap::{Args, Parser, Subcommand};
 use std::collections::HashMap;
@@ -226,21 +225,10 @@ pub enum CliError {
     /// Model loading.
     #[error(transparent)]
     Bundle(#[from] BundleError),
-    /// Lexicon.
-    #[error(transparent)]
-    Lexicon(#[from] LexiconError),
     /// A file could not be read (the cause is the error's source, printed by [`error_chain`]).
     #[error("cannot read {}", path.display())]
     Io {
         /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// The output folder cannot be created or written to.
-    #[error("cannot write the model to {}", path.display())]
-    Output {
-        /// The folder.
         path: PathBuf,
         /// The cause.
         source: std::io::Error,
