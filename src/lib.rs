@@ -27,6 +27,7 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod digest;
+pub mod forecast;
 pub mod label;
 pub mod registry;
 pub mod route;

@@ -1,0 +1,16 @@
+//! Workload for planners: series of contacts per interval, forecasts with honest intervals chosen
+//! by backtest, and the staff they call for (Erlang C and A, or a response-time target for the
+//! channels not answered live).
+//!
+//! - [`staffing`]: agents for a workload: Erlang C, Erlang A, backlog channels.
+//! - [`series`]: counts per interval in a time zone, with open and closed intervals.
+//! - [`models`]: seasonal naive, daily total × intraday profile, MSTL (augurs).
+//! - [`backtest`]: rolling-origin evaluation (MASE, sMAPE, interval coverage) and model choice.
+//!
+//! A model family like `classify`: it imports the [`crate::calendar`] and [`crate::label`] leaves,
+//! never `api`, `cli`, `registry` or `route`.
+
+pub mod backtest;
+pub mod models;
+pub mod series;
+pub mod staffing;
