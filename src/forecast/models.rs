@@ -1,1 +1,222 @@
-//! (being written)
+//! Forecasting models for a [`Series`]: a small trait, three candidates, and prediction intervals
+//! calibrated on each model's own out-of-sample errors.
+//!
+//! - [`snaive`]: seasonal naive, one week back (the baseline every model is compared with).
+//! - [`profile`]: the planners' classic, a daily total (level × weekday factor) times an intraday
+//!   profile per weekday; on a daily series it is a level × weekly-profile model.
+//! - [`mstl`]: MSTL (augurs) with an AutoETS trend, over the within-day, weekly and — with two
+//!   years of daily data — yearly seasonalities.
+//!
+//! Every model forecasts 0 on closed intervals and never a negative count. **Special days**
+//! (holidays) get a multiplicative effect estimated from history: the ratio of what was counted
+//! on past special days to what the same weekday brought in the weeks around them
+//! ([`special::holiday_factor`]); special days are left out when levels and profiles are estimated.
+//!
+//! **Intervals** ([`calibrate`]): before fitting on the whole training data, the model is fitted at
+//! a few inner origins inside it and forecasts the next horizon; the out-of-sample errors, scaled
+//! by `(expected + 1)^p`, give empirical quantiles (10/90 % and 2.5/97.5 %) that are put around the
+//! final forecast. No analytic interval is used.
+
+pub mod calibrate;
+pub mod mstl;
+pub mod profile;
+pub mod snaive;
+pub mod special;
+
+use crate::forecast::series::{ForecastError, Series};
+use chrono::{DateTime, Utc};
+
+/// One forecast interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    /// Start of the interval.
+    pub start: DateTime<Utc>,
+    /// Expected count (≥ 0; 0 when closed).
+    pub expected: f64,
+    /// 80 % interval, lower bound.
+    pub lower80: f64,
+    /// 80 % interval, upper bound.
+    pub upper80: f64,
+    /// 95 % interval, lower bound.
+    pub lower95: f64,
+    /// 95 % interval, upper bound.
+    pub upper95: f64,
+}
+
+/// A point forecaster: what each model implements.
+pub trait Model: Send + Sync {
+    /// Short name: `snaive`, `profile`, `mstl`.
+    fn name(&self) -> &'static str;
+
+    /// Intervals of history the model needs on `series`' grid (fitting on less fails with
+    /// [`ForecastError::TooLittleHistory`]).
+    fn min_history(&self, series: &Series) -> usize;
+
+    /// Fits on all of `series` (closed intervals ignored).
+    fn fit_point(&self, series: &Series) -> Result<Box<dyn PointFit>, ForecastError>;
+
+    /// Fits, with intervals calibrated on inner origins of `calibration.horizon` intervals.
+    fn fit(
+        &self,
+        series: &Series,
+        calibration: &calibrate::Settings,
+    ) -> Result<Fitted, ForecastError>
+    where
+        Self: Sized,
+    {
+        calibrate::fit(self, series, calibration)
+    }
+}
+
+/// A fitted point forecaster.
+pub trait PointFit {
+    /// Expected counts of the `horizon` intervals after the training data (raw: before closed
+    /// intervals are zeroed and negatives clipped, which the caller does).
+    fn expected(&self, horizon: usize) -> Vec<f64>;
+
+    /// What the fit had to give up (a seasonality without enough history), for the answer.
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// A fitted model with calibrated intervals.
+pub struct Fitted {
+    pub(crate) name: &'static str,
+    pub(crate) point: Box<dyn PointFit>,
+    pub(crate) series: Series,
+    pub(crate) quantiles: calibrate::Quantiles,
+    pub(crate) notes: Vec<String>,
+}
+
+impl std::fmt::Debug for Fitted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fitted")
+            .field("name", &self.name)
+            .field("quantiles", &self.quantiles)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Fitted {
+    /// The model's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// What the fit gave up or fell back to.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// The interval quantiles in use.
+    pub fn quantiles(&self) -> &calibrate::Quantiles {
+        &self.quantiles
+    }
+
+    /// The next `horizon` intervals after the training data.
+    pub fn forecast(&self, horizon: usize) -> Vec<Point> {
+        let end = self.series.len();
+        let expected = clean(&self.series, end, self.point.expected(horizon));
+        expected
+            .iter()
+            .enumerate()
+            .map(|(j, &e)| {
+                let i = end + j;
+                let band = |q: f64| (e + q * self.quantiles.scale(e)).max(0.0);
+                let open = self.series.is_open(i);
+                let at = |q: f64| if open { band(q) } else { 0.0 };
+                Point {
+                    start: self.series.start_utc(i),
+                    expected: e,
+                    lower80: at(self.quantiles.q10).min(e),
+                    upper80: at(self.quantiles.q90).max(e),
+                    lower95: at(self.quantiles.q025).min(e),
+                    upper95: at(self.quantiles.q975).max(e),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Zero on closed intervals, never negative, never NaN.
+pub(crate) fn clean(series: &Series, end: usize, mut expected: Vec<f64>) -> Vec<f64> {
+    for (j, e) in expected.iter_mut().enumerate() {
+        if !series.is_open(end + j) || !e.is_finite() || *e < 0.0 {
+            *e = 0.0;
+        }
+    }
+    expected
+}
+
+/// The error for a fit on less history than a model needs.
+pub(crate) fn too_little(model: &str, series: &Series, needed: usize, what: &str) -> ForecastError {
+    let per_day = series.per_day();
+    ForecastError::TooLittleHistory {
+        needed: format!(
+            "{what} ({needed} intervals of {}, {} days) for {model}",
+            series.interval().label(),
+            needed.div_ceil(per_day)
+        ),
+        have: format!(
+            "{} intervals ({} days)",
+            series.len(),
+            series.len() / per_day
+        ),
+    }
+}
+
+/// Which model a caller asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelKind {
+    /// Seasonal naive.
+    Snaive,
+    /// Daily total × intraday profile.
+    Profile,
+    /// MSTL + AutoETS trend.
+    Mstl,
+}
+
+impl ModelKind {
+    /// All candidates, the baseline first.
+    pub const ALL: [ModelKind; 3] = [Self::Snaive, Self::Profile, Self::Mstl];
+
+    /// Parses `snaive`, `profile`, `mstl`.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == text)
+    }
+
+    /// The name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Snaive => "snaive",
+            Self::Profile => "profile",
+            Self::Mstl => "mstl",
+        }
+    }
+
+    /// Fits the model of this kind.
+    pub fn fit(
+        self,
+        series: &Series,
+        calibration: &calibrate::Settings,
+    ) -> Result<Fitted, ForecastError> {
+        match self {
+            Self::Snaive => snaive::SeasonalNaive.fit(series, calibration),
+            Self::Profile => profile::Profile::default().fit(series, calibration),
+            Self::Mstl => mstl::Mstl.fit(series, calibration),
+        }
+    }
+
+    /// History the model of this kind needs on `series`' grid.
+    pub fn min_history(self, series: &Series) -> usize {
+        match self {
+            Self::Snaive => snaive::SeasonalNaive.min_history(series),
+            Self::Profile => profile::Profile::default().min_history(series),
+            Self::Mstl => mstl::Mstl.min_history(series),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,141 @@
+//! The backtest of the three shared workload series, as a Markdown table.
+//!
+//! `cargo run --release --example backtest` (needs `../shared/data/workload/`). The protocol of
+//! issue 8: 8 origins; horizon and step 14 days for the two daily series, one week for the bank's
+//! calls aggregated to 30 minutes (open weekdays 07:00–21:00, the six weekdays missing from the
+//! file closed). The same numbers come from `instrada backtest` with the arguments printed under
+//! the table.
+
+use instrada::forecast::backtest::{self, Choice, Report, Settings};
+use instrada::forecast::series::{CsvSpec, Interval, SeriesCalendar, parse_weekly, read_csv};
+use std::path::PathBuf;
+use std::time::Instant;
+
+struct Case {
+    name: &'static str,
+    file: &'static str,
+    time_col: &'static str,
+    value_col: Option<&'static str>,
+    interval: Interval,
+    tz: chrono_tz::Tz,
+    open: Option<&'static str>,
+    national: bool,
+    special: &'static str,
+    span: &'static str,
+}
+
+const BANK_MISSING: &str = "2003-04-04,2003-04-07,2003-05-26,2003-07-04,2003-09-01,2003-10-14";
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "NYC 311 (daily)",
+            file: "nyc311-daily/311_daily_counts.csv",
+            time_col: "Date",
+            value_col: Some("call_count"),
+            interval: Interval::D1,
+            tz: chrono_tz::America::New_York,
+            open: None,
+            national: false,
+            special: "",
+            span: "14d",
+        },
+        Case {
+            name: "Alessandria (daily)",
+            file: "alessandria-segnalazioni/segnalazioni-municipium.csv",
+            time_col: "Creato",
+            value_col: None,
+            interval: Interval::D1,
+            tz: chrono_tz::Europe::Rome,
+            open: None,
+            national: true,
+            special: "",
+            span: "14d",
+        },
+        Case {
+            name: "bank calls (30 min)",
+            file: "bank-calls-5min/bank_calls.csv",
+            time_col: "DateTime",
+            value_col: Some("Calls"),
+            interval: Interval::M30,
+            tz: chrono_tz::UTC,
+            open: Some("mon-fri 07:00-21:00"),
+            national: false,
+            special: BANK_MISSING,
+            span: "7d",
+        },
+    ]
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/workload");
+    println!(
+        "| series | model (auto) | MASE | sMAPE % | cover 80 % | cover 95 % | snaive MASE | snaive sMAPE % | snaive cover 80/95 % | candidates (MASE) | seconds |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    let mut notes = Vec::new();
+    for case in cases() {
+        let mut calendar = SeriesCalendar::always_open(case.tz);
+        calendar.national = case.national;
+        calendar.hours = case.open.map(parse_weekly).transpose()?;
+        calendar.add_local(case.special)?;
+        let spec = CsvSpec {
+            path: root.join(case.file),
+            time_col: case.time_col.into(),
+            value_col: case.value_col.map(Into::into),
+            delimiter: None,
+            interval: case.interval,
+            calendar,
+        };
+        let series = read_csv(&spec)?.series;
+        let span = backtest::parse_span("--horizon", case.span, &series)?;
+        let settings = Settings {
+            horizon: span,
+            step: span,
+            origins: 8,
+            choice: Choice::Auto,
+        };
+        let started = Instant::now();
+        let report = backtest::backtest(&series, &settings)?;
+        row(case.name, &report, started.elapsed().as_secs_f64());
+        for run in &report.candidates {
+            for n in &run.notes {
+                notes.push(format!("{}: {}: {n}", case.name, run.model));
+            }
+        }
+    }
+    for n in notes {
+        println!("\n- {n}");
+    }
+    Ok(())
+}
+
+fn row(name: &str, r: &Report, seconds: f64) {
+    let (c, b) = (&r.chosen.scores, &r.baseline.scores);
+    let candidates: Vec<String> = r
+        .candidates
+        .iter()
+        .map(|run| {
+            format!(
+                "{} {:.3} ({:.0}/{:.0} %)",
+                run.model,
+                run.scores.mase,
+                100.0 * run.scores.coverage80,
+                100.0 * run.scores.coverage95
+            )
+        })
+        .collect();
+    println!(
+        "| {name} | {} | {:.3} | {:.1} | {:.1} | {:.1} | {:.3} | {:.1} | {:.1} / {:.1} | {} | {seconds:.1} |",
+        r.chosen.model,
+        c.mase,
+        c.smape,
+        100.0 * c.coverage80,
+        100.0 * c.coverage95,
+        b.mase,
+        b.smape,
+        100.0 * b.coverage80,
+        100.0 * b.coverage95,
+        candidates.join(", ")
+    );
+}

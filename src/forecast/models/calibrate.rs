@@ -1,0 +1,174 @@
+//! Prediction intervals from a model's own out-of-sample errors.
+//!
+//! The model is fitted at up to [`Settings::origins`] inner origins inside the training data
+//! (each `horizon` intervals before the next, the last one `horizon` before the end) and forecasts
+//! the following `horizon` intervals. Each open interval gives a scaled error
+//! `(actual − expected) / (expected + 1)^p`, with `p` = ½ (errors that grow like a count's
+//! noise) or 1 (errors proportional to the level), whichever makes the errors of the smaller and
+//! the larger half of the forecasts most alike in spread. The empirical 2.5, 10, 90 and 97.5 %
+//! quantiles of those errors give the 95 % and 80 % intervals around the final forecast.
+//!
+//! With fewer than [`MIN_ERRORS`] errors the intervals fall back to a Poisson-like width
+//! (`±1.28·1.5·√(e+1)`, `±1.96·1.5·√(e+1)`), and the fit's notes say so.
+
+use super::{Fitted, Model, clean};
+use crate::forecast::series::{ForecastError, Series};
+
+/// Errors needed before the empirical quantiles are trusted.
+pub const MIN_ERRORS: usize = 30;
+
+/// How intervals are calibrated.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// The horizon the intervals are for, in intervals (the forecast's).
+    pub horizon: usize,
+    /// Inner origins. Default 8.
+    pub origins: usize,
+}
+
+impl Settings {
+    /// Intervals for forecasts of `horizon` intervals, from 8 inner origins.
+    pub fn new(horizon: usize) -> Self {
+        Self {
+            horizon,
+            origins: 8,
+        }
+    }
+}
+
+/// Quantiles of the scaled errors and the scale's exponent.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quantiles {
+    /// Exponent of the scale `(e + 1)^p`.
+    pub p: f64,
+    /// 2.5 % quantile.
+    pub q025: f64,
+    /// 10 % quantile.
+    pub q10: f64,
+    /// 90 % quantile.
+    pub q90: f64,
+    /// 97.5 % quantile.
+    pub q975: f64,
+    /// Errors they come from (0 for the fallback).
+    pub errors: usize,
+}
+
+impl Quantiles {
+    /// The scale of an error around an expected count `e`.
+    pub fn scale(&self, e: f64) -> f64 {
+        (e.max(0.0) + 1.0).powf(self.p)
+    }
+
+    /// The Poisson-like fallback.
+    pub fn fallback() -> Self {
+        Self {
+            p: 0.5,
+            q025: -1.96 * 1.5,
+            q10: -1.2816 * 1.5,
+            q90: 1.2816 * 1.5,
+            q975: 1.96 * 1.5,
+            errors: 0,
+        }
+    }
+
+    /// From `(expected, actual)` pairs; the fallback with fewer than [`MIN_ERRORS`].
+    pub fn from_pairs(pairs: &[(f64, f64)]) -> Self {
+        if pairs.len() < MIN_ERRORS {
+            return Self::fallback();
+        }
+        let p = [0.5, 1.0]
+            .into_iter()
+            .min_by(|a, b| imbalance(pairs, *a).total_cmp(&imbalance(pairs, *b)))
+            .unwrap_or(0.5);
+        let mut r: Vec<f64> = pairs
+            .iter()
+            .map(|&(e, a)| (a - e) / (e.max(0.0) + 1.0).powf(p))
+            .collect();
+        r.sort_by(f64::total_cmp);
+        Self {
+            p,
+            q025: quantile(&r, 0.025),
+            q10: quantile(&r, 0.10),
+            q90: quantile(&r, 0.90),
+            q975: quantile(&r, 0.975),
+            errors: r.len(),
+        }
+    }
+}
+
+/// How unlike the mean absolute scaled errors of the lower and upper halves (by expected) are.
+fn imbalance(pairs: &[(f64, f64)], p: f64) -> f64 {
+    let mut sorted = pairs.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let half = sorted.len() / 2;
+    let spread = |part: &[(f64, f64)]| {
+        part.iter()
+            .map(|&(e, a)| ((a - e) / (e.max(0.0) + 1.0).powf(p)).abs())
+            .sum::<f64>()
+            / part.len().max(1) as f64
+            + 1e-9
+    };
+    (spread(&sorted[..half]) / spread(&sorted[half..]))
+        .ln()
+        .abs()
+}
+
+/// The `q` quantile of sorted values, linearly interpolated.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// Fits `model` on `series` with intervals from its inner out-of-sample errors.
+pub fn fit<M: Model + ?Sized>(
+    model: &M,
+    series: &Series,
+    settings: &Settings,
+) -> Result<Fitted, ForecastError> {
+    let point = model.fit_point(series)?;
+    let mut notes = point.notes();
+    let pairs = inner_errors(model, series, settings);
+    let quantiles = Quantiles::from_pairs(&pairs);
+    if quantiles.errors == 0 {
+        notes.push(format!(
+            "intervals not calibrated: {} out-of-sample errors from inner origins, {MIN_ERRORS} \
+             needed (Poisson-like widths used)",
+            pairs.len()
+        ));
+    }
+    Ok(Fitted {
+        name: model.name(),
+        point,
+        series: series.clone(),
+        quantiles,
+        notes,
+    })
+}
+
+/// `(expected, actual)` of open intervals forecast from the inner origins.
+fn inner_errors<M: Model + ?Sized>(model: &M, series: &Series, s: &Settings) -> Vec<(f64, f64)> {
+    let (h, need) = (s.horizon.max(1), model.min_history(series));
+    let mut pairs = Vec::new();
+    for k in 1..=s.origins {
+        let Some(origin) = series.len().checked_sub(k * h) else {
+            break;
+        };
+        if origin < need {
+            break;
+        }
+        let Ok(fit) = model.fit_point(&series.head(origin)) else {
+            continue;
+        };
+        let expected = clean(series, origin, fit.expected(h));
+        pairs.extend(
+            (origin..origin + h)
+                .filter(|&i| series.is_open(i))
+                .map(|i| (expected[i - origin], series.values()[i])),
+        );
+    }
+    pairs
+}
