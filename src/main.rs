@@ -27,6 +27,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Route(a) => cmd_route(a)?,
         Command::CheckConfig(a) => cmd_check_config(a)?,
         Command::ExportFeedback(a) => cmd_export_feedback(a)?,
+        Command::Backtest(a) => print!("{}", cli::backtest_cmd(&a)?),
     }
     Ok(())
 }

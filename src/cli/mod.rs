@@ -6,11 +6,13 @@
 //! its result. It may use `api`'s request DTOs (`instrada route` reads `POST /v1/route` bodies);
 //! nothing in the library imports it.
 
+mod backtest;
 mod classify;
 mod evaluate;
 mod route;
 mod train;
 
+pub use backtest::backtest_cmd;
 pub use classify::classify_cmd;
 pub use evaluate::{evaluate_cmd, predict_labels};
 pub use route::{RouteSummary, route_lines, route_report};
@@ -52,6 +54,8 @@ pub enum Command {
     CheckConfig(CheckConfigArgs),
     /// Export corrected decisions (feedback) as a training file.
     ExportFeedback(ExportFeedbackArgs),
+    /// Backtest workload forecasts on a CSV series (rolling origins; MASE, sMAPE, coverage).
+    Backtest(BacktestArgs),
 }
 
 /// Where the examples come from.
@@ -207,6 +211,57 @@ pub struct ExportFeedbackArgs {
     pub out: PathBuf,
 }
 
+/// `instrada backtest`.
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// The series: a CSV file (`;` or `,`, guessed from the header).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The time column (RFC 3339, `YYYY-MM-DD HH:MM[:SS]` in `--tz`, or a date).
+    #[arg(long)]
+    pub time_col: String,
+    /// The value column, summed per interval; none: each row is one event (rows are counted).
+    #[arg(long)]
+    pub value_col: Option<String>,
+    /// Interval: 15m, 30m, 1h or 1d.
+    #[arg(long)]
+    pub interval: String,
+    /// Opening hours, e.g. `mon-fri 07:00-21:00; sat 08:00-13:00`; holidays are then closed.
+    /// Default: always open.
+    #[arg(long)]
+    pub open: Option<String>,
+    /// The zone intervals are counted in.
+    #[arg(long, default_value = "Europe/Rome")]
+    pub tz: String,
+    /// Local special days, `MM-DD` (yearly) or `YYYY-MM-DD`, comma-separated.
+    #[arg(long)]
+    pub special_days: Option<String>,
+    /// Italian national holidays are not special days (a series from another country).
+    #[arg(long)]
+    pub no_national_holidays: bool,
+    /// Forecast horizon from each origin (`14d`, `1w`, `36h`).
+    #[arg(long, default_value = "14d")]
+    pub horizon: String,
+    /// Distance between origins.
+    #[arg(long, default_value = "14d")]
+    pub step: String,
+    /// Number of origins, counted back from the end.
+    #[arg(long, default_value_t = 8)]
+    pub origins: usize,
+    /// auto (lowest MASE wins), snaive, profile or mstl.
+    #[arg(long, default_value = "auto")]
+    pub model: String,
+    /// CSV field delimiter (one character). Default: guessed.
+    #[arg(long)]
+    pub delimiter: Option<char>,
+    /// One JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the chosen model's points: `origin,start,actual,expected,lower80,upper80,lower95,upper95`.
+    #[arg(long, value_name = "POINTS.csv")]
+    pub out: Option<PathBuf>,
+}
+
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -249,6 +304,9 @@ pub enum CliError {
         /// Whether that was the default of `--model`.
         defaulted: bool,
     },
+    /// A series, model or backtest problem.
+    #[error(transparent)]
+    Forecast(#[from] crate::forecast::series::ForecastError),
     /// Arguments that do not fit together.
     #[error("{0}")]
     Usage(String),

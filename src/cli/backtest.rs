@@ -1,0 +1,179 @@
+//! `instrada backtest`: a rolling-origin backtest of a series read from a CSV file.
+//!
+//! Translates the arguments into a [`SeriesCalendar`], a [`CsvSpec`] and backtest [`Settings`],
+//! runs [`backtest::backtest`], and prints a table (or one JSON object); `--out` writes every
+//! forecast point of the chosen model.
+
+use super::{BacktestArgs, CliError};
+use crate::forecast::backtest::{self, Choice, Report, Run, Settings};
+use crate::forecast::models::ModelKind;
+use crate::forecast::series::{
+    CsvSpec, ForecastError, Interval, SeriesCalendar, parse_weekly, read_csv,
+};
+use serde_json::{Value, json};
+use std::io::Write;
+
+/// Runs `instrada backtest` and returns what it prints.
+pub fn backtest_cmd(args: &BacktestArgs) -> Result<String, CliError> {
+    let bad =
+        |what, reason: String| CliError::Forecast(ForecastError::BadArgument { what, reason });
+    let tz: chrono_tz::Tz = args.tz.parse().map_err(|_| {
+        bad(
+            "--tz",
+            format!("`{}` is not an IANA time zone (e.g. Europe/Rome)", args.tz),
+        )
+    })?;
+    let mut calendar = SeriesCalendar::always_open(tz);
+    calendar.national = !args.no_national_holidays;
+    calendar.hours = args.open.as_deref().map(parse_weekly).transpose()?;
+    if let Some(list) = &args.special_days {
+        calendar.add_local(list)?;
+    }
+    let delimiter = match args.delimiter {
+        Some(c) if c.is_ascii() => Some(c as u8),
+        Some(c) => {
+            return Err(bad(
+                "--delimiter",
+                format!("must be one ASCII character, not `{c}`"),
+            ));
+        }
+        None => None,
+    };
+    let choice = match args.model.as_str() {
+        "auto" => Choice::Auto,
+        name => Choice::One(ModelKind::parse(name).ok_or_else(|| {
+            bad(
+                "--model",
+                format!("`{name}` is not one of auto, snaive, profile, mstl"),
+            )
+        })?),
+    };
+    let loaded = read_csv(&CsvSpec {
+        path: args.data.clone(),
+        time_col: args.time_col.clone(),
+        value_col: args.value_col.clone(),
+        delimiter,
+        interval: Interval::parse(&args.interval)?,
+        calendar,
+    })?;
+    let series = &loaded.series;
+    let settings = Settings {
+        horizon: backtest::parse_span("--horizon", &args.horizon, series)?,
+        step: backtest::parse_span("--step", &args.step, series)?,
+        origins: args.origins,
+        choice,
+    };
+    let report = backtest::backtest(series, &settings)?;
+    if let Some(out) = &args.out {
+        write_points(out, &report.chosen)?;
+    }
+    let mut notes = Vec::new();
+    if loaded.duplicate_stamps > 0 {
+        notes.push(format!(
+            "{} rows repeat an earlier row's timestamp (summed into the same interval)",
+            loaded.duplicate_stamps
+        ));
+    }
+    if loaded.in_closed > 0.0 {
+        notes.push(format!(
+            "{} contacts fall in closed intervals (kept, not fitted, not scored)",
+            loaded.in_closed
+        ));
+    }
+    Ok(if args.json {
+        json_report(&report, &notes).to_string() + "\n"
+    } else {
+        table(&report, &notes)
+    })
+}
+
+fn scores_json(run: &Run) -> Value {
+    let s = &run.scores;
+    let finite = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
+    json!({
+        "model": run.model,
+        "mase": finite(s.mase),
+        "smape": finite(s.smape),
+        "coverage80": s.coverage80,
+        "coverage95": s.coverage95,
+        "mase_by_origin": s.mase_by_origin,
+        "points": s.points,
+        "notes": run.notes,
+    })
+}
+
+/// The `--json` object: the chosen model's scores at the top, the baseline's and every
+/// candidate's beside them.
+fn json_report(report: &Report, notes: &[String]) -> Value {
+    let mut top = scores_json(&report.chosen);
+    if let Value::Object(map) = &mut top {
+        map.insert("baseline".into(), scores_json(&report.baseline));
+        map.insert(
+            "candidates".into(),
+            report.candidates.iter().map(scores_json).collect(),
+        );
+        map.insert("data_notes".into(), json!(notes));
+    }
+    top
+}
+
+fn table(report: &Report, notes: &[String]) -> String {
+    let mut out = String::from("model     MASE    sMAPE %  cover80  cover95\n");
+    for run in &report.candidates {
+        let s = &run.scores;
+        out.push_str(&format!(
+            "{:<9} {:>6.3}  {:>7.1}  {:>6.1}%  {:>6.1}%\n",
+            run.model,
+            s.mase,
+            s.smape,
+            100.0 * s.coverage80,
+            100.0 * s.coverage95
+        ));
+    }
+    out.push_str(&format!(
+        "chosen: {} (MASE {:.3}; seasonal naive {:.3})\n",
+        report.chosen.model, report.chosen.scores.mase, report.baseline.scores.mase
+    ));
+    for n in report
+        .candidates
+        .iter()
+        .flat_map(|r| r.notes.iter().map(move |n| (r.model, n)))
+    {
+        out.push_str(&format!("note: {}: {}\n", n.0, n.1));
+    }
+    for n in notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    out
+}
+
+/// `origin,start,actual,expected,lower80,upper80,lower95,upper95`, one row per forecast point.
+fn write_points(path: &std::path::Path, run: &Run) -> Result<(), CliError> {
+    let io = |source| CliError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+    writeln!(
+        file,
+        "origin,start,actual,expected,lower80,upper80,lower95,upper95"
+    )
+    .map_err(io)?;
+    for p in &run.points {
+        let q = &p.point;
+        writeln!(
+            file,
+            "{},{},{},{:.3},{:.3},{:.3},{:.3},{:.3}",
+            p.origin,
+            q.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            p.actual,
+            q.expected,
+            q.lower80,
+            q.upper80,
+            q.lower95,
+            q.upper95
+        )
+        .map_err(io)?;
+    }
+    file.flush().map_err(io)
+}
