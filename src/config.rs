@@ -7,7 +7,8 @@
 //!    (`8080`, `true`, `0.6`, `["a"]`) and as a string otherwise.
 //! 3. **Command line**: dotted keys (`server.bind`) set by the CLI's flags, same value rules.
 //!
-//! Relative paths written **in a file** (`models.dir`, `store.path`, `server.pid_file`) are
+//! Relative paths written **in a file** (`models.dir`, `store.path`, `store.pseudonym_key`,
+//! `server.pid_file`) are
 //! relative to that file's
 //! directory, so `instrada serve --config /etc/instrada/instrada.toml` finds
 //! `/etc/instrada/models`. With the embedded file, and for paths given through the environment or
@@ -157,6 +158,9 @@ pub struct StoreSettings {
     /// How long a request waits for room in a full write queue before answering 503
     /// `store_unavailable`, in milliseconds. Default 1000.
     pub enqueue_timeout_ms: u64,
+    /// The key of citizens' pseudonyms (64 hex digits), created on first use when missing. Keep
+    /// it, and its backups, apart from the database's. Default `data/pseudonym.key`.
+    pub pseudonym_key: PathBuf,
 }
 
 impl Default for StoreSettings {
@@ -167,6 +171,7 @@ impl Default for StoreSettings {
             queue_capacity: crate::store::DEFAULT_QUEUE_CAPACITY,
             batch_size: crate::store::DEFAULT_MAX_BATCH,
             enqueue_timeout_ms: 1000,
+            pseudonym_key: PathBuf::from("data/pseudonym.key"),
         }
     }
 }
@@ -297,6 +302,7 @@ impl Settings {
             let base = path.parent().unwrap_or(Path::new(""));
             rebase(&mut table, &["models", "dir"], base);
             rebase(&mut table, &["store", "path"], base);
+            rebase(&mut table, &["store", "pseudonym_key"], base);
             rebase(&mut table, &["server", "pid_file"], base);
         }
         let file_table = table.clone();

@@ -43,7 +43,7 @@ impl<T: DeserializeOwned + ToSchema> FromRequest<AppState> for ApiJson<T> {
 
 /// Whether the body is declared as JSON: `application/json` or `application/*+json`, any
 /// parameters (`; charset=utf-8`) allowed.
-fn is_json(headers: &HeaderMap) -> bool {
+pub(super) fn is_json(headers: &HeaderMap) -> bool {
     let Some(value) = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -58,7 +58,7 @@ fn is_json(headers: &HeaderMap) -> bool {
         && (subtype.eq_ignore_ascii_case("json") || subtype.to_ascii_lowercase().ends_with("+json"))
 }
 
-fn unreadable(rejection: &BytesRejection, state: &AppState) -> ApiError {
+pub(super) fn unreadable(rejection: &BytesRejection, state: &AppState) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         let s = &state.settings.server;
         ApiError::BodyTooLarge {

@@ -31,6 +31,8 @@ pub const URGENCY_CONFIDENCE: &str = "instrada_urgency_confidence";
 pub const OVERLOADED: &str = "instrada_overloaded_total";
 /// Counter: decisions not returned because the store could not take them.
 pub const STORE_REFUSED: &str = "instrada_store_refused_total";
+/// Counter: contact events by `outcome` (`stored`, `duplicate`, `rejected`).
+pub const EVENTS: &str = "instrada_events_total";
 /// Counter: feedback records committed.
 pub const FEEDBACK: &str = "instrada_feedback_total";
 /// Gauge: commands waiting in the store's write queue.
@@ -77,6 +79,7 @@ fn describe_all() {
         "Decisions not returned: the store could not take them"
     );
     describe_counter!(FEEDBACK, "Feedback records committed");
+    describe_counter!(EVENTS, "Contact events, by outcome (stored, duplicate, rejected)");
     describe_gauge!(
         STORE_QUEUE_DEPTH,
         "Commands waiting in the store's write queue"

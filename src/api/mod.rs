@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `POST /v1/route`, `POST /v1/route/batch` | [`route`] (DTOs, validation; the work is [`crate::route::Router`]) |
 //! | `POST /v1/feedback` | [`feedback`] |
+//! | `POST /v1/events` | [`events`] (contact events, idempotent, pseudonymised) |
 //! | `GET /v1/models` | [`models`] |
 //! | `GET /healthz`, `GET /readyz` | [`health`] |
 //! | `GET /metrics` | [`metrics`] |
@@ -21,6 +22,7 @@
 //! `instrada route`).
 
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod feedback;
 pub mod health;
@@ -56,6 +58,7 @@ pub fn build_router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(server.max_body_bytes));
     let batch = Router::new()
         .route("/v1/route/batch", post(route::route_batch))
+        .route("/v1/events", post(events::events))
         .layer(DefaultBodyLimit::max(server.max_batch_body_bytes));
     // Backpressure: at most `server.concurrency_limit` `/v1/*` requests at once; past it, load
     // shedding refuses at once with 503 `overloaded` and Retry-After instead of queueing (a caller

@@ -3,7 +3,7 @@
 //! committed as `api/openapi.json`; a test fails when the two differ
 //! (`INSTRADA_UPDATE_OPENAPI=1 cargo test --test api openapi` rewrites the file).
 
-use super::{error, feedback, health, metrics, models, route, schema};
+use super::{error, events, feedback, health, metrics, models, route, schema};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
@@ -26,6 +26,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         route::route_one,
         route::route_batch,
         feedback::feedback,
+        events::events,
         models::list,
         health::healthz,
         health::readyz,
@@ -42,6 +43,9 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         schema::SignalHit,
         schema::ModelVersions,
         feedback::FeedbackRequest,
+        events::EventIn,
+        events::EventsAck,
+        events::RejectedEvent,
         feedback::FeedbackAck,
         models::ModelsResponse,
         models::ModelInfo,
@@ -54,6 +58,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
     tags(
         (name = "routing", description = "Classify and route requests"),
         (name = "feedback", description = "Corrections of decisions, for audits and retraining"),
+        (name = "events", description = "Contact events for workload forecasts and outreach"),
         (name = "models", description = "The models in use"),
         (name = "health", description = "Probes and metrics"),
     )

@@ -12,6 +12,7 @@
 use super::state::AppState;
 use super::{build_router, metrics};
 use crate::config::{ConfigError, Settings, Source};
+use crate::digest::Pseudonymiser;
 use crate::registry::{Invalid, Registry};
 use crate::store::{Store, StoreError};
 use axum::serve::ListenerExt;
@@ -34,6 +35,9 @@ pub enum ServeError {
     /// The configuration does not validate (every problem is listed).
     #[error(transparent)]
     Invalid(#[from] Invalid),
+    /// The pseudonym key could not be read or created.
+    #[error(transparent)]
+    PseudonymKey(#[from] crate::digest::KeyError),
     /// The decision store could not be opened.
     #[error(transparent)]
     Store {
@@ -82,6 +86,7 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
         "starting"
     );
     let registry = Registry::open(&settings, &source)?;
+    let pseudonyms = Pseudonymiser::from_key_file(&settings.store.pseudonym_key)?;
     let store = Store::open(&settings.store.store_config())
         .map_err(|source| ServeError::Store { source })?;
     let addr = settings.server.bind.clone();
@@ -109,7 +114,7 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
         pid_file = pid_file.as_ref().map(|f| f.path.display().to_string()),
         "listening (SIGHUP reloads the models, SIGUSR1 rolls them back, SIGTERM stops)"
     );
-    let state = AppState::new(settings, registry, store);
+    let state = AppState::new(settings, registry, store, pseudonyms);
     let reloader = tokio::spawn(super::reload::reload_on_signals(state.clone()));
     let served = run(listener, state, shutdown_signal()).await;
     reloader.abort();

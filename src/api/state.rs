@@ -1,6 +1,7 @@
 //! [`AppState`]: what every handler shares, passed with axum's `State`.
 
 use crate::config::Settings;
+use crate::digest::Pseudonymiser;
 use crate::registry::Registry;
 use crate::route::Router;
 use crate::store::Store;
@@ -19,8 +20,10 @@ pub struct AppState {
 pub struct Inner {
     /// The models in use (and the previous ones), swapped by the registry on reload.
     pub registry: Registry,
-    /// The audit trail (a handle to its writer thread).
+    /// The audit trail and the contact events (a handle to its writer thread).
     pub store: Store,
+    /// Turns citizens' identifiers into the keyed pseudonyms the store keeps.
+    pub pseudonyms: Pseudonymiser,
     /// The settings the service started with.
     pub settings: Settings,
     /// Permits for `/v1/*` requests in flight (`server.concurrency_limit`), handed to tower's
@@ -43,12 +46,18 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// State over an opened registry and store.
-    pub fn new(settings: Settings, registry: Registry, store: Store) -> Self {
+    pub fn new(
+        settings: Settings,
+        registry: Registry,
+        store: Store,
+        pseudonyms: Pseudonymiser,
+    ) -> Self {
         let limiter = Arc::new(Semaphore::new(settings.server.concurrency_limit));
         Self {
             inner: Arc::new(Inner {
                 registry,
                 store,
+                pseudonyms,
                 limiter,
                 metrics: Metrics::new(),
                 shutting_down: AtomicBool::new(false),

@@ -12,8 +12,8 @@ use uuid::Uuid;
 use super::schema;
 use super::writer::{Command, Counters, Writer};
 use super::{
-    DecisionRecord, FeedbackRecord, StoreConfig, StoreCounts, StoreError, StoreStats,
-    StoredDecision,
+    DecisionRecord, EventRecord, EventsStored, FeedbackRecord, StoreConfig, StoreCounts,
+    StoreError, StoreStats, StoredDecision,
 };
 
 /// Handle to the decision store. Clones share one queue and one writer thread.
@@ -134,6 +134,28 @@ impl Store {
             answer,
         )
         .await
+    }
+
+    /// Stores contact events; returns once they are committed (an acknowledged event is never
+    /// lost), with how many were new and how many already stored.
+    pub async fn events(&self, events: Vec<EventRecord>) -> Result<EventsStored, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.request(Command::Events { events, reply }, answer)
+            .await
+    }
+
+    /// [`Self::events`] for a caller outside any async runtime (`instrada import events`).
+    /// Panics if called from within one, as tokio's blocking channel calls do.
+    pub fn events_blocking(&self, events: Vec<EventRecord>) -> Result<EventsStored, StoreError> {
+        self.check_open()?;
+        let (reply, answer) = oneshot::channel();
+        self.inner
+            .tx
+            .blocking_send(Command::Events { events, reply })
+            .map_err(|_| self.gone())?;
+        answer
+            .blocking_recv()
+            .map_err(|_| StoreError::Unavailable)?
     }
 
     /// Row counts, seeing every write enqueued before the call.

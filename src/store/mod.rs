@@ -48,6 +48,7 @@
 //! thread. No lock is held across the call and no I/O happens on the caller's thread.
 
 mod error;
+mod events;
 mod export;
 mod handle;
 mod rows;
@@ -61,6 +62,7 @@ mod test_support;
 mod tests;
 
 pub use error::StoreError;
+pub use events::{EventRecord, EventsStored};
 pub use export::{EXPORT_HEADER, export_feedback};
 pub use handle::Store;
 pub use types::{

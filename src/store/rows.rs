@@ -177,6 +177,7 @@ pub(super) fn counts(conn: &Connection) -> rusqlite::Result<StoreCounts> {
     Ok(StoreCounts {
         decisions: count("SELECT count(*) FROM decisions")?,
         feedback: count("SELECT count(*) FROM feedback")?,
+        events: count("SELECT count(*) FROM events")?,
     })
 }
 
@@ -213,7 +214,8 @@ mod tests {
             counts(&conn).unwrap(),
             StoreCounts {
                 decisions: 1,
-                feedback: 1
+                feedback: 1,
+                events: 0
             }
         );
         assert!(load_decision(&conn, Uuid::now_v7()).unwrap().is_none());

@@ -53,6 +53,23 @@ const MIGRATIONS: &[&str] = &[
         note        TEXT
     );
     CREATE INDEX feedback_decision ON feedback (decision_id, received_at);",
+    // Version 2: contact events (calls, e-mails, tickets) for workload series and outreach.
+    "CREATE TABLE events (
+        event_id       TEXT PRIMARY KEY NOT NULL,  -- the sender's id: a re-sent event is ignored
+        occurred_at    TEXT NOT NULL,              -- RFC 3339 UTC, nanoseconds, sortable
+        channel        TEXT NOT NULL,
+        queue          TEXT,
+        topic          TEXT,
+        urgency        TEXT,
+        citizen        TEXT,                       -- keyed pseudonym (HMAC-SHA256), never the id
+        handle_seconds REAL,
+        outcome        TEXT,
+        attributes     TEXT,                       -- JSON object; NULL when there are none
+        source         TEXT NOT NULL,              -- `api` or `import`
+        received_at    TEXT NOT NULL
+    );
+    CREATE INDEX events_occurred_at ON events (occurred_at);
+    CREATE INDEX events_citizen ON events (citizen, occurred_at) WHERE citizen IS NOT NULL;",
 ];
 
 /// The schema version this build writes and understands.

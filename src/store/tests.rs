@@ -92,7 +92,8 @@ async fn concurrent_records_survive_close_and_reopen() {
         reopened.counts().await.unwrap(),
         StoreCounts {
             decisions: 5_000,
-            feedback: 0
+            feedback: 0,
+            events: 0
         }
     );
     reopened.close().await.unwrap();
@@ -233,7 +234,8 @@ async fn get_decision_returns_the_record_and_its_feedback_in_order() {
         store.counts().await.unwrap(),
         StoreCounts {
             decisions: 1,
-            feedback: 2
+            feedback: 2,
+            events: 0
         }
     );
     store.close().await.unwrap();

@@ -72,6 +72,8 @@ pub struct StoredDecision {
 pub struct StoreCounts {
     pub decisions: u64,
     pub feedback: u64,
+    /// Contact events stored.
+    pub events: u64,
 }
 
 /// What [`crate::store::export_feedback`] wrote and what it left out.

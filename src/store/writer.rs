@@ -24,6 +24,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
 use super::error::chain;
+use super::events::{self, EventRecord, EventsStored};
 use super::{DecisionRecord, FeedbackRecord, StoreCounts, StoreError, StoredDecision, rows};
 
 /// Pause before retrying a failed batch: long enough for a transient lock or I/O hiccup to
@@ -53,6 +54,11 @@ pub(super) enum Command {
     Counts {
         reply: oneshot::Sender<Result<StoreCounts, StoreError>>,
     },
+    /// Contact events; answered once committed.
+    Events {
+        events: Vec<EventRecord>,
+        reply: oneshot::Sender<Result<EventsStored, StoreError>>,
+    },
     /// Stop taking commands, drain what is queued, commit, exit.
     Shutdown,
     /// Test hook: the writer stalls (as if on a slow disk) until `resume` is dropped.
@@ -78,6 +84,7 @@ enum Outcome {
     /// Boxed: a whole decision is far larger than the other outcomes.
     Decision(Box<Result<Option<StoredDecision>, StoreError>>),
     Counts(Result<StoreCounts, StoreError>),
+    Events(Result<EventsStored, StoreError>),
     Nothing,
 }
 
@@ -240,6 +247,9 @@ impl Writer {
                 (Command::Counts { reply }, Outcome::Counts(result)) => {
                     let _ = reply.send(result);
                 }
+                (Command::Events { reply, .. }, Outcome::Events(result)) => {
+                    let _ = reply.send(result);
+                }
                 _ => {}
             }
         }
@@ -283,6 +293,9 @@ impl Writer {
                 Command::Counts { reply } => {
                     let _ = reply.send(Err(failed()));
                 }
+                Command::Events { reply, .. } => {
+                    let _ = reply.send(Err(failed()));
+                }
                 Command::Shutdown => {}
                 #[cfg(test)]
                 Command::Pause { .. } => {}
@@ -321,6 +334,9 @@ fn apply(conn: &Connection, cmd: &Command) -> rusqlite::Result<Outcome> {
             rows::load_decision(conn, *decision_id),
         )?)),
         Command::Counts { .. } => Outcome::Counts(contain(conn, rows::counts(conn))?),
+        Command::Events { events, .. } => {
+            Outcome::Events(contain(conn, events::insert_events(conn, events))?)
+        }
         Command::Shutdown => Outcome::Nothing,
         #[cfg(test)]
         Command::Pause { .. } => Outcome::Nothing,

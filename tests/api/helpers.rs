@@ -357,6 +357,7 @@ pub fn settings(db_dir: &Path) -> Settings {
     let mut s = Settings::from_layers(CONFIG, &Source::Embedded, &[], &[]).expect("fixture config");
     s.models.dir = models_dir().to_path_buf();
     s.store.path = db_dir.join("instrada.db");
+    s.store.pseudonym_key = db_dir.join("pseudonym.key");
     s
 }
 
@@ -365,7 +366,9 @@ pub fn state(settings: Settings) -> AppState {
     let registry =
         Registry::open(&settings, &Source::Embedded).expect("fixture bundle and policy are valid");
     let store = Store::open(&settings.store.store_config()).expect("store opens");
-    AppState::new(settings, registry, store)
+    let pseudonyms = instrada::digest::Pseudonymiser::from_key_file(&settings.store.pseudonym_key)
+        .expect("pseudonym key");
+    AppState::new(settings, registry, store, pseudonyms)
 }
 
 /// A running service.

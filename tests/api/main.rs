@@ -5,6 +5,7 @@
 
 mod cli_route;
 mod errors;
+mod events;
 mod feedback;
 mod helpers;
 mod openapi;

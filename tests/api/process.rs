@@ -18,6 +18,7 @@ fn serve(dir: &Path, extra: &[&str], env: &[(&str, String)]) -> Command {
         .env_remove("NO_COLOR")
         .env_remove("RUST_LOG")
         .env("INSTRADA__STORE__PATH", dir.join("instrada.db"))
+        .env("INSTRADA__STORE__PSEUDONYM_KEY", dir.join("pseudonym.key"))
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -1,0 +1,187 @@
+//! Contact events: what a contact centre's systems report of each contact (a call answered, an
+//! e-mail, a ticket), stored for the workload series and the outreach signals.
+//!
+//! An event is identified by its sender's `event_id`: storing one that is already there changes
+//! nothing and is counted as a duplicate, so a sender can retry a batch whose answer it lost.
+//! Citizens appear only as keyed pseudonyms (see [`crate::digest::Pseudonymiser`]); the store
+//! never sees an identifier. Routing decisions are contacts too: the series read them from the
+//! `decisions` table (when configured) rather than writing every decision twice.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use super::rows::timestamp;
+
+/// One contact event, validated by whoever received it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRecord {
+    /// The sender's id of the event.
+    pub event_id: String,
+    /// When the contact happened.
+    pub occurred_at: DateTime<Utc>,
+    /// The channel's name (`phone`, `email`…).
+    pub channel: String,
+    /// The queue that handled it, if known.
+    pub queue: Option<String>,
+    /// Its topic, if known.
+    pub topic: Option<String>,
+    /// Its urgency level, if known.
+    pub urgency: Option<String>,
+    /// The citizen's pseudonym, if the sender named the citizen.
+    pub citizen: Option<String>,
+    /// Time spent handling it.
+    pub handle_seconds: Option<f64>,
+    /// How it ended (`resolved`, `abandoned`, `transferred`…), as the sender says.
+    pub outcome: Option<String>,
+    /// Other facts the sender attached.
+    pub attributes: BTreeMap<String, String>,
+    /// `api` or `import`.
+    pub source: String,
+    /// When instrada received it.
+    pub received_at: DateTime<Utc>,
+}
+
+/// What storing a batch of events did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventsStored {
+    /// Events new to the store, now committed.
+    pub stored: u64,
+    /// Events whose `event_id` was already stored (left as they were).
+    pub duplicates: u64,
+}
+
+const INSERT_EVENT: &str = "INSERT OR IGNORE INTO events (
+        event_id, occurred_at, channel, queue, topic, urgency, citizen, handle_seconds, outcome,
+        attributes, source, received_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+
+/// Inserts `events` (inside the writer's transaction), all or none: a savepoint undoes the ones
+/// already inserted if one fails. A known `event_id` is a duplicate; of two events with one id in
+/// the same batch, the first is stored and the second is a duplicate.
+pub(super) fn insert_events(
+    conn: &Connection,
+    events: &[EventRecord],
+) -> rusqlite::Result<EventsStored> {
+    conn.execute_batch("SAVEPOINT events")?;
+    match insert_each(conn, events) {
+        Ok(done) => {
+            conn.execute_batch("RELEASE events")?;
+            Ok(done)
+        }
+        Err(err) => {
+            let _ = conn.execute_batch("ROLLBACK TO events; RELEASE events");
+            Err(err)
+        }
+    }
+}
+
+fn insert_each(conn: &Connection, events: &[EventRecord]) -> rusqlite::Result<EventsStored> {
+    let mut stmt = conn.prepare_cached(INSERT_EVENT)?;
+    let mut done = EventsStored::default();
+    for e in events {
+        let attributes = (!e.attributes.is_empty())
+            .then(|| serde_json::to_string(&e.attributes).unwrap_or_default());
+        let changed = stmt.execute(params![
+            e.event_id,
+            timestamp(&e.occurred_at),
+            e.channel,
+            e.queue,
+            e.topic,
+            e.urgency,
+            e.citizen,
+            e.handle_seconds,
+            e.outcome,
+            attributes,
+            e.source,
+            timestamp(&e.received_at),
+        ])?;
+        if changed == 1 {
+            done.stored += 1;
+        } else {
+            done.duplicates += 1;
+        }
+    }
+    Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::at;
+    use super::super::{Store, StoreConfig};
+    use super::*;
+
+    fn event(id: &str, seconds: i64) -> EventRecord {
+        EventRecord {
+            event_id: id.into(),
+            occurred_at: at(seconds),
+            channel: "phone".into(),
+            queue: Some("tributi".into()),
+            topic: None,
+            urgency: Some("normal".into()),
+            citizen: Some("ab".repeat(32)),
+            handle_seconds: Some(185.5),
+            outcome: Some("resolved".into()),
+            attributes: BTreeMap::from([("operatore".into(), "17".into())]),
+            source: "api".into(),
+            received_at: at(seconds + 60),
+        }
+    }
+
+    fn open(dir: &tempfile::TempDir) -> Store {
+        Store::open(&StoreConfig::new(dir.path().join("audit.sqlite3"))).unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_resent_event_is_a_duplicate_and_stored_events_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let first = vec![event("e1", 0), event("e2", 10), event("e1", 20)];
+        let done = store.events(first).await.unwrap();
+        assert_eq!(
+            done,
+            EventsStored {
+                stored: 2,
+                duplicates: 1
+            },
+            "the second e1 of the batch is a duplicate"
+        );
+        let again = store
+            .events(vec![event("e2", 10), event("e3", 30)])
+            .await
+            .unwrap();
+        assert_eq!(again.stored, 1);
+        assert_eq!(again.duplicates, 1);
+        store.close().await.unwrap();
+
+        let store = open(&dir);
+        assert_eq!(store.counts().await.unwrap().events, 3);
+        store.close().await.unwrap();
+        let conn = rusqlite::Connection::open(dir.path().join("audit.sqlite3")).unwrap();
+        let (occurred, handle, attributes, citizen): (String, f64, String, String) = conn
+            .query_row(
+                "SELECT occurred_at, handle_seconds, attributes, citizen FROM events
+                 WHERE event_id = 'e1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(occurred, timestamp(&at(0)), "the first e1 is the one kept");
+        assert_eq!(handle, 185.5);
+        assert_eq!(attributes, r#"{"operatore":"17"}"#);
+        assert_eq!(citizen, "ab".repeat(32));
+    }
+
+    #[test]
+    fn events_can_be_stored_from_a_thread_outside_any_runtime() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let done = store
+            .events_blocking(vec![event("x", 0), event("y", 1)])
+            .unwrap();
+        assert_eq!(done.stored, 2);
+        let done = store.events_blocking(vec![event("x", 0)]).unwrap();
+        assert_eq!((done.stored, done.duplicates), (0, 1));
+    }
+}
