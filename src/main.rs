@@ -25,6 +25,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Classify(a) => cli::classify_cmd(&a)?,
         Command::Serve(a) => cmd_serve(a)?,
         Command::Route(a) => cmd_route(a)?,
+        Command::Import(cli::ImportCommand::Events(a)) => cmd_import_events(a)?,
         Command::CheckConfig(a) => cmd_check_config(a)?,
         Command::ExportFeedback(a) => cmd_export_feedback(a)?,
         Command::Backtest(a) => print!("{}", cli::backtest_cmd(&a)?),
@@ -69,6 +70,23 @@ fn cmd_route(args: cli::RouteArgs) -> Result<()> {
         Err(cli::CliError::Refused {
             refused: summary.refused.len(),
             total: summary.routed + summary.refused.len() as u64,
+        })?;
+    }
+    Ok(())
+}
+
+fn cmd_import_events(args: cli::ImportEventsArgs) -> Result<()> {
+    let (settings, _) = Settings::load(args.config.as_deref(), &[])?;
+    let ack = cli::import_events(&settings, &args.file, &args.map)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&ack)?);
+    } else {
+        print!("{}", cli::import_report(&args.file, &ack));
+    }
+    if ack.rejected > 0 {
+        Err(cli::CliError::Refused {
+            refused: ack.rejected as usize,
+            total: ack.stored + ack.duplicates + ack.rejected,
         })?;
     }
     Ok(())

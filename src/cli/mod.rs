@@ -9,12 +9,14 @@
 mod backtest;
 mod classify;
 mod evaluate;
+mod import;
 mod route;
 mod train;
 
 pub use backtest::backtest_cmd;
 pub use classify::classify_cmd;
 pub use evaluate::{evaluate_cmd, predict_labels};
+pub use import::{import_events, import_report};
 pub use route::{RouteSummary, route_lines, route_report};
 pub use train::{ClassWeightArg, ModelKindArg, train};
 
@@ -50,6 +52,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Route requests offline (one `POST /v1/route` body per line), one JSON decision per line.
     Route(RouteArgs),
+    /// Import contact events from a CSV file into the store.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Validate a configuration file (policy against the models) and exit.
     CheckConfig(CheckConfigArgs),
     /// Export corrected decisions (feedback) as a training file.
@@ -193,6 +198,33 @@ pub struct RouteArgs {
     pub input: Option<PathBuf>,
 }
 
+/// What `instrada import` imports.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Contact events (one per row; idempotent on `event_id`, citizens pseudonymised).
+    Events(ImportEventsArgs),
+}
+
+/// `instrada import events`.
+#[derive(Debug, Args)]
+pub struct ImportEventsArgs {
+    /// The CSV file, with a header row.
+    pub file: PathBuf,
+    /// Configuration file (the store and the pseudonym key). Default: ./instrada.toml if present,
+    /// else the built-in one.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Fill a field from a column of another name: `COLUMN=FIELD` (event_id, occurred_at, channel,
+    /// queue, topic, urgency, citizen_id, handle_seconds, outcome) or `COLUMN=attributes.NAME`.
+    /// Repeat, or separate with commas. Columns named like a field fill it without a map.
+    #[arg(long, value_delimiter = ',')]
+    pub map: Vec<String>,
+    /// One JSON object (`stored`, `duplicates`, `rejected`, `errors` with each row's line and
+    /// reason) instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `instrada check-config`.
 #[derive(Debug, Args)]
 pub struct CheckConfigArgs {
@@ -310,6 +342,12 @@ pub enum CliError {
     /// Arguments that do not fit together.
     #[error("{0}")]
     Usage(String),
+    /// The store could not be opened or written.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// The pseudonym key could not be read or created.
+    #[error(transparent)]
+    PseudonymKey(#[from] crate::digest::KeyError),
     /// The configuration does not validate (every problem is listed).
     #[error(transparent)]
     Invalid(#[from] crate::registry::Invalid),
