@@ -234,10 +234,7 @@ impl StaffingParams {
                 target: self.target,
             });
         }
-        let method = match (
-            self.channel.is_some_and(|c| !answered_live(c)),
-            self.patience_seconds,
-        ) {
+        let method = match (self.backlog, self.patience_seconds) {
             (true, _) => Method::Backlog,
             (false, Some(_)) => Method::ErlangA,
             (false, None) => Method::ErlangC,
