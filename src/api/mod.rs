@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `POST /v1/route`, `POST /v1/route/batch` | [`route`] (DTOs, validation; the work is [`crate::route::Router`]) |
 //! | `POST /v1/feedback` | [`feedback`] |
+//! | `POST /v1/staffing` | [`staffing`] (DTOs; the work is [`crate::forecast::staffing`]) |
 //! | `POST /v1/events` | [`events`] (contact events, idempotent, pseudonymised) |
 //! | `GET /v1/models` | [`models`] |
 //! | `GET /healthz`, `GET /readyz` | [`health`] |
@@ -33,6 +34,7 @@ pub mod reload;
 pub mod route;
 pub mod schema;
 pub mod server;
+pub mod staffing;
 pub mod state;
 
 pub use error::{ApiError, ErrorBody};
@@ -55,6 +57,7 @@ pub fn build_router(state: AppState) -> Router {
     let single = Router::new()
         .route("/v1/route", post(route::route_one))
         .route("/v1/feedback", post(feedback::feedback))
+        .route("/v1/staffing", post(staffing::staffing))
         .layer(DefaultBodyLimit::max(server.max_body_bytes));
     let batch = Router::new()
         .route("/v1/route/batch", post(route::route_batch))

@@ -3,7 +3,7 @@
 //! committed as `api/openapi.json`; a test fails when the two differ
 //! (`INSTRADA_UPDATE_OPENAPI=1 cargo test --test api openapi` rewrites the file).
 
-use super::{error, events, feedback, health, metrics, models, route, schema};
+use super::{error, events, feedback, health, metrics, models, route, schema, staffing};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
@@ -27,6 +27,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         route::route_batch,
         feedback::feedback,
         events::events,
+        staffing::staffing,
         models::list,
         health::healthz,
         health::readyz,
@@ -46,6 +47,10 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         events::EventIn,
         events::EventsAck,
         events::RejectedEvent,
+        staffing::StaffingRequest,
+        staffing::IntervalLength,
+        staffing::StaffingResponse,
+        staffing::StaffingMethod,
         feedback::FeedbackAck,
         models::ModelsResponse,
         models::ModelInfo,
@@ -59,6 +64,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         (name = "routing", description = "Classify and route requests"),
         (name = "feedback", description = "Corrections of decisions, for audits and retraining"),
         (name = "events", description = "Contact events for workload forecasts and outreach"),
+        (name = "staffing", description = "Agents and FTE for a workload: Erlang C, Erlang A, backlog channels"),
         (name = "models", description = "The models in use"),
         (name = "health", description = "Probes and metrics"),
     )
