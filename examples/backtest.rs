@@ -24,6 +24,11 @@ struct Case {
     span: &'static str,
 }
 
+/// US federal holidays 2016–2018: NYC 311's special days (the Italian ones do not apply there).
+const US_HOLIDAYS: &str = "01-01,07-04,11-11,12-25,2016-01-18,2017-01-16,2018-01-15,2016-02-15,\
+    2017-02-20,2018-02-19,2016-05-30,2017-05-29,2018-05-28,2016-09-05,2017-09-04,2018-09-03,\
+    2016-10-10,2017-10-09,2018-10-08,2016-11-24,2017-11-23,2018-11-22";
+
 const BANK_MISSING: &str = "2003-04-04,2003-04-07,2003-05-26,2003-07-04,2003-09-01,2003-10-14";
 
 fn cases() -> Vec<Case> {
@@ -37,7 +42,7 @@ fn cases() -> Vec<Case> {
             tz: chrono_tz::America::New_York,
             open: None,
             national: false,
-            special: "",
+            special: US_HOLIDAYS,
             span: "14d",
         },
         Case {
@@ -74,6 +79,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     let mut notes = Vec::new();
+    let mut timings = Vec::new();
     for case in cases() {
         let mut calendar = SeriesCalendar::always_open(case.tz);
         calendar.national = case.national;
@@ -98,6 +104,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let started = Instant::now();
         let report = backtest::backtest(&series, &settings)?;
         row(case.name, &report, started.elapsed().as_secs_f64());
+        if case.interval != Interval::D1 {
+            timings.push(fit_timing(case.name, &series, span));
+        }
         for run in &report.candidates {
             for n in &run.notes {
                 notes.push(format!("{}: {}: {n}", case.name, run.model));
@@ -106,6 +115,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     for n in notes {
         println!("\n- {n}");
+    }
+    for t in timings {
+        println!("\n{t}");
     }
     Ok(())
 }
@@ -138,4 +150,26 @@ fn row(name: &str, r: &Report, seconds: f64) {
         100.0 * b.coverage95,
         candidates.join(", ")
     );
+}
+
+/// One fit on the whole series (with its inner calibration fits) and one forecast, per model.
+fn fit_timing(name: &str, series: &instrada::forecast::series::Series, horizon: usize) -> String {
+    use instrada::forecast::models::{ModelKind, calibrate};
+    let mut parts = Vec::new();
+    for kind in ModelKind::ALL {
+        let started = Instant::now();
+        let ok = kind
+            .fit(series, &calibrate::Settings::new(horizon))
+            .map(|f| f.forecast(horizon).len());
+        parts.push(format!(
+            "{} {:.0} ms ({ok:?} points)",
+            kind.name(),
+            started.elapsed().as_secs_f64() * 1e3
+        ));
+    }
+    format!(
+        "fit + forecast of {name}, {} intervals of history: {}",
+        series.len(),
+        parts.join(", ")
+    )
 }

@@ -123,7 +123,8 @@ impl Fitted {
             .enumerate()
             .map(|(j, &e)| {
                 let i = end + j;
-                let band = |q: f64| (e + q * self.quantiles.scale(e)).max(0.0);
+                // Counts are whole: bounds are rounded to the nearest whole count.
+                let band = |q: f64| (e + q * self.quantiles.scale(e)).max(0.0).round();
                 let open = self.series.is_open(i);
                 let at = |q: f64| if open { band(q) } else { 0.0 };
                 Point {

@@ -5,8 +5,11 @@
 //! the following `horizon` intervals. Each open interval gives a scaled error
 //! `(actual − expected) / (expected + 1)^p`, with `p` = ½ (errors that grow like a count's
 //! noise) or 1 (errors proportional to the level), whichever makes the errors of the smaller and
-//! the larger half of the forecasts most alike in spread. The empirical 2.5, 10, 90 and 97.5 %
-//! quantiles of those errors give the 95 % and 80 % intervals around the final forecast.
+//! the larger half of the forecasts most alike in spread. The empirical 80 % and 95 % quantiles
+//! of their absolute values give symmetric 80 % and 95 % intervals around the final forecast
+//! (clipped at 0). Symmetric rather than the 10/90 % quantiles of the signed errors: a bias of the
+//! inner origins (a level that rose there) rarely repeats in the same direction after the origin,
+//! and the signed quantiles covered 63–75 % of the outer backtests' actuals, the absolute ones more.
 //!
 //! With fewer than [`MIN_ERRORS`] errors the intervals fall back to a Poisson-like width
 //! (`±1.28·1.5·√(e+1)`, `±1.96·1.5·√(e+1)`), and the fit's notes say so.
@@ -22,16 +25,16 @@ pub const MIN_ERRORS: usize = 30;
 pub struct Settings {
     /// The horizon the intervals are for, in intervals (the forecast's).
     pub horizon: usize,
-    /// Inner origins. Default 8.
+    /// Inner origins. Default 16.
     pub origins: usize,
 }
 
 impl Settings {
-    /// Intervals for forecasts of `horizon` intervals, from 8 inner origins.
+    /// Intervals for forecasts of `horizon` intervals, from 16 inner origins.
     pub fn new(horizon: usize) -> Self {
         Self {
             horizon,
-            origins: 8,
+            origins: 16,
         }
     }
 }
@@ -82,15 +85,16 @@ impl Quantiles {
             .unwrap_or(0.5);
         let mut r: Vec<f64> = pairs
             .iter()
-            .map(|&(e, a)| (a - e) / (e.max(0.0) + 1.0).powf(p))
+            .map(|&(e, a)| ((a - e) / (e.max(0.0) + 1.0).powf(p)).abs())
             .collect();
         r.sort_by(f64::total_cmp);
+        let (a80, a95) = (quantile(&r, 0.80), quantile(&r, 0.95));
         Self {
             p,
-            q025: quantile(&r, 0.025),
-            q10: quantile(&r, 0.10),
-            q90: quantile(&r, 0.90),
-            q975: quantile(&r, 0.975),
+            q025: -a95,
+            q10: -a80,
+            q90: a80,
+            q975: a95,
             errors: r.len(),
         }
     }
