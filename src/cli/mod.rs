@@ -11,6 +11,7 @@ mod classify;
 mod evaluate;
 mod import;
 mod route;
+mod staffing;
 mod train;
 
 pub use backtest::backtest_cmd;
@@ -18,6 +19,7 @@ pub use classify::classify_cmd;
 pub use evaluate::{evaluate_cmd, predict_labels};
 pub use import::{import_events, import_report};
 pub use route::{RouteSummary, route_lines, route_report};
+pub use staffing::staffing_cmd;
 pub use train::{ClassWeightArg, ModelKindArg, train};
 
 use crate::classify::artefact;
@@ -61,6 +63,9 @@ pub enum Command {
     ExportFeedback(ExportFeedbackArgs),
     /// Backtest workload forecasts on a CSV series (rolling origins; MASE, sMAPE, coverage).
     Backtest(BacktestArgs),
+    /// Agents and FTE for one interval's contacts (Erlang C, Erlang A with --patience, or a
+    /// backlog for --channel email|pec|web).
+    Staffing(StaffingArgs),
 }
 
 /// Where the examples come from.
@@ -225,6 +230,42 @@ pub struct ImportEventsArgs {
     pub json: bool,
 }
 
+/// `instrada staffing`.
+#[derive(Debug, Args)]
+pub struct StaffingArgs {
+    /// Contacts expected in the interval.
+    #[arg(long)]
+    pub contacts: f64,
+    /// The interval: 15m, 30m, 1h, 1d, or seconds.
+    #[arg(long, default_value = "30m")]
+    pub interval: String,
+    /// Average handle time, seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub aht: f64,
+    /// Share to answer within --within (0.8 for 80 %).
+    #[arg(long)]
+    pub target: f64,
+    /// The target's answer time, seconds (for e-mail, PEC and web: the response window in
+    /// business seconds).
+    #[arg(long, value_name = "SECONDS")]
+    pub within: f64,
+    /// Mean patience before callers hang up, seconds: Erlang A instead of Erlang C.
+    #[arg(long, value_name = "SECONDS")]
+    pub patience: Option<f64>,
+    /// Share of paid time off the phones.
+    #[arg(long, default_value_t = 0.0)]
+    pub shrinkage: f64,
+    /// Most of their time agents may spend on contacts (1: no cap).
+    #[arg(long, default_value_t = 1.0)]
+    pub max_occupancy: f64,
+    /// The channel (phone, chat, … live; email, pec, web as a backlog).
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// One JSON object (the fields of `POST /v1/staffing`'s answer) instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `instrada check-config`.
 #[derive(Debug, Args)]
 pub struct CheckConfigArgs {
@@ -339,6 +380,9 @@ pub enum CliError {
     /// A series, model or backtest problem.
     #[error(transparent)]
     Forecast(#[from] crate::forecast::series::ForecastError),
+    /// Staffing parameters out of range, or a target no staffing meets.
+    #[error(transparent)]
+    Staffing(#[from] crate::forecast::staffing::StaffingError),
     /// Arguments that do not fit together.
     #[error("{0}")]
     Usage(String),
