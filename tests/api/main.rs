@@ -17,3 +17,4 @@ mod route;
 mod router;
 mod safety;
 mod shutdown;
+mod staffing;
