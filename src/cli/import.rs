@@ -13,8 +13,9 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::Path;
 
-/// Events committed per store call.
-const BATCH: usize = 5_000;
+/// Events committed per store call: large, because each transaction rewrites the index pages it
+/// touches into the WAL (5,000 took 58 s for a million events here, 50,000 took 21 s).
+const BATCH: usize = 50_000;
 /// The fields of an event a column can fill; any other column becomes an attribute only if mapped
 /// to `attributes.NAME`.
 const FIELDS: [&str; 9] = [
