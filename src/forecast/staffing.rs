@@ -416,18 +416,44 @@ impl Staffing {
         })
     }
 
-    /// Erlang A: service level rises and occupancy falls with N, so bisect on [1, MAX_AGENTS]
-    /// for the first N that meets both.
+    /// Erlang A: service level rises and occupancy falls with N, so gallop from N = ⌈A⌉ (where
+    /// the answer usually is) in steps 1, 2, 4, … to a bracket [fails, meets], then bisect it.
+    /// The probes stay near the answer: each costs O(N) for Erlang B plus the queue states, and
+    /// those far below A, with long queues, are the dear ones.
     fn erlang_a(&self, queue: &Queue) -> Option<Performance> {
         let theta = self.params.patience_seconds?;
         let within = self.params.within_seconds;
         let at = |n| queue.erlang_a(n, within, theta);
-        let top = at(MAX_AGENTS);
-        if !self.meets(&top) {
-            return None;
-        }
-        let (mut lo, mut hi, mut best) = (0_u32, MAX_AGENTS, top);
+        let start = queue.traffic().ceil().clamp(1.0, f64::from(MAX_AGENTS)) as u32;
+        let first = at(start);
         // Invariant: lo fails (or is 0), hi meets.
+        let (mut lo, mut hi, mut best) = if self.meets(&first) {
+            let (mut hi, mut best, mut step) = (start, first, 1_u32);
+            loop {
+                let n = hi.saturating_sub(step);
+                if n == 0 {
+                    break (0, hi, best);
+                }
+                let p = at(n);
+                if !self.meets(&p) {
+                    break (n, hi, best);
+                }
+                (hi, best, step) = (n, p, step.saturating_mul(2));
+            }
+        } else {
+            let (mut lo, mut step) = (start, 1_u32);
+            loop {
+                if lo == MAX_AGENTS {
+                    return None;
+                }
+                let n = lo.saturating_add(step).min(MAX_AGENTS);
+                let p = at(n);
+                if self.meets(&p) {
+                    break (lo, n, p);
+                }
+                (lo, step) = (n, step.saturating_mul(2));
+            }
+        };
         while hi - lo > 1 {
             let mid = lo + (hi - lo) / 2;
             let p = at(mid);
