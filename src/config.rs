@@ -520,10 +520,11 @@ fn rebase(table: &mut toml::Table, keys: &[&str], base: &Path) {
             _ => return,
         }
     }
-    if let Some(toml::Value::String(p)) = t.get_mut(*last) {
-        if Path::new(p.as_str()).is_relative() && !base.as_os_str().is_empty() {
-            *p = base.join(p.as_str()).to_string_lossy().into_owned();
-        }
+    if let Some(toml::Value::String(p)) = t.get_mut(*last)
+        && Path::new(p.as_str()).is_relative()
+        && !base.as_os_str().is_empty()
+    {
+        *p = base.join(p.as_str()).to_string_lossy().into_owned();
     }
 }
 

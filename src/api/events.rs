@@ -166,12 +166,12 @@ impl EventIn {
                     .to_string(),
             ),
         };
-        if let Some(h) = self.handle_seconds {
-            if !h.is_finite() || !(0.0..=MAX_HANDLE_SECONDS).contains(&h) {
-                return Err(format!(
-                    "`handle_seconds` must be between 0 and {MAX_HANDLE_SECONDS}, not {h}"
-                ));
-            }
+        if let Some(h) = self.handle_seconds
+            && (!h.is_finite() || !(0.0..=MAX_HANDLE_SECONDS).contains(&h))
+        {
+            return Err(format!(
+                "`handle_seconds` must be between 0 and {MAX_HANDLE_SECONDS}, not {h}"
+            ));
         }
         if self.attributes.len() > MAX_ATTRIBUTES
             || self.attributes.iter().any(|(k, v)| {

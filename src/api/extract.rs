@@ -168,19 +168,19 @@ fn describe<T: ToSchema>(body: &[u8], located: &str, inner: &serde_json::Error) 
     if let Some(name) = between(message, "duplicate field `", "`") {
         return format!("{} is given twice", field(name));
     }
-    if let Some(rest) = message.strip_prefix("invalid type: ") {
-        if let Some((got, expected)) = rest.split_once(", expected ") {
-            return format!(
-                "{here}: expected {}, got {}",
-                expected_as(expected),
-                got_as(got)
-            );
-        }
+    if let Some(rest) = message.strip_prefix("invalid type: ")
+        && let Some((got, expected)) = rest.split_once(", expected ")
+    {
+        return format!(
+            "{here}: expected {}, got {}",
+            expected_as(expected),
+            got_as(got)
+        );
     }
-    if let Some(rest) = message.strip_prefix("invalid length ") {
-        if let Some((_, expected)) = rest.split_once(", expected ") {
-            return format!("{here}: expected {}, got an array", expected_as(expected));
-        }
+    if let Some(rest) = message.strip_prefix("invalid length ")
+        && let Some((_, expected)) = rest.split_once(", expected ")
+    {
+        return format!("{here}: expected {}, got an array", expected_as(expected));
     }
     if is_date_time_error(message) {
         return format!("{here}: not an RFC 3339 date-time such as {DATE_TIME_EXAMPLE}");

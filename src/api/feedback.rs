@@ -95,13 +95,13 @@ pub async fn feedback(
         }
     }
     let queue = blank(req.queue);
-    if let Some(q) = &queue {
-        if !router.policy().queue_names().any(|n| n == q) {
-            return Err(ApiError::invalid(format!(
-                "queue `{q}` is not a queue of the routing policy (queues: {})",
-                router.policy().queue_names().collect::<Vec<_>>().join(", ")
-            )));
-        }
+    if let Some(q) = &queue
+        && !router.policy().queue_names().any(|n| n == q)
+    {
+        return Err(ApiError::invalid(format!(
+            "queue `{q}` is not a queue of the routing policy (queues: {})",
+            router.policy().queue_names().collect::<Vec<_>>().join(", ")
+        )));
     }
     let note = blank(req.note);
     if topic.is_none() && req.urgency.is_none() && queue.is_none() && note.is_none() {

@@ -79,7 +79,10 @@ fn describe_all() {
         "Decisions not returned: the store could not take them"
     );
     describe_counter!(FEEDBACK, "Feedback records committed");
-    describe_counter!(EVENTS, "Contact events, by outcome (stored, duplicate, rejected)");
+    describe_counter!(
+        EVENTS,
+        "Contact events, by outcome (stored, duplicate, rejected)"
+    );
     describe_gauge!(
         STORE_QUEUE_DEPTH,
         "Commands waiting in the store's write queue"

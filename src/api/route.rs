@@ -118,12 +118,12 @@ impl RouteRequest {
                 field: format!("{at}channel"),
                 channel: self.channel.chars().take(40).collect(),
             })?;
-        if let Some(id) = &self.id {
-            if id.chars().count() > MAX_ID_CHARS || id.chars().any(char::is_control) {
-                return Err(ApiError::invalid(format!(
-                    "{at}id must be at most {MAX_ID_CHARS} characters, without control characters"
-                )));
-            }
+        if let Some(id) = &self.id
+            && (id.chars().count() > MAX_ID_CHARS || id.chars().any(char::is_control))
+        {
+            return Err(ApiError::invalid(format!(
+                "{at}id must be at most {MAX_ID_CHARS} characters, without control characters"
+            )));
         }
         let language = match self.language.as_deref().map(str::trim) {
             None | Some("") => None,

@@ -151,10 +151,8 @@ impl Drop for PidFile {
     fn drop(&mut self) {
         // Only our own: another instance may have replaced the file since.
         let ours = std::fs::read_to_string(&self.path).is_ok_and(|s| s.trim() == self.pid);
-        if ours {
-            if let Err(e) = std::fs::remove_file(&self.path) {
-                tracing::warn!(path = %self.path.display(), error = %e, "cannot remove the PID file");
-            }
+        if ours && let Err(e) = std::fs::remove_file(&self.path) {
+            tracing::warn!(path = %self.path.display(), error = %e, "cannot remove the PID file");
         }
     }
 }

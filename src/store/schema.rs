@@ -80,13 +80,13 @@ pub(super) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// process crash; only an OS crash or power loss can lose the last commits), foreign keys on,
 /// migrations applied.
 pub(super) fn open_for_writing(path: &Path) -> Result<Connection, StoreError> {
-    if let Some(parent) = path.parent() {
-        if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
-                path: parent.to_path_buf(),
-                source,
-            })?;
-        }
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+            path: parent.to_path_buf(),
+            source,
+        })?;
     }
     let open_err = |source| StoreError::Open {
         path: path.to_path_buf(),

@@ -97,10 +97,10 @@ impl LanguageDetector {
                 continue;
             }
             let key = folded(word);
-            if let Some(&lang) = self.function_words.get(&key) {
-                if !seen.iter().any(|(w, _)| *w == key) {
-                    seen.push((key, lang));
-                }
+            if let Some(&lang) = self.function_words.get(&key)
+                && !seen.iter().any(|(w, _)| *w == key)
+            {
+                seen.push((key, lang));
             }
         }
         let mut counts = [0usize; SUPPORTED.len()];
@@ -153,15 +153,15 @@ impl LanguageDetector {
                 script: None,
             };
         }
-        if !text.is_ascii() {
-            if let Some(script) = whatlang::detect_script(text).filter(|s| *s != Script::Latin) {
-                // `Script::all` is static, so the name borrowed from it is too.
-                let name = Script::all()
-                    .iter()
-                    .find(|s| **s == script)
-                    .map(Script::name);
-                return fallback(0.0, None, name);
-            }
+        if !text.is_ascii()
+            && let Some(script) = whatlang::detect_script(text).filter(|s| *s != Script::Latin)
+        {
+            // `Script::all` is static, so the name borrowed from it is too.
+            let name = Script::all()
+                .iter()
+                .find(|s| **s == script)
+                .map(Script::name);
+            return fallback(0.0, None, name);
         }
         if let Some(code) = self.by_function_words(text) {
             return Language {

@@ -85,10 +85,11 @@ fn join_spelled_out(text: &str) -> Option<String> {
     // The current run of space-separated single letters: (start, end, letters, not words).
     let mut run: Option<(usize, usize, usize, usize)> = None;
     let close = |run: &mut Option<(usize, usize, usize, usize)>, runs: &mut Vec<_>| {
-        if let Some((a, b, n, real)) = run.take() {
-            if n >= MIN_SPELLED && real >= MIN_NOT_WORDS {
-                runs.push((a, b));
-            }
+        if let Some((a, b, n, real)) = run.take()
+            && n >= MIN_SPELLED
+            && real >= MIN_NOT_WORDS
+        {
+            runs.push((a, b));
         }
     };
     let mut pos = 0;

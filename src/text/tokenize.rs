@@ -180,10 +180,11 @@ fn split_chunk(chunk: &str, out: &mut Tokens) {
 
 /// Recognises chunks that stand for one thing as a whole: e-mail, URL, date, time, number, codes.
 fn whole_chunk_shape(c: &str) -> Option<&'static str> {
-    if let Some(at) = c.find('@') {
-        if at > 0 && c[at + 1..].contains('.') {
-            return Some("<email>");
-        }
+    if let Some(at) = c.find('@')
+        && at > 0
+        && c[at + 1..].contains('.')
+    {
+        return Some("<email>");
     }
     if c.starts_with("http") && c.contains("://") || c.starts_with("www.") {
         return Some("<url>");
