@@ -79,6 +79,9 @@ pub struct Settings {
     pub log: LogSettings,
     /// `[routing]`: the routing policy, validated by [`crate::route::Policy::from_config`].
     pub routing: RoutingConfig,
+    /// `[forecast]`: workload series.
+    #[serde(default)]
+    pub forecast: crate::forecast::config::ForecastConfig,
 }
 
 /// `[server]`.
@@ -449,6 +452,12 @@ impl Settings {
                 format!("`log.level` = \"{}\": {e}", self.log.level),
             ));
         }
+        p.extend(
+            self.forecast
+                .problems()
+                .into_iter()
+                .map(|problem| ("forecast", problem)),
+        );
         p
     }
 }

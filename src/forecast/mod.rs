@@ -5,12 +5,14 @@
 //! - [`staffing`]: agents for a workload: Erlang C, Erlang A, backlog channels.
 //! - [`series`]: counts per interval in a time zone, with open and closed intervals.
 //! - [`models`]: seasonal naive, daily total × intraday profile, MSTL (augurs).
+//! - [`config`]: `[forecast]` of `instrada.toml` (zone, series, decisions as contacts).
 //! - [`backtest`]: rolling-origin evaluation (MASE, sMAPE, interval coverage) and model choice.
 //!
 //! A model family like `classify`: it imports the [`crate::calendar`] and [`crate::label`] leaves,
 //! never `api`, `cli`, `registry` or `route`.
 
 pub mod backtest;
+pub mod config;
 pub mod models;
 pub mod series;
 pub mod staffing;

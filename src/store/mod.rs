@@ -47,6 +47,7 @@
 //! semaphore, a push into the queue's block list and, when the writer is idle, a wake-up of its
 //! thread. No lock is held across the call and no I/O happens on the caller's thread.
 
+mod contacts;
 mod error;
 mod events;
 mod export;
@@ -61,6 +62,7 @@ mod test_support;
 #[cfg(test)]
 mod tests;
 
+pub use contacts::{ContactQuery, contact_counts};
 pub use error::StoreError;
 pub use events::{EventRecord, EventsStored};
 pub use export::{EXPORT_HEADER, export_feedback};
