@@ -261,17 +261,25 @@ pub struct ExportFeedbackArgs {
 #[derive(Debug, Args)]
 pub struct BacktestArgs {
     /// The series: a CSV file (`;` or `,`, guessed from the header).
-    #[arg(long)]
-    pub data: PathBuf,
+    #[arg(long, required_unless_present = "series", conflicts_with = "series")]
+    pub data: Option<PathBuf>,
+    /// Or a series of `[forecast]`, counted from the store's contacts (`total`, `queue:NAME`,
+    /// `channel:NAME` when none are configured); its interval, hours and zone are the config's.
+    #[arg(long, value_name = "NAME")]
+    pub series: Option<String>,
+    /// Configuration file, with `--series`. Default: ./instrada.toml if present, else the
+    /// built-in one.
+    #[arg(long, requires = "series")]
+    pub config: Option<PathBuf>,
     /// The time column (RFC 3339, `YYYY-MM-DD HH:MM[:SS]` in `--tz`, or a date).
-    #[arg(long)]
-    pub time_col: String,
+    #[arg(long, required_unless_present = "series")]
+    pub time_col: Option<String>,
     /// The value column, summed per interval; none: each row is one event (rows are counted).
     #[arg(long)]
     pub value_col: Option<String>,
-    /// Interval: 15m, 30m, 1h or 1d.
-    #[arg(long)]
-    pub interval: String,
+    /// Interval: 15m, 30m, 1h or 1d (with `--series`, default the series').
+    #[arg(long, required_unless_present = "series")]
+    pub interval: Option<String>,
     /// Opening hours, e.g. `mon-fri 07:00-21:00; sat 08:00-13:00`; holidays are then closed.
     /// Default: always open.
     #[arg(long)]

@@ -8,8 +8,9 @@ use super::{BacktestArgs, CliError};
 use crate::forecast::backtest::{self, Choice, Report, Run, Settings};
 use crate::forecast::models::ModelKind;
 use crate::forecast::series::{
-    CsvSpec, ForecastError, Interval, SeriesCalendar, parse_weekly, read_csv,
+    CsvSpec, ForecastError, Interval, Series, SeriesCalendar, parse_weekly, read_csv,
 };
+use crate::store::{ContactQuery, contact_counts};
 use serde_json::{Value, json};
 use std::io::Write;
 
@@ -48,15 +49,32 @@ pub fn backtest_cmd(args: &BacktestArgs) -> Result<String, CliError> {
             )
         })?),
     };
-    let loaded = read_csv(&CsvSpec {
-        path: args.data.clone(),
-        time_col: args.time_col.clone(),
-        value_col: args.value_col.clone(),
-        delimiter,
-        interval: Interval::parse(&args.interval)?,
-        calendar,
-    })?;
-    let series = &loaded.series;
+    let (loaded_series, notes) = match &args.series {
+        Some(name) => stored_series(args, name, calendar)?,
+        None => {
+            let (data, time_col, interval) = match (&args.data, &args.time_col, &args.interval) {
+                (Some(d), Some(t), Some(i)) => (d, t, i),
+                // clap requires them without `--series`.
+                _ => {
+                    return Err(bad(
+                        "--data",
+                        "--data, --time-col and --interval are needed without --series".into(),
+                    ));
+                }
+            };
+            let loaded = read_csv(&CsvSpec {
+                path: data.clone(),
+                time_col: time_col.clone(),
+                value_col: args.value_col.clone(),
+                delimiter,
+                interval: Interval::parse(interval)?,
+                calendar,
+            })?;
+            let notes = csv_notes(&loaded);
+            (loaded.series, notes)
+        }
+    };
+    let series = &loaded_series;
     let settings = Settings {
         horizon: backtest::parse_span("--horizon", &args.horizon, series)?,
         step: backtest::parse_span("--step", &args.step, series)?,
@@ -67,6 +85,15 @@ pub fn backtest_cmd(args: &BacktestArgs) -> Result<String, CliError> {
     if let Some(out) = &args.out {
         write_points(out, &report.chosen)?;
     }
+    Ok(if args.json {
+        json_report(&report, &notes).to_string() + "\n"
+    } else {
+        table(&report, &notes)
+    })
+}
+
+/// What the CSV's reading says about the data.
+fn csv_notes(loaded: &crate::forecast::series::Loaded) -> Vec<String> {
     let mut notes = Vec::new();
     if loaded.duplicate_stamps > 0 {
         notes.push(format!(
@@ -80,11 +107,75 @@ pub fn backtest_cmd(args: &BacktestArgs) -> Result<String, CliError> {
             loaded.in_closed
         ));
     }
-    Ok(if args.json {
-        json_report(&report, &notes).to_string() + "\n"
-    } else {
-        table(&report, &notes)
-    })
+    notes
+}
+
+/// A `[forecast]` series counted from the store's contacts, with the config's interval, hours and
+/// zone (`--special-days` and `--no-national-holidays` still apply).
+fn stored_series(
+    args: &BacktestArgs,
+    name: &str,
+    mut calendar: SeriesCalendar,
+) -> Result<(Series, Vec<String>), CliError> {
+    let (settings, _) = crate::config::Settings::load(args.config.as_deref(), &[])?;
+    let queues: Vec<String> = settings
+        .routing
+        .queues
+        .iter()
+        .map(|q| q.name.clone())
+        .collect();
+    let channels = crate::route::Channel::ALL.map(crate::route::Channel::as_str);
+    let all = settings.forecast.series_or_default(&queues, &channels);
+    let Some(def) = all.iter().find(|s| s.name == name) else {
+        let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+        return Err(CliError::Usage(format!(
+            "--series: no series `{name}` (the series are {})",
+            names.join(", ")
+        )));
+    };
+    let fc = &settings.forecast;
+    calendar.tz = fc.timezone.parse().map_err(|_| {
+        CliError::Usage(format!(
+            "`forecast.timezone` = \"{}\" is not a time zone",
+            fc.timezone
+        ))
+    })?;
+    if let Some(open) = &def.open {
+        calendar.hours = Some(parse_weekly(open)?);
+    }
+    let interval = Interval::parse(args.interval.as_deref().unwrap_or(&def.interval))?;
+    let query = ContactQuery {
+        queue: def.queue.clone(),
+        channel: def.channel.clone(),
+        topic: def.topic.clone(),
+        urgency: def.urgency.clone(),
+        include_decisions: fc.count_decisions,
+    };
+    let counts = contact_counts(&settings.store.path, &query)?;
+    let rows: Vec<_> = counts.iter().map(|(t, n)| (*t, *n as f64)).collect();
+    let series = Series::from_instants(interval, calendar, &rows).ok_or_else(|| {
+        CliError::Usage(format!(
+            "series `{name}` has no contacts in {} yet (events in through POST /v1/events or \
+             instrada import events{})",
+            settings.store.path.display(),
+            if fc.count_decisions {
+                ", or routed requests"
+            } else {
+                ""
+            }
+        ))
+    })?;
+    let total: u64 = counts.iter().map(|c| c.1).sum();
+    let notes = vec![format!(
+        "series `{name}`: {total} contacts from {}{}",
+        settings.store.path.display(),
+        if fc.count_decisions {
+            " (events and routed requests)"
+        } else {
+            " (events)"
+        }
+    )];
+    Ok((series, notes))
 }
 
 fn scores_json(run: &Run) -> Value {

@@ -85,6 +85,9 @@ pub enum CliError {
     /// Arguments that do not fit together.
     #[error("{0}")]
     Usage(String),
+    /// The settings could not be read.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     /// The store could not be opened or written.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),

@@ -121,3 +121,76 @@ fn a_map_naming_no_column_or_no_field_is_refused_before_anything_is_stored() {
     );
     assert!(!dir.path().join("instrada.db").exists());
 }
+
+#[test]
+fn a_stored_series_is_backtested_from_the_imported_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("events.csv");
+    // Ten weeks of phone and e-mail contacts, busier on Mondays, none on Sundays.
+    let mut text = String::from("event_id,occurred_at,channel,queue\n");
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+    let mut id = 0;
+    for day in 0..70 {
+        let date = start + chrono::Days::new(day);
+        let n = match chrono::Datelike::weekday(&date) {
+            chrono::Weekday::Mon => 12,
+            chrono::Weekday::Sun => 0,
+            _ => 6 + day as usize % 3,
+        };
+        for k in 0..n {
+            id += 1;
+            let channel = if k % 3 == 0 { "email" } else { "phone" };
+            text.push_str(&format!(
+                "ev{id},{date}T{:02}:10:00+02:00,{channel},tributi\n",
+                8 + k % 9
+            ));
+        }
+    }
+    std::fs::write(&csv, text).unwrap();
+    let out = import(dir.path(), &[csv.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let config = write_config(dir.path());
+    let backtest = |series: &str| {
+        Command::new(env!("CARGO_BIN_EXE_instrada"))
+            .args(["backtest", "--series", series, "--interval", "1d"])
+            .args([
+                "--horizon",
+                "7d",
+                "--step",
+                "7d",
+                "--origins",
+                "2",
+                "--json",
+            ])
+            .arg("--config")
+            .arg(&config)
+            .env("INSTRADA__STORE__PATH", dir.path().join("instrada.db"))
+            .output()
+            .expect("instrada runs")
+    };
+    let out = backtest("channel:phone");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["baseline"]["model"], "snaive", "{report}");
+    assert!(report["mase"].as_f64().unwrap().is_finite(), "{report}");
+    assert_eq!(report["points"], 14, "two origins of seven days: {report}");
+    let notes = report["data_notes"].to_string();
+    assert!(notes.contains("series `channel:phone`: "), "{notes}");
+
+    let out = backtest("nope");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("no series `nope` (the series are total, queue:"),
+        "{stderr}"
+    );
+}
