@@ -67,6 +67,14 @@ pub enum ApiError {
         /// The id sent.
         decision_id: Uuid,
     },
+    /// A forecast series that `[forecast]` does not define.
+    #[error("no series `{name}` (the series are {known})")]
+    UnknownSeries {
+        /// The name asked for.
+        name: String,
+        /// The series there are, comma-separated.
+        known: String,
+    },
     /// No such path.
     #[error("no endpoint at {path}")]
     NotFound {
@@ -141,6 +149,7 @@ impl ApiError {
             Self::BatchTooLarge { .. } => ("batch_too_large", StatusCode::UNPROCESSABLE_ENTITY),
             Self::EmptyBatch => ("empty_batch", StatusCode::UNPROCESSABLE_ENTITY),
             Self::UnknownDecision { .. } => ("unknown_decision", StatusCode::NOT_FOUND),
+            Self::UnknownSeries { .. } => ("unknown_series", StatusCode::NOT_FOUND),
             Self::NotFound { .. } => ("not_found", StatusCode::NOT_FOUND),
             Self::MethodNotAllowed { .. } => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED),
             Self::UnsupportedMediaType => {
@@ -257,6 +266,10 @@ mod tests {
             ApiError::UnknownDecision {
                 decision_id: Uuid::nil(),
             },
+            ApiError::UnknownSeries {
+                name: "x".into(),
+                known: "total".into(),
+            },
             ApiError::NotFound { path: "/".into() },
             ApiError::MethodNotAllowed {
                 method: "GET".into(),
@@ -290,6 +303,7 @@ mod tests {
             ApiError::BatchTooLarge { .. } => ("batch_too_large", 422, false),
             ApiError::EmptyBatch => ("empty_batch", 422, false),
             ApiError::UnknownDecision { .. } => ("unknown_decision", 404, false),
+            ApiError::UnknownSeries { .. } => ("unknown_series", 404, false),
             ApiError::NotFound { .. } => ("not_found", 404, false),
             ApiError::MethodNotAllowed { .. } => ("method_not_allowed", 405, false),
             ApiError::UnsupportedMediaType => ("unsupported_media_type", 415, false),

@@ -26,6 +26,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod feedback;
+pub mod forecast;
 pub mod health;
 pub mod metrics;
 pub mod models;
@@ -82,6 +83,9 @@ pub fn build_router(state: AppState) -> Router {
     let v1 = single
         .merge(batch)
         .route("/v1/models", get(models::list))
+        .route("/v1/series", get(forecast::series))
+        .route("/v1/forecast", get(forecast::forecast))
+        .route("/v1/forecast/refit", post(forecast::refit))
         .route_layer(backpressure);
     Router::new()
         .merge(v1)

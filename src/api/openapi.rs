@@ -3,7 +3,7 @@
 //! committed as `api/openapi.json`; a test fails when the two differ
 //! (`INSTRADA_UPDATE_OPENAPI=1 cargo test --test api openapi` rewrites the file).
 
-use super::{error, events, feedback, health, metrics, models, route, schema, staffing};
+use super::{error, events, feedback, forecast, health, metrics, models, route, schema, staffing};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
@@ -17,7 +17,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
                        `{\"error\": {\"code\": \"...\", \"message\": \"...\"}}`; branch on `code`: \
                        `malformed_json` 400, `invalid_request` 422, `empty_text` 422, \
                        `unknown_channel` 422, `body_too_large` 413, `batch_too_large` 422, \
-                       `empty_batch` 422, `unknown_decision` 404, `not_found` 404, \
+                       `empty_batch` 422, `unknown_decision` 404, `unknown_series` 404, `not_found` 404, \
                        `method_not_allowed` 405, `unsupported_media_type` 415, `overloaded` 503, \
                        `store_unavailable` 503, `not_ready` 503, `internal` 500. 503s carry Retry-After.",
         license(name = "Apache-2.0")
@@ -27,6 +27,9 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         route::route_batch,
         feedback::feedback,
         events::events,
+        forecast::series,
+        forecast::forecast,
+        forecast::refit,
         staffing::staffing,
         models::list,
         health::healthz,
@@ -45,6 +48,12 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         schema::ModelVersions,
         feedback::FeedbackRequest,
         events::EventIn,
+        forecast::SeriesList,
+        forecast::SeriesInfo,
+        forecast::FailedSeries,
+        forecast::ForecastResponse,
+        forecast::ForecastPoint,
+        forecast::RefitSummary,
         events::EventsAck,
         events::RejectedEvent,
         staffing::StaffingRequest,
@@ -64,6 +73,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         (name = "routing", description = "Classify and route requests"),
         (name = "feedback", description = "Corrections of decisions, for audits and retraining"),
         (name = "events", description = "Contact events for workload forecasts and outreach"),
+        (name = "forecast", description = "Workload forecasts and the staff they call for, for planners"),
         (name = "staffing", description = "Agents and FTE for a workload: Erlang C, Erlang A, backlog channels"),
         (name = "models", description = "The models in use"),
         (name = "health", description = "Probes and metrics"),

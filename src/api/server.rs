@@ -116,10 +116,28 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
     );
     let state = AppState::new(settings, registry, store, pseudonyms);
     let reloader = tokio::spawn(super::reload::reload_on_signals(state.clone()));
+    let refitter = tokio::spawn(refit_on_schedule(state.clone()));
     let served = run(listener, state, shutdown_signal()).await;
     reloader.abort();
+    refitter.abort();
     drop(pid_file);
     served
+}
+
+/// Fits the forecasts once at start (in the background: the service answers meanwhile, and
+/// `GET /v1/forecast` says they are being fitted), then at each `[forecast] refit` time.
+async fn refit_on_schedule(state: AppState) {
+    loop {
+        if let Err(e) = super::forecast::refit_now(&state).await {
+            tracing::error!(error = %e, "forecast refit failed: the previous forecasts keep serving");
+        }
+        let Some(next) = state.settings.forecast.next_refit(chrono::Utc::now()) else {
+            return;
+        };
+        let wait = (next - chrono::Utc::now()).to_std().unwrap_or_default();
+        tracing::info!(next = %next, "next forecast refit");
+        tokio::time::sleep(wait).await;
+    }
 }
 
 /// `server.pid_file` while the service runs: holds this process's id, removed when dropped.

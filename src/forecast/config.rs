@@ -30,6 +30,11 @@ pub struct ForecastConfig {
     pub count_decisions: bool,
     /// The series; default the total and one per queue and per channel.
     pub series: Vec<SeriesConfig>,
+    /// Staffing assumptions for the forecasts' agents and FTE.
+    pub staffing: super::plan::StaffingConfig,
+    /// When the service refits every series: `daily HH:MM` in `timezone`, or `off` (start-up and
+    /// `POST /v1/forecast/refit` only). Default `daily 02:00`.
+    pub refit: String,
 }
 
 impl Default for ForecastConfig {
@@ -38,6 +43,8 @@ impl Default for ForecastConfig {
             timezone: "Europe/Rome".into(),
             count_decisions: true,
             series: Vec::new(),
+            staffing: super::plan::StaffingConfig::default(),
+            refit: "daily 02:00".into(),
         }
     }
 }
@@ -97,6 +104,12 @@ impl ForecastConfig {
                 self.timezone
             ));
         }
+        if let Err(e) = self.refit_time() {
+            p.push(e);
+        }
+        if let Err(e) = self.staffing.params(None).check() {
+            p.push(format!("forecast.staffing: {e}"));
+        }
         let mut seen = std::collections::HashSet::new();
         for s in &self.series {
             let at = format!("forecast.series `{}`", s.name);
@@ -113,6 +126,46 @@ impl ForecastConfig {
             }
         }
         p
+    }
+
+    /// The local time of the daily refit, or `None` when it is `off`.
+    pub fn refit_time(&self) -> Result<Option<chrono::NaiveTime>, String> {
+        let text = self.refit.trim();
+        if text.eq_ignore_ascii_case("off") {
+            return Ok(None);
+        }
+        text.strip_prefix("daily ")
+            .and_then(|t| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").ok())
+            .map(Some)
+            .ok_or_else(|| {
+                format!(
+                    "`forecast.refit` = \"{text}\": `daily HH:MM` (e.g. `daily 02:00`) or `off`"
+                )
+            })
+    }
+
+    /// The first refit time after `now`, or `None` when refits are `off` or the setting is bad.
+    pub fn next_refit(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        use chrono::TimeZone;
+        let at = self.refit_time().ok().flatten()?;
+        let tz: chrono_tz::Tz = self.timezone.parse().ok()?;
+        let today = now.with_timezone(&tz).date_naive();
+        (0..3).find_map(|d| {
+            let date = today + chrono::Days::new(d);
+            // A time skipped by a DST change is taken an hour later; a repeated one, the first.
+            let local = tz
+                .from_local_datetime(&date.and_time(at))
+                .earliest()
+                .or_else(|| {
+                    tz.from_local_datetime(&(date.and_time(at) + chrono::TimeDelta::hours(1)))
+                        .earliest()
+                })?
+                .with_timezone(&chrono::Utc);
+            (local > now).then_some(local)
+        })
     }
 
     /// The series to keep: as configured, or the total and one per queue and per channel.
@@ -172,5 +225,43 @@ mod tests {
         );
         assert!(p.contains("7m"), "{p}");
         assert_eq!(c.problems().len(), 4, "{p}");
+    }
+
+    #[test]
+    fn the_next_refit_is_the_next_local_time_in_the_zone() {
+        use chrono::TimeZone;
+        let c = ForecastConfig::default();
+        // 01:30 in Rome (UTC+1 in winter): tonight at 02:00 local, 01:00 UTC.
+        let now = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 0, 30, 0).unwrap();
+        assert_eq!(
+            c.next_refit(now),
+            Some(chrono::Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap())
+        );
+        // After it: tomorrow.
+        let now = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap();
+        assert_eq!(
+            c.next_refit(now),
+            Some(chrono::Utc.with_ymd_and_hms(2026, 12, 2, 1, 0, 0).unwrap())
+        );
+        // 02:00 does not exist on 29 March 2026 in Rome: 03:00 local (01:00 UTC).
+        let now = chrono::Utc.with_ymd_and_hms(2026, 3, 28, 23, 0, 0).unwrap();
+        assert_eq!(
+            c.next_refit(now),
+            Some(chrono::Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0).unwrap())
+        );
+        let off = ForecastConfig {
+            refit: "off".into(),
+            ..ForecastConfig::default()
+        };
+        assert_eq!(off.next_refit(now), None);
+        let bad = ForecastConfig {
+            refit: "weekly".into(),
+            ..ForecastConfig::default()
+        };
+        assert!(
+            bad.problems()[0].contains("`daily HH:MM`"),
+            "{:?}",
+            bad.problems()
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! - [`series`]: counts per interval in a time zone, with open and closed intervals.
 //! - [`models`]: seasonal naive, daily total × intraday profile, MSTL (augurs).
 //! - [`config`]: `[forecast]` of `instrada.toml` (zone, series, decisions as contacts).
+//! - [`plan`]: the forecasts planners read, fitted off the request path (backtest, fit, staff).
 //! - [`backtest`]: rolling-origin evaluation (MASE, sMAPE, interval coverage) and model choice.
 //!
 //! A model family like `classify`: it imports the [`crate::calendar`] and [`crate::label`] leaves,
@@ -14,5 +15,6 @@
 pub mod backtest;
 pub mod config;
 pub mod models;
+pub mod plan;
 pub mod series;
 pub mod staffing;

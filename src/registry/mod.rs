@@ -5,7 +5,8 @@
 //! rollback needs no disk read. Today there is one slot, `routing`: the topic and urgency models
 //! with the policy checked against them, held as one [`Router`] because the policy names the
 //! topic model's labels and the two models share a featurisation; they are validated and swapped
-//! together. Forecast and outreach models get slots of their own beside it.
+//! together. The workload forecasts have a slot of their own, `forecasts`, filled by each refit;
+//! outreach models will get theirs beside it.
 //!
 //! A model's manifest names its kind (`topic`, `urgency`) and its backend (`linear`); loading
 //! dispatches on both ([`load`]). A swap is build → validate → warm up → swap an `Arc`: requests in
@@ -20,7 +21,9 @@ pub use load::{Invalid, Model, check, load_router, open_bundle, open_model};
 pub use slot::Slot;
 
 use crate::config::{Settings, Source};
+use crate::forecast::plan::{self, Forecasts};
 use crate::route::Router;
+use crate::store::{ContactQuery, contact_counts};
 use std::sync::Arc;
 
 /// The versions serving after a reload or a rollback.
@@ -58,6 +61,8 @@ pub struct Registry {
     source: Source,
     /// Topic and urgency models with the policy validated against them.
     routing: Slot<Router>,
+    /// The workload forecasts of the last refit (empty before the first).
+    forecasts: Slot<Forecasts>,
 }
 
 impl Registry {
@@ -74,6 +79,7 @@ impl Registry {
             settings: settings.clone(),
             source: source.clone(),
             routing: Slot::new(router),
+            forecasts: Slot::new(Forecasts::default()),
         }
     }
 
@@ -96,6 +102,35 @@ impl Registry {
         let now = Versions::of(&router);
         self.routing.swap(router);
         Ok(now)
+    }
+
+    /// The workload forecasts in use now.
+    pub fn forecasts(&self) -> Arc<Forecasts> {
+        self.forecasts.current()
+    }
+
+    /// Fits every `[forecast]` series on the store's contacts and serves the result from now on
+    /// (the previous forecasts are kept, as for the models). Blocking and slow (a backtest per
+    /// series): call it from a blocking thread, never per request. `queues` are the policy's, for
+    /// the default series.
+    pub fn refit_forecasts(&self, queues: &[String]) -> Arc<Forecasts> {
+        let fc = &self.settings.forecast;
+        let channels = crate::route::Channel::ALL.map(crate::route::Channel::as_str);
+        let defs = fc.series_or_default(queues, &channels);
+        let path = self.settings.store.path.clone();
+        let counts = |def: &crate::forecast::config::SeriesConfig| {
+            let query = ContactQuery {
+                queue: def.queue.clone(),
+                channel: def.channel.clone(),
+                topic: def.topic.clone(),
+                urgency: def.urgency.clone(),
+                include_decisions: fc.count_decisions,
+            };
+            contact_counts(&path, &query).map_err(|e| e.to_string())
+        };
+        let fitted = plan::fit_all(&defs, fc, counts, chrono::Utc::now());
+        self.forecasts.swap(fitted);
+        self.forecasts.current()
     }
 
     /// Serves the previous models again, from memory; a second rollback undoes the first.

@@ -8,6 +8,7 @@ mod cli_route;
 mod errors;
 mod events;
 mod feedback;
+mod forecast;
 mod helpers;
 mod openapi;
 mod ops;

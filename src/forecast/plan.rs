@@ -1,0 +1,223 @@
+//! Forecasts for planners, fitted off the request path: for each series of `[forecast]`, count
+//! its contacts, choose the model by backtest, fit it on all the history, forecast the horizon
+//! and staff every interval. The registry keeps the result (and the one before it) and the API
+//! serves it: nothing is fitted per request.
+
+use super::backtest::{self, Choice};
+use super::config::{ForecastConfig, SeriesConfig};
+use super::models::{ModelKind, Point, calibrate};
+use super::series::{Interval, Series, SeriesCalendar, parse_weekly};
+use super::staffing::{Staffed, Staffing, StaffingParams};
+use chrono::{DateTime, Utc};
+
+/// Days forecast ahead at each refit (requests may ask for less).
+pub const HORIZON_DAYS: usize = 28;
+/// Backtest origins used to choose the model (fewer when the history is short).
+const ORIGINS: usize = 4;
+
+/// One forecast interval with the staff it calls for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffedPoint {
+    /// The forecast.
+    pub point: Point,
+    /// Agents and FTE for the expected contacts; `None` when the interval is closed.
+    pub staffing: Option<Staffed>,
+}
+
+/// The forecast of one series.
+#[derive(Debug, Clone)]
+pub struct SeriesForecast {
+    /// The series' definition.
+    pub config: SeriesConfig,
+    /// Its interval.
+    pub interval: Interval,
+    /// The model chosen by backtest.
+    pub model: &'static str,
+    /// Its backtest MASE, and the seasonal naive's.
+    pub mase: f64,
+    /// The seasonal naive's MASE on the same backtest.
+    pub baseline_mase: f64,
+    /// Share of the backtest's actuals inside the 80 % intervals.
+    pub coverage80: f64,
+    /// Contacts the series was fitted on.
+    pub contacts: u64,
+    /// First and last interval of the history.
+    pub history: (DateTime<Utc>, DateTime<Utc>),
+    /// The next [`HORIZON_DAYS`] days.
+    pub points: Vec<StaffedPoint>,
+    /// Fallbacks and notes of the fit.
+    pub notes: Vec<String>,
+}
+
+/// Every series' forecast from one refit.
+#[derive(Debug, Clone, Default)]
+pub struct Forecasts {
+    /// When the refit ran; `None` before the first.
+    pub fitted_at: Option<DateTime<Utc>>,
+    /// The series that could be fitted.
+    pub series: Vec<SeriesForecast>,
+    /// The series that could not, and why (no contacts yet, too little history…).
+    pub failed: Vec<(String, String)>,
+}
+
+impl Forecasts {
+    /// The forecast of the series `name`.
+    pub fn get(&self, name: &str) -> Option<&SeriesForecast> {
+        self.series.iter().find(|s| s.config.name == name)
+    }
+}
+
+/// Fits every series of `defs`; `counts` gives a series' contacts per 15-minute UTC bucket.
+pub fn fit_all(
+    defs: &[SeriesConfig],
+    config: &ForecastConfig,
+    counts: impl Fn(&SeriesConfig) -> Result<Vec<(DateTime<Utc>, u64)>, String>,
+    now: DateTime<Utc>,
+) -> Forecasts {
+    let mut out = Forecasts {
+        fitted_at: Some(now),
+        ..Forecasts::default()
+    };
+    for def in defs {
+        match counts(def).and_then(|rows| fit_one(def, config, &rows)) {
+            Ok(f) => out.series.push(f),
+            Err(why) => out.failed.push((def.name.clone(), why)),
+        }
+    }
+    out
+}
+
+fn fit_one(
+    def: &SeriesConfig,
+    config: &ForecastConfig,
+    rows: &[(DateTime<Utc>, u64)],
+) -> Result<SeriesForecast, String> {
+    let tz = config
+        .timezone
+        .parse()
+        .map_err(|_| format!("`{}` is not a time zone", config.timezone))?;
+    let mut calendar = SeriesCalendar::always_open(tz);
+    if let Some(open) = &def.open {
+        calendar.hours = Some(parse_weekly(open).map_err(|e| e.to_string())?);
+    }
+    let interval = Interval::parse(&def.interval).map_err(|e| e.to_string())?;
+    let values: Vec<_> = rows.iter().map(|(t, n)| (*t, *n as f64)).collect();
+    let series = Series::from_instants(interval, calendar, &values)
+        .ok_or_else(|| "no contacts yet".to_string())?;
+    let horizon = HORIZON_DAYS * series.per_day();
+    let (kind, report) = choose(&series)?;
+    let fitted = kind
+        .fit(
+            &series,
+            &calibrate::Settings::new(horizon.min(14 * series.per_day())),
+        )
+        .map_err(|e| e.to_string())?;
+    let staffing = config.staffing.params(def.channel.as_deref()).check().ok();
+    let seconds = f64::from(interval.minutes()) * 60.0;
+    let points = fitted
+        .forecast(horizon)
+        .into_iter()
+        .map(|point| StaffedPoint {
+            staffing: staffing
+                .as_ref()
+                .filter(|_| point.expected > 0.0 || point.upper95 > 0.0)
+                .and_then(|s: &Staffing| s.solve(point.expected, seconds).ok()),
+            point,
+        })
+        .collect();
+    let mut notes = fitted.notes().to_vec();
+    if let Some(r) = &report {
+        notes.extend(r.chosen.notes.iter().cloned());
+    }
+    let (mase, baseline_mase, coverage80) =
+        report.as_ref().map_or((f64::NAN, f64::NAN, f64::NAN), |r| {
+            (
+                r.chosen.scores.mase,
+                r.baseline.scores.mase,
+                r.chosen.scores.coverage80,
+            )
+        });
+    Ok(SeriesForecast {
+        config: def.clone(),
+        interval,
+        model: fitted.name(),
+        mase,
+        baseline_mase,
+        coverage80,
+        contacts: rows.iter().map(|r| r.1).sum(),
+        history: (series.start_utc(0), series.start_utc(series.len() - 1)),
+        points,
+        notes,
+    })
+}
+
+/// The model with the lowest backtest MASE (two-week horizon and step), or, with too little
+/// history for a backtest, seasonal naive (or whatever fits) without scores.
+fn choose(series: &Series) -> Result<(ModelKind, Option<backtest::Report>), String> {
+    let per_day = series.per_day();
+    for origins in (1..=ORIGINS).rev() {
+        let settings = backtest::Settings {
+            horizon: 14 * per_day,
+            step: 14 * per_day,
+            origins,
+            choice: Choice::Auto,
+        };
+        if let Ok(report) = backtest::backtest(series, &settings) {
+            let kind = ModelKind::parse(report.chosen.model).unwrap_or(ModelKind::Snaive);
+            return Ok((kind, Some(report)));
+        }
+    }
+    ModelKind::ALL
+        .into_iter()
+        .find(|k| series.len() >= k.min_history(series))
+        .map(|k| (k, None))
+        .ok_or_else(|| {
+            format!(
+                "too little history: {} days, a forecast needs at least {} (two weeks)",
+                series.len() / per_day,
+                ModelKind::Snaive.min_history(series) / per_day
+            )
+        })
+}
+
+/// Staffing assumptions of the forecasts (`[forecast.staffing]`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StaffingConfig {
+    /// Average handle time, seconds. Default 300.
+    pub aht_seconds: f64,
+    /// Share answered within `within_seconds`. Default 0.8.
+    pub target: f64,
+    /// Answer time of the target, seconds (the response window for e-mail, PEC, web). Default 20.
+    pub within_seconds: f64,
+    /// Mean patience before hanging up (Erlang A), seconds. Default none (Erlang C).
+    pub patience_seconds: Option<f64>,
+    /// Share of paid time not on contacts. Default 0.3.
+    pub shrinkage: f64,
+    /// Highest occupancy allowed. Default 0.85.
+    pub max_occupancy: f64,
+}
+
+impl Default for StaffingConfig {
+    fn default() -> Self {
+        Self {
+            aht_seconds: 300.0,
+            target: 0.8,
+            within_seconds: 20.0,
+            patience_seconds: None,
+            shrinkage: 0.3,
+            max_occupancy: 0.85,
+        }
+    }
+}
+
+impl StaffingConfig {
+    /// The staffing parameters for a series of `channel` (all channels: answered live).
+    pub fn params(&self, channel: Option<&str>) -> StaffingParams {
+        StaffingParams::new(self.aht_seconds, self.target, self.within_seconds)
+            .patience(self.patience_seconds)
+            .shrinkage(self.shrinkage)
+            .max_occupancy(self.max_occupancy)
+            .channel(channel)
+    }
+}

@@ -1,0 +1,181 @@
+//! Workload forecasts over HTTP: events in, a refit off the request path, series listed, a
+//! forecast with intervals and staff served (JSON and CSV), and the errors of each.
+
+use crate::helpers::*;
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+use instrada::forecast::config::SeriesConfig;
+use serde_json::{Value, json};
+
+fn series(name: &str, channel: Option<&str>) -> SeriesConfig {
+    SeriesConfig {
+        name: name.into(),
+        interval: "1d".into(),
+        queue: None,
+        channel: channel.map(str::to_string),
+        topic: None,
+        urgency: None,
+        open: None,
+    }
+}
+
+/// Ten weeks of contacts, busier on Mondays, none on Sundays; a third of them e-mails.
+fn history() -> Vec<Value> {
+    let start = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+    let mut events = Vec::new();
+    for day in 0..70u64 {
+        let date = start + Days::new(day);
+        let n = match date.weekday() {
+            Weekday::Mon => 12,
+            Weekday::Sun => 0,
+            _ => 6 + day as usize % 3,
+        };
+        for k in 0..n {
+            events.push(json!({
+                "event_id": format!("h{day}-{k}"),
+                "occurred_at": format!("{date}T{:02}:10:00+02:00", 8 + k % 9),
+                "channel": if k % 3 == 0 { "email" } else { "phone" },
+            }));
+        }
+    }
+    events
+}
+
+#[tokio::test]
+async fn forecasts_are_fitted_off_the_request_path_and_served_with_staff() {
+    let app = spawn_app_with(|s| {
+        s.forecast.series = vec![series("daily", None), series("email", Some("email"))];
+        s.forecast.count_decisions = false;
+    })
+    .await;
+    let r = app.get("/v1/forecast?series=daily").await;
+    assert_error(r, 503, "not_ready").await;
+
+    let events = history();
+    let total = events.len();
+    for chunk in events.chunks(200) {
+        let ack: Value = app
+            .post("/v1/events", &json!(chunk))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(ack["rejected"], 0, "{ack}");
+    }
+    let done: Value = app
+        .post("/v1/forecast/refit", &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (done["fitted"].as_u64(), done["failed"].as_u64()),
+        (Some(2), Some(0)),
+        "{done}"
+    );
+
+    let list: Value = app.get("/v1/series").await.json().await.unwrap();
+    let daily = &list["series"][0];
+    assert_eq!(daily["name"], "daily");
+    assert_eq!(daily["contacts"], total);
+    assert!(
+        ["snaive", "profile", "mstl"].contains(&daily["model"].as_str().unwrap()),
+        "{list}"
+    );
+    assert!(
+        daily["mase"].as_f64().unwrap().is_finite(),
+        "a backtest chose it: {list}"
+    );
+
+    let r = app.get("/v1/forecast?series=daily&horizon=7d").await;
+    assert_eq!(r.status(), 200);
+    let f: Value = r.json().await.unwrap();
+    let points = f["points"].as_array().unwrap();
+    assert_eq!(points.len(), 7, "{f}");
+    // The last contact is on Saturday 8 August: the forecast starts at Sunday's local midnight.
+    assert_eq!(points[0]["start"], "2026-08-08T22:00:00Z");
+    for p in points {
+        let v = |k: &str| p[k].as_f64().unwrap();
+        assert!(v("expected") >= 0.0 && v("lower95") >= 0.0, "{p}");
+        assert!(
+            v("lower95") <= v("lower80") && v("upper80") <= v("upper95"),
+            "{p}"
+        );
+    }
+    let sunday = &points[0];
+    assert!(
+        sunday["expected"].as_f64().unwrap() < 1.0,
+        "no contacts on Sundays: {sunday}"
+    );
+    let monday = &points[1];
+    assert!(monday["expected"].as_f64().unwrap() > 8.0, "{monday}");
+    assert!(monday["agents"].as_u64().unwrap() >= 1, "{monday}");
+    assert!(monday["fte"].as_u64().unwrap() >= monday["agents"].as_u64().unwrap());
+    assert_eq!(f["staffing_method"], "erlang_c");
+
+    let f: Value = app
+        .get("/v1/forecast?series=email&horizon=1w")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        f["staffing_method"], "backlog",
+        "e-mails are not answered live: {f}"
+    );
+
+    let r = app
+        .get("/v1/forecast?series=daily&horizon=3d&format=csv")
+        .await;
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = r.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "start,expected,lower80,upper80,lower95,upper95,agents,fte"
+    );
+    assert_eq!(lines.len(), 4, "{csv}");
+}
+
+#[tokio::test]
+async fn bad_forecast_requests_get_clear_errors() {
+    let app = spawn_app_with(|s| s.forecast.series = vec![series("daily", None)]).await;
+    let done: Value = app
+        .post("/v1/forecast/refit", &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(done["failed"], 1, "no contacts yet: {done}");
+    let r = app.get("/v1/forecast?series=daily").await;
+    let msg = assert_error(r, 503, "not_ready").await;
+    assert!(
+        msg.contains("could not be fitted: no contacts yet"),
+        "{msg}"
+    );
+    let msg = assert_error(
+        app.get("/v1/forecast?series=nope").await,
+        404,
+        "unknown_series",
+    )
+    .await;
+    assert!(msg.contains("the series are daily"), "{msg}");
+    for q in [
+        "series=daily&horizon=0d",
+        "series=daily&horizon=10y",
+        "series=daily&horizon=60d",
+        "series=daily&format=xml",
+        "horizon=7d",
+    ] {
+        assert_error(
+            app.get(&format!("/v1/forecast?{q}")).await,
+            422,
+            "invalid_request",
+        )
+        .await;
+    }
+}
