@@ -17,6 +17,7 @@
 //! With no `[[forecast.series]]`, the series are the total and one per queue and per channel, at
 //! 30 minutes. Serde shapes and their checks only: `config` imports this, not the other way.
 
+use super::models::ModelKind;
 use super::series::{Interval, parse_weekly};
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +36,10 @@ pub struct ForecastConfig {
     /// When the service refits every series: `daily HH:MM` in `timezone`, or `off` (start-up and
     /// `POST /v1/forecast/refit` only). Default `daily 02:00`.
     pub refit: String,
+    /// The models each series' backtest chooses among: `snaive`, `profile`, `mstl`. Default
+    /// seasonal naive and profile: MSTL takes seconds per series and has not won on the shared
+    /// series (see README), so it is opt-in.
+    pub models: Vec<String>,
 }
 
 impl Default for ForecastConfig {
@@ -45,6 +50,7 @@ impl Default for ForecastConfig {
             series: Vec::new(),
             staffing: super::plan::StaffingConfig::default(),
             refit: "daily 02:00".into(),
+            models: vec!["snaive".into(), "profile".into()],
         }
     }
 }
@@ -104,6 +110,16 @@ impl ForecastConfig {
                 self.timezone
             ));
         }
+        for m in &self.models {
+            if ModelKind::parse(m).is_none() {
+                p.push(format!(
+                    "`forecast.models`: `{m}` is not one of snaive, profile, mstl"
+                ));
+            }
+        }
+        if self.models.is_empty() {
+            p.push("`forecast.models` is empty: name at least one of snaive, profile, mstl".into());
+        }
         if let Err(e) = self.refit_time() {
             p.push(e);
         }
@@ -126,6 +142,20 @@ impl ForecastConfig {
             }
         }
         p
+    }
+
+    /// The models to choose among (the valid names of `models`; seasonal naive if none).
+    pub fn model_kinds(&self) -> Vec<ModelKind> {
+        let kinds: Vec<ModelKind> = self
+            .models
+            .iter()
+            .filter_map(|m| ModelKind::parse(m))
+            .collect();
+        if kinds.is_empty() {
+            vec![ModelKind::Snaive]
+        } else {
+            kinds
+        }
     }
 
     /// The local time of the daily refit, or `None` when it is `off`.

@@ -105,7 +105,7 @@ fn fit_one(
     let series = Series::from_instants(interval, calendar, &values)
         .ok_or_else(|| "no contacts yet".to_string())?;
     let horizon = HORIZON_DAYS * series.per_day();
-    let (kind, report) = choose(&series)?;
+    let (kind, report) = choose(&series, &config.model_kinds())?;
     let fitted = kind
         .fit(
             &series,
@@ -151,24 +151,40 @@ fn fit_one(
     })
 }
 
-/// The model with the lowest backtest MASE (two-week horizon and step), or, with too little
-/// history for a backtest, seasonal naive (or whatever fits) without scores.
-fn choose(series: &Series) -> Result<(ModelKind, Option<backtest::Report>), String> {
+/// The model among `kinds` with the lowest backtest MASE (two-week horizon and step), or, with
+/// too little history for a backtest, the first of them that fits, without scores.
+fn choose(
+    series: &Series,
+    kinds: &[ModelKind],
+) -> Result<(ModelKind, Option<backtest::Report>), String> {
     let per_day = series.per_day();
     for origins in (1..=ORIGINS).rev() {
-        let settings = backtest::Settings {
-            horizon: 14 * per_day,
-            step: 14 * per_day,
-            origins,
-            choice: Choice::Auto,
-        };
-        if let Ok(report) = backtest::backtest(series, &settings) {
-            let kind = ModelKind::parse(report.chosen.model).unwrap_or(ModelKind::Snaive);
+        let mut best: Option<(ModelKind, backtest::Report)> = None;
+        for &kind in kinds {
+            let settings = backtest::Settings {
+                horizon: 14 * per_day,
+                step: 14 * per_day,
+                origins,
+                choice: Choice::One(kind),
+            };
+            let Ok(report) = backtest::backtest(series, &settings) else {
+                continue;
+            };
+            let mase = |r: &backtest::Report| {
+                let m = r.chosen.scores.mase;
+                if m.is_nan() { f64::INFINITY } else { m }
+            };
+            if best.as_ref().is_none_or(|(_, b)| mase(&report) < mase(b)) {
+                best = Some((kind, report));
+            }
+        }
+        if let Some((kind, report)) = best {
             return Ok((kind, Some(report)));
         }
     }
-    ModelKind::ALL
-        .into_iter()
+    kinds
+        .iter()
+        .copied()
         .find(|k| series.len() >= k.min_history(series))
         .map(|k| (k, None))
         .ok_or_else(|| {
