@@ -29,6 +29,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::CheckConfig(a) => cmd_check_config(a)?,
         Command::ExportFeedback(a) => cmd_export_feedback(a)?,
         Command::Backtest(a) => print!("{}", cli::backtest_cmd(&a)?),
+        Command::Forecast(a) => print!("{}", cli::forecast_cmd(&a)?),
         Command::Staffing(a) => print!("{}", cli::staffing_cmd(&a)?),
     }
     Ok(())

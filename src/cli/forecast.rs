@@ -1,0 +1,202 @@
+//! `instrada forecast --series NAME [--horizon 14d] [--config FILE] [--out DIR] [--json]`: a
+//! `[forecast]` series fitted on the store's contacts as the service's refit does (same model
+//! choice, same staffing), printed as a table or JSON, and written as `DIR/NAME.csv` for
+//! spreadsheets.
+
+use super::CliError;
+use crate::config::Settings;
+use crate::forecast::plan::{self, SeriesForecast};
+use crate::route::Channel;
+use crate::store::{ContactQuery, contact_counts};
+use std::fmt::Write;
+use std::path::PathBuf;
+
+/// `instrada forecast`.
+#[derive(Debug, clap::Args)]
+pub struct ForecastArgs {
+    /// The series (`total`, `queue:NAME`, `channel:NAME` when none are configured).
+    #[arg(long, value_name = "NAME")]
+    pub series: String,
+    /// How far ahead, in days (`14d`) or weeks (`2w`), at most 28 days.
+    #[arg(long, default_value = "14d")]
+    pub horizon: String,
+    /// Configuration file. Default: ./instrada.toml if present, else the built-in one.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Write the points to `DIR/NAME.csv` (`:` in the name becomes `-`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// One JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn days(text: &str) -> Result<usize, CliError> {
+    let t = text.trim();
+    let bad = || {
+        CliError::Usage(format!(
+            "--horizon `{t}`: 1 to 28 days (`14d`) or weeks (`2w`)"
+        ))
+    };
+    let (n, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: usize = n.parse().map_err(|_| bad())?;
+    let d = match unit {
+        "d" => n,
+        "w" => n * 7,
+        _ => return Err(bad()),
+    };
+    if (1..=plan::HORIZON_DAYS).contains(&d) {
+        Ok(d)
+    } else {
+        Err(bad())
+    }
+}
+
+/// Fits the series and returns what to print.
+pub fn forecast_cmd(args: &ForecastArgs) -> Result<String, CliError> {
+    let horizon = days(&args.horizon)?;
+    let (settings, _) = Settings::load(args.config.as_deref(), &[])?;
+    let queues: Vec<String> = settings
+        .routing
+        .queues
+        .iter()
+        .map(|q| q.name.clone())
+        .collect();
+    let all = settings
+        .forecast
+        .series_or_default(&queues, &Channel::ALL.map(Channel::as_str));
+    let Some(def) = all.iter().find(|s| s.name == args.series) else {
+        let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+        return Err(CliError::Usage(format!(
+            "--series: no series `{}` (the series are {})",
+            args.series,
+            names.join(", ")
+        )));
+    };
+    let fc = &settings.forecast;
+    let path = &settings.store.path;
+    let counts = |d: &crate::forecast::config::SeriesConfig| {
+        let q = ContactQuery {
+            queue: d.queue.clone(),
+            channel: d.channel.clone(),
+            topic: d.topic.clone(),
+            urgency: d.urgency.clone(),
+            include_decisions: fc.count_decisions,
+        };
+        contact_counts(path, &q).map_err(|e| e.to_string())
+    };
+    let fitted = plan::fit_all(std::slice::from_ref(def), fc, counts, chrono::Utc::now());
+    let Some(s) = fitted.series.first() else {
+        let why = fitted
+            .failed
+            .first()
+            .map(|f| f.1.clone())
+            .unwrap_or_default();
+        return Err(CliError::Usage(format!(
+            "series `{}` cannot be forecast: {why}",
+            def.name
+        )));
+    };
+    let n = horizon * s.interval.per_day();
+    let csv = points_csv(s, n);
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let file = dir.join(format!("{}.csv", def.name.replace([':', '/'], "-")));
+        std::fs::write(&file, &csv).map_err(|source| CliError::Io {
+            path: file.clone(),
+            source,
+        })?;
+    }
+    Ok(if args.json { json(s, n) } else { table(s, n) })
+}
+
+fn points_csv(s: &SeriesForecast, n: usize) -> String {
+    let mut out = String::from("start,expected,lower80,upper80,lower95,upper95,agents,fte\n");
+    for p in s.points.iter().take(n) {
+        let (agents, fte) = p
+            .staffing
+            .as_ref()
+            .map_or((String::new(), String::new()), |st| {
+                (st.agents.to_string(), st.fte.to_string())
+            });
+        let q = &p.point;
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{agents},{fte}",
+            q.start.to_rfc3339(),
+            q.expected,
+            q.lower80,
+            q.upper80,
+            q.lower95,
+            q.upper95
+        );
+    }
+    out
+}
+
+fn json(s: &SeriesForecast, n: usize) -> String {
+    let finite = |x: f64| {
+        if x.is_finite() {
+            serde_json::json!(x)
+        } else {
+            serde_json::Value::Null
+        }
+    };
+    let points: Vec<_> = s
+        .points
+        .iter()
+        .take(n)
+        .map(|p| {
+            serde_json::json!({
+                "start": p.point.start, "expected": p.point.expected,
+                "lower80": p.point.lower80, "upper80": p.point.upper80,
+                "lower95": p.point.lower95, "upper95": p.point.upper95,
+                "agents": p.staffing.as_ref().map(|st| st.agents),
+                "fte": p.staffing.as_ref().map(|st| st.fte),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "series": s.config.name, "interval": s.interval.label(), "model": s.model,
+        "mase": finite(s.mase), "baseline_mase": finite(s.baseline_mase),
+        "contacts": s.contacts, "notes": s.notes, "points": points,
+    })
+    .to_string()
+        + "\n"
+}
+
+fn table(s: &SeriesForecast, n: usize) -> String {
+    let mut out = format!(
+        "series {} ({}), model {} (backtest MASE {:.3}, seasonal naive {:.3}), {} contacts\n",
+        s.config.name,
+        s.interval.label(),
+        s.model,
+        s.mase,
+        s.baseline_mase,
+        s.contacts
+    );
+    out.push_str("start                       expected   80 %         95 %         agents  fte\n");
+    for p in s.points.iter().take(n) {
+        let q = &p.point;
+        let staff = p.staffing.as_ref().map_or("-       -".to_string(), |st| {
+            format!("{:<7} {}", st.agents, st.fte)
+        });
+        let _ = writeln!(
+            out,
+            "{:<27} {:>8.1}   {:>4}–{:<6} {:>4}–{:<6} {staff}",
+            q.start.to_rfc3339(),
+            q.expected,
+            q.lower80,
+            q.upper80,
+            q.lower95,
+            q.upper95
+        );
+    }
+    for note in &s.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+    out
+}
