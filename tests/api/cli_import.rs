@@ -189,18 +189,34 @@ fn a_stored_series_is_backtested_from_the_imported_events() {
     // The same series forecast, its points written for a spreadsheet.
     let out_dir = dir.path().join("out");
     let out = Command::new(env!("CARGO_BIN_EXE_instrada"))
-        .args(["forecast", "--series", "channel:phone", "--horizon", "1w", "--json", "--out"])
+        .args([
+            "forecast",
+            "--series",
+            "channel:phone",
+            "--horizon",
+            "1w",
+            "--json",
+            "--out",
+        ])
         .arg(&out_dir)
         .arg("--config")
         .arg(&config)
         .env("INSTRADA__STORE__PATH", dir.path().join("instrada.db"))
         .output()
         .expect("instrada runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let f: Value = serde_json::from_slice(&out.stdout).unwrap();
     let points = f["points"].as_array().unwrap();
     assert_eq!(points.len(), 7 * 48, "a week of half hours: {f}");
-    assert!(points.iter().all(|p| p["expected"].as_f64().unwrap() >= 0.0));
+    assert!(
+        points
+            .iter()
+            .all(|p| p["expected"].as_f64().unwrap() >= 0.0)
+    );
     let csv = std::fs::read_to_string(out_dir.join("channel-phone.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 7 * 48);
 
