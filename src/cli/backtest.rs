@@ -10,7 +10,6 @@ use crate::forecast::models::ModelKind;
 use crate::forecast::series::{
     CsvSpec, ForecastError, Interval, Series, SeriesCalendar, parse_weekly, read_csv,
 };
-use crate::store::{ContactQuery, contact_counts};
 use serde_json::{Value, json};
 use std::io::Write;
 
@@ -118,21 +117,7 @@ fn stored_series(
     mut calendar: SeriesCalendar,
 ) -> Result<(Series, Vec<String>), CliError> {
     let (settings, _) = crate::config::Settings::load(args.config.as_deref(), &[])?;
-    let queues: Vec<String> = settings
-        .routing
-        .queues
-        .iter()
-        .map(|q| q.name.clone())
-        .collect();
-    let channels = crate::route::Channel::ALL.map(crate::route::Channel::as_str);
-    let all = settings.forecast.series_or_default(&queues, &channels);
-    let Some(def) = all.iter().find(|s| s.name == name) else {
-        let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
-        return Err(CliError::Usage(format!(
-            "--series: no series `{name}` (the series are {})",
-            names.join(", ")
-        )));
-    };
+    let def = &super::forecast::stored_series_config(&settings, name)?;
     let fc = &settings.forecast;
     calendar.tz = fc.timezone.parse().map_err(|_| {
         CliError::Usage(format!(
@@ -144,14 +129,9 @@ fn stored_series(
         calendar.hours = Some(parse_weekly(open)?);
     }
     let interval = Interval::parse(args.interval.as_deref().unwrap_or(&def.interval))?;
-    let query = ContactQuery {
-        queue: def.queue.clone(),
-        channel: def.channel.clone(),
-        topic: def.topic.clone(),
-        urgency: def.urgency.clone(),
-        include_decisions: fc.count_decisions,
-    };
-    let counts = contact_counts(&settings.store.path, &query)?;
+    let counts =
+        crate::forecast::plan::stored_counts(&settings.store.path, def, fc.count_decisions)
+            .map_err(CliError::Usage)?;
     let rows: Vec<_> = counts.iter().map(|(t, n)| (*t, *n as f64)).collect();
     let series = Series::from_instants(interval, calendar, &rows).ok_or_else(|| {
         CliError::Usage(format!(

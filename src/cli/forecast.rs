@@ -7,7 +7,6 @@ use super::CliError;
 use crate::config::Settings;
 use crate::forecast::plan::{self, SeriesForecast};
 use crate::route::Channel;
-use crate::store::{ContactQuery, contact_counts};
 use std::fmt::Write;
 use std::path::PathBuf;
 
@@ -52,40 +51,32 @@ fn days(text: &str) -> Result<usize, CliError> {
     }
 }
 
-/// Fits the series and returns what to print.
-pub fn forecast_cmd(args: &ForecastArgs) -> Result<String, CliError> {
-    let horizon = days(&args.horizon)?;
-    let (settings, _) = Settings::load(args.config.as_deref(), &[])?;
+/// The `[forecast]` series `name` of `settings` (the policy's queues give the default ones).
+pub(super) fn stored_series_config(
+    settings: &Settings,
+    name: &str,
+) -> Result<crate::forecast::config::SeriesConfig, CliError> {
     let queues: Vec<String> = settings
         .routing
         .queues
         .iter()
         .map(|q| q.name.clone())
         .collect();
-    let all = settings
+    settings
         .forecast
-        .series_or_default(&queues, &Channel::ALL.map(Channel::as_str));
-    let Some(def) = all.iter().find(|s| s.name == args.series) else {
-        let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
-        return Err(CliError::Usage(format!(
-            "--series: no series `{}` (the series are {})",
-            args.series,
-            names.join(", ")
-        )));
-    };
+        .find_series(name, &queues, &Channel::ALL.map(Channel::as_str))
+        .map_err(|e| CliError::Usage(format!("--series: {e}")))
+}
+
+/// Fits the series and returns what to print.
+pub fn forecast_cmd(args: &ForecastArgs) -> Result<String, CliError> {
+    let horizon = days(&args.horizon)?;
+    let (settings, _) = Settings::load(args.config.as_deref(), &[])?;
+    let def = stored_series_config(&settings, &args.series)?;
     let fc = &settings.forecast;
     let path = &settings.store.path;
-    let counts = |d: &crate::forecast::config::SeriesConfig| {
-        let q = ContactQuery {
-            queue: d.queue.clone(),
-            channel: d.channel.clone(),
-            topic: d.topic.clone(),
-            urgency: d.urgency.clone(),
-            include_decisions: fc.count_decisions,
-        };
-        contact_counts(path, &q).map_err(|e| e.to_string())
-    };
-    let fitted = plan::fit_all(std::slice::from_ref(def), fc, counts, chrono::Utc::now());
+    let counts = |d: &_| plan::stored_counts(path, d, fc.count_decisions);
+    let fitted = plan::fit_all(std::slice::from_ref(&def), fc, counts, chrono::Utc::now());
     let Some(s) = fitted.series.first() else {
         let why = fitted
             .failed

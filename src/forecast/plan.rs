@@ -67,6 +67,23 @@ impl Forecasts {
     }
 }
 
+/// The contacts of the series `def` per 15-minute UTC bucket, from the store at `path` (events,
+/// and routed requests with `include_decisions`).
+pub fn stored_counts(
+    path: &std::path::Path,
+    def: &SeriesConfig,
+    include_decisions: bool,
+) -> Result<Vec<(DateTime<Utc>, u64)>, String> {
+    let query = crate::store::ContactQuery {
+        queue: def.queue.clone(),
+        channel: def.channel.clone(),
+        topic: def.topic.clone(),
+        urgency: def.urgency.clone(),
+        include_decisions,
+    };
+    crate::store::contact_counts(path, &query).map_err(|e| e.to_string())
+}
+
 /// Fits every series of `defs`; `counts` gives a series' contacts per 15-minute UTC bucket.
 pub fn fit_all(
     defs: &[SeriesConfig],

@@ -23,7 +23,6 @@ pub use slot::Slot;
 use crate::config::{Settings, Source};
 use crate::forecast::plan::{self, Forecasts};
 use crate::route::Router;
-use crate::store::{ContactQuery, contact_counts};
 use std::sync::Arc;
 
 /// The versions serving after a reload or a rollback.
@@ -117,17 +116,8 @@ impl Registry {
         let fc = &self.settings.forecast;
         let channels = crate::route::Channel::ALL.map(crate::route::Channel::as_str);
         let defs = fc.series_or_default(queues, &channels);
-        let path = self.settings.store.path.clone();
-        let counts = |def: &crate::forecast::config::SeriesConfig| {
-            let query = ContactQuery {
-                queue: def.queue.clone(),
-                channel: def.channel.clone(),
-                topic: def.topic.clone(),
-                urgency: def.urgency.clone(),
-                include_decisions: fc.count_decisions,
-            };
-            contact_counts(&path, &query).map_err(|e| e.to_string())
-        };
+        let path = &self.settings.store.path;
+        let counts = |def: &_| plan::stored_counts(path, def, fc.count_decisions);
         let fitted = plan::fit_all(&defs, fc, counts, chrono::Utc::now());
         self.forecasts.swap(fitted);
         self.forecasts.current()
