@@ -7,14 +7,13 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
-use crate::forecast::plan::{Forecasts, SeriesForecast, StaffedPoint};
+use crate::forecast::plan::{self, Forecasts, SeriesForecast, StaffedPoint};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::fmt::Write;
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 
@@ -128,33 +127,6 @@ fn info(s: &SeriesForecast) -> SeriesInfo {
     }
 }
 
-/// Days in `text` (`14d`, `2w`), 1 to 28.
-fn horizon_days(text: &str) -> Result<usize, ApiError> {
-    let t = text.trim();
-    let (n, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
-    let n: usize = n.parse().map_err(|_| {
-        ApiError::invalid(format!(
-            "horizon `{t}`: a number of days (`14d`) or weeks (`2w`)"
-        ))
-    })?;
-    let days = match unit {
-        "d" => n,
-        "w" => n * 7,
-        _ => {
-            return Err(ApiError::invalid(format!(
-                "horizon `{t}`: a number of days (`14d`) or weeks (`2w`)"
-            )));
-        }
-    };
-    let max = crate::forecast::plan::HORIZON_DAYS;
-    if !(1..=max).contains(&days) {
-        return Err(ApiError::invalid(format!(
-            "horizon `{t}`: from 1 to {max} days"
-        )));
-    }
-    Ok(days)
-}
-
 fn point(p: &StaffedPoint) -> ForecastPoint {
     ForecastPoint {
         start: p.point.start,
@@ -200,7 +172,8 @@ pub async fn forecast(
     query: Result<Query<ForecastQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
-    let days = horizon_days(q.horizon.as_deref().unwrap_or("14d"))?;
+    let days = plan::parse_horizon_days(q.horizon.as_deref().unwrap_or("14d"))
+        .map_err(ApiError::invalid)?;
     let csv = match q.format.as_deref().unwrap_or("json") {
         "json" => false,
         "csv" => true,
@@ -209,24 +182,9 @@ pub async fn forecast(
     let forecasts = state.registry.forecasts();
     let s = find(&forecasts, &q.series)?;
     let per_day = s.interval.per_day();
-    let points: Vec<ForecastPoint> = s.points.iter().take(days * per_day).map(point).collect();
+    let chosen = &s.points[..(days * per_day).min(s.points.len())];
     if csv {
-        let mut body = String::from("start,expected,lower80,upper80,lower95,upper95,agents,fte\n");
-        let opt = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
-        for p in &points {
-            let _ = writeln!(
-                body,
-                "{},{},{},{},{},{},{},{}",
-                p.start.to_rfc3339(),
-                p.expected,
-                p.lower80,
-                p.upper80,
-                p.lower95,
-                p.upper95,
-                opt(p.agents),
-                opt(p.fte)
-            );
-        }
+        let body = plan::points_csv(chosen);
         return Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response());
     }
     Ok(Json(ForecastResponse {
@@ -236,7 +194,7 @@ pub async fn forecast(
             .points
             .iter()
             .find_map(|p| p.staffing.as_ref().map(|st| st.method.as_str().to_string())),
-        points,
+        points: chosen.iter().map(point).collect(),
     })
     .into_response())
 }

@@ -30,27 +30,6 @@ pub struct ForecastArgs {
     pub json: bool,
 }
 
-fn days(text: &str) -> Result<usize, CliError> {
-    let t = text.trim();
-    let bad = || {
-        CliError::Usage(format!(
-            "--horizon `{t}`: 1 to 28 days (`14d`) or weeks (`2w`)"
-        ))
-    };
-    let (n, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
-    let n: usize = n.parse().map_err(|_| bad())?;
-    let d = match unit {
-        "d" => n,
-        "w" => n * 7,
-        _ => return Err(bad()),
-    };
-    if (1..=plan::HORIZON_DAYS).contains(&d) {
-        Ok(d)
-    } else {
-        Err(bad())
-    }
-}
-
 /// The `[forecast]` series `name` of `settings` (the policy's queues give the default ones).
 pub(super) fn stored_series_config(
     settings: &Settings,
@@ -70,7 +49,8 @@ pub(super) fn stored_series_config(
 
 /// Fits the series and returns what to print.
 pub fn forecast_cmd(args: &ForecastArgs) -> Result<String, CliError> {
-    let horizon = days(&args.horizon)?;
+    let horizon =
+        plan::parse_horizon_days(&args.horizon).map_err(|e| CliError::Usage(format!("--{e}")))?;
     let (settings, _) = Settings::load(args.config.as_deref(), &[])?;
     let def = stored_series_config(&settings, &args.series)?;
     let fc = &settings.forecast;
@@ -89,7 +69,7 @@ pub fn forecast_cmd(args: &ForecastArgs) -> Result<String, CliError> {
         )));
     };
     let n = horizon * s.interval.per_day();
-    let csv = points_csv(s, n);
+    let csv = plan::points_csv(&s.points[..n.min(s.points.len())]);
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
             path: dir.clone(),
@@ -102,30 +82,6 @@ pub fn forecast_cmd(args: &ForecastArgs) -> Result<String, CliError> {
         })?;
     }
     Ok(if args.json { json(s, n) } else { table(s, n) })
-}
-
-fn points_csv(s: &SeriesForecast, n: usize) -> String {
-    let mut out = String::from("start,expected,lower80,upper80,lower95,upper95,agents,fte\n");
-    for p in s.points.iter().take(n) {
-        let (agents, fte) = p
-            .staffing
-            .as_ref()
-            .map_or((String::new(), String::new()), |st| {
-                (st.agents.to_string(), st.fte.to_string())
-            });
-        let q = &p.point;
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{},{agents},{fte}",
-            q.start.to_rfc3339(),
-            q.expected,
-            q.lower80,
-            q.upper80,
-            q.lower95,
-            q.upper95
-        );
-    }
-    out
 }
 
 fn json(s: &SeriesForecast, n: usize) -> String {

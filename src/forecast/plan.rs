@@ -67,6 +67,52 @@ impl Forecasts {
     }
 }
 
+/// Days in a horizon such as `14d` or `2w`, 1 to [`HORIZON_DAYS`]; the message says what is
+/// wrong otherwise.
+pub fn parse_horizon_days(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let bad = || format!("horizon `{t}`: 1 to {HORIZON_DAYS} days (`14d`) or weeks (`2w`)");
+    let (n, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: usize = n.parse().map_err(|_| bad())?;
+    let days = match unit {
+        "d" => n,
+        "w" => n.saturating_mul(7),
+        _ => return Err(bad()),
+    };
+    if (1..=HORIZON_DAYS).contains(&days) {
+        Ok(days)
+    } else {
+        Err(bad())
+    }
+}
+
+/// The points as CSV for spreadsheets: `start,expected,lower80,upper80,lower95,upper95,agents,fte`
+/// (agents and FTE empty where the interval is closed).
+pub fn points_csv(points: &[StaffedPoint]) -> String {
+    use std::fmt::Write;
+    let mut out = String::from("start,expected,lower80,upper80,lower95,upper95,agents,fte\n");
+    for p in points {
+        let (agents, fte) = p
+            .staffing
+            .as_ref()
+            .map_or((String::new(), String::new()), |st| {
+                (st.agents.to_string(), st.fte.to_string())
+            });
+        let q = &p.point;
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{agents},{fte}",
+            q.start.to_rfc3339(),
+            q.expected,
+            q.lower80,
+            q.upper80,
+            q.lower95,
+            q.upper95
+        );
+    }
+    out
+}
+
 /// The contacts of the series `def` per 15-minute UTC bucket, from the store at `path` (events,
 /// and routed requests with `include_decisions`).
 pub fn stored_counts(
