@@ -142,7 +142,7 @@ pub fn fit_all(
         ..Forecasts::default()
     };
     for def in defs {
-        match counts(def).and_then(|rows| fit_one(def, config, &rows)) {
+        match counts(def).and_then(|rows| fit_one(def, config, &rows, now)) {
             Ok(f) => out.series.push(f),
             Err(why) => out.failed.push((def.name.clone(), why)),
         }
@@ -150,21 +150,36 @@ pub fn fit_all(
     out
 }
 
+/// The history is the complete local days before `now`'s: today's contacts so far are left out
+/// (a day half counted would read as a quiet one), days after the last contact count as zero,
+/// and the forecast starts at today's local midnight.
 fn fit_one(
     def: &SeriesConfig,
     config: &ForecastConfig,
     rows: &[(DateTime<Utc>, u64)],
+    now: DateTime<Utc>,
 ) -> Result<SeriesForecast, String> {
-    let tz = config
+    let tz: chrono_tz::Tz = config
         .timezone
         .parse()
         .map_err(|_| format!("`{}` is not a time zone", config.timezone))?;
+    let today = now.with_timezone(&tz).date_naive();
+    let midnight = crate::calendar::local_to_utc(tz, today.and_time(chrono::NaiveTime::MIN));
     let mut calendar = SeriesCalendar::always_open(tz);
     if let Some(open) = &def.open {
         calendar.hours = Some(parse_weekly(open).map_err(|e| e.to_string())?);
     }
     let interval = Interval::parse(&def.interval).map_err(|e| e.to_string())?;
-    let values: Vec<_> = rows.iter().map(|(t, n)| (*t, *n as f64)).collect();
+    let mut values: Vec<_> = rows
+        .iter()
+        .filter(|(t, _)| *t < midnight)
+        .map(|(t, n)| (*t, *n as f64))
+        .collect();
+    if values.is_empty() {
+        return Err("no contacts yet".into());
+    }
+    // A zero in the last second of yesterday carries the history up to today.
+    values.push((midnight - chrono::TimeDelta::seconds(1), 0.0));
     let series = Series::from_instants(interval, calendar, &values)
         .ok_or_else(|| "no contacts yet".to_string())?;
     let horizon = HORIZON_DAYS * series.per_day();

@@ -18,9 +18,16 @@ fn series(name: &str, channel: Option<&str>) -> SeriesConfig {
     }
 }
 
-/// Ten weeks of contacts, busier on Mondays, none on Sundays; a third of them e-mails.
+/// Today in Rome, the zone of the series.
+fn today() -> NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Rome)
+        .date_naive()
+}
+
+/// Ten weeks of contacts up to yesterday, busier on Mondays, none on Sundays; a third e-mails.
 fn history() -> Vec<Value> {
-    let start = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+    let start = today() - Days::new(70);
     let mut events = Vec::new();
     for day in 0..70u64 {
         let date = start + Days::new(day);
@@ -32,7 +39,7 @@ fn history() -> Vec<Value> {
         for k in 0..n {
             events.push(json!({
                 "event_id": format!("h{day}-{k}"),
-                "occurred_at": format!("{date}T{:02}:10:00+02:00", 8 + k % 9),
+                "occurred_at": format!("{date}T{:02}:10:00Z", 8 + k % 9),
                 "channel": if k % 3 == 0 { "email" } else { "phone" },
             }));
         }
@@ -91,8 +98,15 @@ async fn forecasts_are_fitted_off_the_request_path_and_served_with_staff() {
     let f: Value = r.json().await.unwrap();
     let points = f["points"].as_array().unwrap();
     assert_eq!(points.len(), 7, "{f}");
-    // The last contact is on Saturday 8 August: the forecast starts at Sunday's local midnight.
-    assert_eq!(points[0]["start"], "2026-08-08T22:00:00Z");
+    // The history is the days before today: the forecast starts at today's local midnight.
+    let midnight = instrada::calendar::local_to_utc(
+        chrono_tz::Europe::Rome,
+        today().and_hms_opt(0, 0, 0).unwrap(),
+    );
+    assert_eq!(
+        points[0]["start"],
+        midnight.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    );
     for p in points {
         let v = |k: &str| p[k].as_f64().unwrap();
         assert!(v("expected") >= 0.0 && v("lower95") >= 0.0, "{p}");
@@ -101,12 +115,22 @@ async fn forecasts_are_fitted_off_the_request_path_and_served_with_staff() {
             "{p}"
         );
     }
-    let sunday = &points[0];
+    let on = |day: Weekday| {
+        points
+            .iter()
+            .find(|p| {
+                let start: chrono::DateTime<chrono::Utc> =
+                    p["start"].as_str().unwrap().parse().unwrap();
+                start.with_timezone(&chrono_tz::Europe::Rome).weekday() == day
+            })
+            .unwrap()
+    };
+    let sunday = on(Weekday::Sun);
     assert!(
         sunday["expected"].as_f64().unwrap() < 1.0,
         "no contacts on Sundays: {sunday}"
     );
-    let monday = &points[1];
+    let monday = on(Weekday::Mon);
     assert!(monday["expected"].as_f64().unwrap() > 8.0, "{monday}");
     assert!(monday["agents"].as_u64().unwrap() >= 1, "{monday}");
     assert!(monday["fte"].as_u64().unwrap() >= monday["agents"].as_u64().unwrap());
