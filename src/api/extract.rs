@@ -18,6 +18,34 @@ use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 
+/// Most attributes on a request or an event, and the longest key and value.
+const MAX_ATTRIBUTES: usize = 32;
+const MAX_ATTRIBUTE_KEY: usize = 64;
+const MAX_ATTRIBUTE_VALUE: usize = 256;
+
+/// Checks the caller's `attributes` (of a request to route or a contact event): at most 32,
+/// with non-empty keys of at most 64 characters and values of at most 256. The error starts with
+/// `field`, as the caller names it.
+pub fn check_attributes(
+    attributes: &std::collections::BTreeMap<String, String>,
+    field: &str,
+) -> Result<(), String> {
+    let bad = attributes.len() > MAX_ATTRIBUTES
+        || attributes.iter().any(|(k, v)| {
+            k.is_empty()
+                || k.chars().count() > MAX_ATTRIBUTE_KEY
+                || v.chars().count() > MAX_ATTRIBUTE_VALUE
+        });
+    if bad {
+        Err(format!(
+            "{field}: at most {MAX_ATTRIBUTES}, with non-empty keys of at most \
+             {MAX_ATTRIBUTE_KEY} characters and values of at most {MAX_ATTRIBUTE_VALUE}"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// The UTF-8 byte-order mark.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// An example of the date-time format `received_at` takes.

@@ -25,10 +25,6 @@ use utoipa::ToSchema;
 
 /// Longest caller id accepted.
 const MAX_ID_CHARS: usize = 128;
-/// Most attributes on one request, and the longest key and value.
-const MAX_ATTRIBUTES: usize = 32;
-const MAX_ATTRIBUTE_KEY: usize = 64;
-const MAX_ATTRIBUTE_VALUE: usize = 256;
 
 /// A citizen's request to route.
 #[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -136,18 +132,8 @@ impl RouteRequest {
                 )));
             }
         };
-        if self.attributes.len() > MAX_ATTRIBUTES
-            || self.attributes.iter().any(|(k, v)| {
-                k.is_empty()
-                    || k.chars().count() > MAX_ATTRIBUTE_KEY
-                    || v.chars().count() > MAX_ATTRIBUTE_VALUE
-            })
-        {
-            return Err(ApiError::invalid(format!(
-                "{at}attributes: at most {MAX_ATTRIBUTES}, with non-empty keys of at most \
-                 {MAX_ATTRIBUTE_KEY} characters and values of at most {MAX_ATTRIBUTE_VALUE}"
-            )));
-        }
+        super::extract::check_attributes(&self.attributes, &format!("{at}attributes"))
+            .map_err(ApiError::invalid)?;
         // `citizen_id` ends here: nothing downstream ever sees it.
         Ok(route::Request {
             request_id: self.id,

@@ -25,13 +25,7 @@ async fn feedback_is_acknowledged_with_201() {
         (ack.decision_id, ack.status.as_str()),
         (d.decision_id, "recorded")
     );
-    let stored = app
-        .state
-        .store
-        .get_decision(d.decision_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.stored(d.decision_id).await;
     let fb = &stored.feedback[0];
     assert_eq!(fb.topic.as_deref(), Some("anagrafe_stato_civile"));
     assert_eq!(fb.urgency.as_deref(), Some("high"));
@@ -69,13 +63,7 @@ async fn feedback_that_corrects_nothing_is_422_naming_the_fields() {
             "{msg}"
         );
     }
-    let stored = app
-        .state
-        .store
-        .get_decision(d.decision_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.stored(d.decision_id).await;
     assert!(stored.feedback.is_empty());
 }
 

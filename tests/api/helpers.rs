@@ -428,6 +428,16 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// The stored decision `id` with its feedback (asserting it is in the store).
+    pub async fn stored(&self, id: uuid::Uuid) -> instrada::store::StoredDecision {
+        self.state
+            .store
+            .get_decision(id)
+            .await
+            .expect("the store answers")
+            .expect("the decision is stored")
+    }
+
     /// GETs `path`.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client

@@ -202,13 +202,7 @@ async fn stored_text_follows_the_store_text_setting() {
     let text = "Avviso TARI: chiamatemi al 333 1234567 o scrivete a anna@example.it";
     let app = spawn_app().await;
     let d = app.route("email", text).await;
-    let none = app
-        .state
-        .store
-        .get_decision(d.decision_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let none = app.stored(d.decision_id).await;
     assert_eq!(none.record.text, None, "default: only the hash");
     // The caller is told which of its words weighed most; the audit trail, which keeps no text,
     // does not keep them either.
@@ -224,13 +218,7 @@ async fn stored_text_follows_the_store_text_setting() {
 
     let app = spawn_app_with(|s| s.store.text = instrada::config::StoredText::Redacted).await;
     let d = app.route("email", text).await;
-    let red = app
-        .state
-        .store
-        .get_decision(d.decision_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let red = app.stored(d.decision_id).await;
     let stored = red.record.text.unwrap();
     assert!(
         stored.contains("[EMAIL]") && stored.contains("[PHONE]"),

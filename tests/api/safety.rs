@@ -127,13 +127,7 @@ async fn evidence_quotes_words_that_carry_meaning_and_no_names() {
         assert!(!reason.contains(banned), "{banned} in {reason}");
     }
     assert!(reason.contains('«'), "still quotes its evidence: {reason}");
-    let stored = app
-        .state
-        .store
-        .get_decision(d.decision_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.stored(d.decision_id).await;
     let text = stored.record.text.unwrap();
     for name in ["Mario", "Esposito", "Verdi", "Rossi"] {
         assert!(!text.contains(name), "{name} stored: {text}");
