@@ -37,6 +37,8 @@
 pub mod business;
 pub mod holidays;
 pub mod hours;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 pub use business::{BusinessCalendar, local_to_utc};
 pub use holidays::{HolidayCalendar, HolidayError, easter_sunday, is_national_holiday};

@@ -163,33 +163,8 @@ pub fn business_due(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::hours::parse_day;
+    use crate::calendar::test_support::{local, office, rome};
     use crate::calendar::{HolidayCalendar, WeeklyHours, local_to_utc};
-    use chrono::Weekday;
-    use chrono_tz::Tz;
-
-    fn rome() -> Tz {
-        "Europe/Rome".parse().unwrap()
-    }
-
-    fn local(text: &str) -> NaiveDateTime {
-        NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap()
-    }
-
-    /// Mon–Fri 09:00-13:00 and 14:00-17:00: seven business hours a day.
-    fn office() -> WeeklyHours {
-        let mut week = WeeklyHours::closed();
-        for day in [
-            Weekday::Mon,
-            Weekday::Tue,
-            Weekday::Wed,
-            Weekday::Thu,
-            Weekday::Fri,
-        ] {
-            week.set_day(day, parse_day("09:00-13:00,14:00-17:00").unwrap());
-        }
-        week
-    }
 
     fn due(start: &str, sla: &str) -> NaiveDateTime {
         let (hours, holidays) = (office(), HolidayCalendar::national());

@@ -1,12 +1,7 @@
 //! Business-time arithmetic on an office open Mon–Fri 09:00-13:00 and 14:00-17:00 in Rome.
 
 use super::*;
-use crate::calendar::hours::parse_day;
-use chrono::Weekday;
-
-fn local(text: &str) -> NaiveDateTime {
-    NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap()
-}
+use crate::calendar::test_support::{local, office, rome};
 
 fn utc(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().to_utc()
@@ -14,25 +9,6 @@ fn utc(text: &str) -> DateTime<Utc> {
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-fn rome() -> Tz {
-    "Europe/Rome".parse().unwrap()
-}
-
-/// Mon–Fri 09:00-13:00 and 14:00-17:00: seven business hours a day.
-fn office() -> WeeklyHours {
-    let mut week = WeeklyHours::closed();
-    for day in [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-    ] {
-        week.set_day(day, parse_day("09:00-13:00,14:00-17:00").unwrap());
-    }
-    week
 }
 
 #[test]
