@@ -13,6 +13,7 @@
 //!   rules, SLA) that turns predictions into a [`route::Decision`] with reasons.
 //! - [`classify`]: the [`classify::TextClassifier`] trait, the linear model, its trainer, datasets,
 //!   evaluation reports, model artefacts and the urgency lexicon.
+//! - [`outreach`]: citizens' features from their contact history, scored with reasons (advice).
 //!
 //! Leaves (import nothing of the crate, or only other leaves):
 //! - [`text`]: normalisation, tokenisation, hashed n-gram features with TF-IDF, language, PII redaction.
@@ -29,6 +30,7 @@ pub mod config;
 pub mod digest;
 pub mod forecast;
 pub mod label;
+pub mod outreach;
 pub mod registry;
 pub mod route;
 pub mod store;

@@ -52,6 +52,7 @@ mod error;
 mod events;
 mod export;
 mod handle;
+mod history;
 mod rows;
 mod schema;
 mod types;
@@ -67,6 +68,7 @@ pub use error::StoreError;
 pub use events::{EventRecord, EventsStored};
 pub use export::{EXPORT_HEADER, export_feedback};
 pub use handle::Store;
+pub use history::{HistoryEvent, HistoryReader};
 pub use types::{
     DEFAULT_MAX_BATCH, DEFAULT_QUEUE_CAPACITY, DecisionRecord, ExportSummary, FeedbackRecord,
     StoreConfig, StoreCounts, StoreStats, StoredDecision, StoredText,

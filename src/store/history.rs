@@ -1,0 +1,199 @@
+//! Reading citizens' contact histories back for outreach scoring: every event of one pseudonymous
+//! citizen up to a time, or every citizen's, in order (citizen, then `occurred_at`), walking the
+//! `events_citizen` index. A read-only connection of its own (WAL: the writer goes on), so it runs
+//! beside the service or from the command line, like [`super::contact_counts`].
+//!
+//! Events without a citizen are never read here: they are nobody's history.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, Row, params};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::StoreError;
+use super::rows::timestamp;
+use super::schema::open_for_reading;
+
+/// One stored contact of a citizen, with what outreach features read of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEvent {
+    /// When the contact happened.
+    pub occurred_at: DateTime<Utc>,
+    /// The channel's name (`phone`, `email`, `web`…).
+    pub channel: String,
+    /// The queue that handled it, if known.
+    pub queue: Option<String>,
+    /// Its topic, if known.
+    pub topic: Option<String>,
+    /// Its urgency level, if known.
+    pub urgency: Option<String>,
+    /// How it ended (`resolved`, `open`, `reopened`, `escalated`…), as the sender said.
+    pub outcome: Option<String>,
+    /// Other facts the sender attached.
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// A read-only connection for histories; cheap queries after one open.
+pub struct HistoryReader {
+    conn: Connection,
+}
+
+const COLUMNS: &str = "citizen, occurred_at, channel, queue, topic, urgency, outcome, attributes";
+
+fn event_row(row: &Row<'_>) -> rusqlite::Result<(String, HistoryEvent)> {
+    let text: String = row.get(1)?;
+    let occurred_at = DateTime::parse_from_rfc3339(&text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
+        })?;
+    let attributes: Option<String> = row.get(7)?;
+    // The writer stores a JSON object of strings; anything else reads as no attributes.
+    let attributes = attributes
+        .and_then(|a| serde_json::from_str(&a).ok())
+        .unwrap_or_default();
+    Ok((
+        row.get(0)?,
+        HistoryEvent {
+            occurred_at,
+            channel: row.get(2)?,
+            queue: row.get(3)?,
+            topic: row.get(4)?,
+            urgency: row.get(5)?,
+            outcome: row.get(6)?,
+            attributes,
+        },
+    ))
+}
+
+impl HistoryReader {
+    /// Opens the store at `path` for reading (it must exist and be migrated).
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Ok(Self {
+            conn: open_for_reading(path)?,
+        })
+    }
+
+    /// The events of `citizen` (a pseudonym) that occurred at or before `up_to`, oldest first.
+    pub fn citizen(
+        &self,
+        citizen: &str,
+        up_to: DateTime<Utc>,
+    ) -> Result<Vec<HistoryEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM events WHERE citizen = ?1 AND occurred_at <= ?2
+             ORDER BY occurred_at, event_id"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![citizen, timestamp(&up_to)], event_row)?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row?.1);
+        }
+        Ok(out)
+    }
+
+    /// When the latest event with a citizen occurred; `None` in a store without any.
+    pub fn latest(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let text: Option<String> = self.conn.query_row(
+            "SELECT max(occurred_at) FROM events WHERE citizen IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(text
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&Utc)))
+    }
+
+    /// Calls `each(citizen, events)` for every citizen with an event at or before `up_to`, in
+    /// pseudonym order, with that citizen's events oldest first; stops at `each`'s first error.
+    /// Holds one citizen's events at a time.
+    pub fn each_citizen<E: From<StoreError>>(
+        &self,
+        up_to: DateTime<Utc>,
+        mut each: impl FnMut(&str, Vec<HistoryEvent>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM events WHERE citizen IS NOT NULL AND occurred_at <= ?1
+             ORDER BY citizen, occurred_at, event_id"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(StoreError::from)?;
+        let rows = stmt
+            .query_map(params![timestamp(&up_to)], event_row)
+            .map_err(StoreError::from)?;
+        let mut current: Option<String> = None;
+        let mut events = Vec::new();
+        for row in rows {
+            let (citizen, event) = row.map_err(StoreError::from)?;
+            if current.as_deref() != Some(citizen.as_str()) {
+                if let Some(done) = current.take() {
+                    each(&done, std::mem::take(&mut events))?;
+                }
+                current = Some(citizen);
+            }
+            events.push(event);
+        }
+        if let Some(done) = current {
+            each(&done, events)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::at;
+    use super::super::{EventRecord, Store, StoreConfig};
+    use super::*;
+
+    fn event(id: &str, citizen: Option<&str>, seconds: i64) -> EventRecord {
+        EventRecord {
+            event_id: id.into(),
+            occurred_at: at(seconds),
+            channel: "web".into(),
+            queue: None,
+            topic: Some("tari".into()),
+            urgency: None,
+            citizen: citizen.map(str::to_string),
+            handle_seconds: None,
+            outcome: Some("open".into()),
+            attributes: BTreeMap::from([("deadline".into(), "2026-04-30".into())]),
+            source: "api".into(),
+            received_at: at(seconds),
+        }
+    }
+
+    #[test]
+    fn histories_come_back_per_citizen_in_time_order_up_to_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.sqlite3");
+        let store = Store::open(&StoreConfig::new(&path)).unwrap();
+        store
+            .events_blocking(vec![
+                event("1", Some("bb"), 30),
+                event("2", Some("aa"), 20),
+                event("3", Some("bb"), 10),
+                event("4", None, 5),
+                event("5", Some("aa"), 100),
+            ])
+            .unwrap();
+        drop(store);
+        let reader = HistoryReader::open(&path).unwrap();
+        let bb = reader.citizen("bb", at(30)).unwrap();
+        assert_eq!(
+            bb.iter().map(|e| e.occurred_at).collect::<Vec<_>>(),
+            [at(10), at(30)]
+        );
+        assert_eq!(bb[0].attributes["deadline"], "2026-04-30");
+        assert_eq!(reader.citizen("aa", at(99)).unwrap().len(), 1);
+        let mut seen = Vec::new();
+        reader
+            .each_citizen(at(50), |c, events| {
+                seen.push((c.to_string(), events.len()));
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        assert_eq!(seen, [("aa".to_string(), 1), ("bb".to_string(), 2)]);
+        assert_eq!(reader.latest().unwrap(), Some(at(100)));
+    }
+}
