@@ -20,7 +20,21 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Train(a) => cli::train(&a).map(drop)?,
+        Command::Train(cli::TrainCommand {
+            outreach: Some(cli::TrainOutreachCommand::Outreach(a)),
+            ..
+        }) => print!("{}", cli::train_outreach(&a)?),
+        Command::Train(cli::TrainCommand {
+            classifier: Some(a),
+            ..
+        }) => cli::train(&a).map(drop)?,
+        Command::Train(_) => Err(cli::CliError::Usage(
+            "train what? `instrada train topic|urgency --data …` or `instrada train outreach …`"
+                .into(),
+        ))?,
+        Command::Evaluate(a) if cli::is_outreach_model(&a.model) => {
+            print!("{}", cli::evaluate_outreach(&a)?)
+        }
         Command::Evaluate(a) => cli::evaluate_cmd(&a).map(drop)?,
         Command::Classify(a) => cli::classify_cmd(&a)?,
         Command::Serve(a) => cmd_serve(a)?,
@@ -28,6 +42,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Import(cli::ImportCommand::Events(a)) => cmd_import_events(a)?,
         Command::CheckConfig(a) => cmd_check_config(a)?,
         Command::ExportFeedback(a) => cmd_export_feedback(a)?,
+        Command::Backtest(cli::BacktestArgs {
+            outreach: Some(cli::BacktestOutreachCommand::Outreach(a)),
+            ..
+        }) => print!("{}", cli::backtest_outreach(&a)?),
         Command::Backtest(a) => print!("{}", cli::backtest_cmd(&a)?),
         Command::Forecast(a) => print!("{}", cli::forecast_cmd(&a)?),
         Command::Staffing(a) => print!("{}", cli::staffing_cmd(&a)?),

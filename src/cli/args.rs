@@ -17,8 +17,9 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Train a topic or urgency model from a CSV or JSONL file and write its artefact.
-    Train(TrainArgs),
+    /// Train a topic or urgency model from a CSV or JSONL file and write its artefact (or
+    /// `train outreach`: an outreach model from a table or the store's histories).
+    Train(super::TrainCommand),
     /// Evaluate a model on a labelled file.
     Evaluate(EvaluateArgs),
     /// Classify texts with a model or a bundle (topic + urgency).
@@ -261,7 +262,11 @@ pub struct ExportFeedbackArgs {
 
 /// `instrada backtest`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct BacktestArgs {
+    /// `backtest outreach`: train on the past, predict the following 30 days.
+    #[command(subcommand)]
+    pub outreach: Option<super::BacktestOutreachCommand>,
     /// The series: a CSV file (`;` or `,`, guessed from the header).
     #[arg(long, required_unless_present = "series", conflicts_with = "series")]
     pub data: Option<PathBuf>,

@@ -13,6 +13,7 @@ mod classify;
 mod evaluate;
 mod forecast;
 mod import;
+mod outreach;
 mod route;
 mod staffing;
 mod train;
@@ -23,6 +24,11 @@ pub use classify::classify_cmd;
 pub use evaluate::{evaluate_cmd, predict_labels};
 pub use forecast::{ForecastArgs, forecast_cmd};
 pub use import::{import_events, import_report};
+pub use outreach::{
+    BacktestOutreachArgs, BacktestOutreachCommand, FeatureSpecArgs, TrainCommand,
+    TrainOutreachArgs, TrainOutreachCommand, backtest_outreach, evaluate_outreach,
+    is_outreach_model, train_outreach,
+};
 pub use route::{RouteSummary, route_lines, route_report};
 pub use staffing::staffing_cmd;
 pub use train::{ClassWeightArg, ModelKindArg, train};
@@ -84,6 +90,9 @@ pub enum CliError {
     /// Staffing parameters out of range, or a target no staffing meets.
     #[error(transparent)]
     Staffing(#[from] crate::forecast::staffing::StaffingError),
+    /// Outreach data, training or model.
+    #[error(transparent)]
+    Outreach(#[from] crate::outreach::OutreachError),
     /// Arguments that do not fit together.
     #[error("{0}")]
     Usage(String),

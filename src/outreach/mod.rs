@@ -24,6 +24,7 @@ pub mod manifest;
 pub mod model;
 pub mod reasons;
 pub mod row;
+pub mod synthetic;
 pub mod table;
 pub mod train;
 pub mod trees;

@@ -78,6 +78,12 @@ impl OutreachParams {
         }
     }
 
+    /// The model's name. Default: the one given to [`OutreachParams::new`].
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
     /// Model kinds to try. Default [`ModelChoice::Auto`].
     pub fn model(mut self, m: ModelChoice) -> Self {
         self.model = m;
@@ -116,9 +122,11 @@ impl OutreachParams {
                 self.folds
             )));
         }
-        if !(self.logistic.alpha >= 0.0)
+        if !self.logistic.alpha.is_finite()
+            || self.logistic.alpha < 0.0
             || self.trees.n_trees == 0
-            || !(self.trees.learning_rate > 0.0)
+            || !self.trees.learning_rate.is_finite()
+            || self.trees.learning_rate <= 0.0
         {
             return Err(OutreachError::Params(
                 "alpha must be ≥ 0, n_trees ≥ 1 and learning_rate > 0".into(),
