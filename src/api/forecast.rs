@@ -1,12 +1,14 @@
 //! Workload forecasts for planners: `GET /v1/series`, `GET /v1/forecast`, and
 //! `POST /v1/forecast/refit`.
 //!
-//! Forecasts are fitted off the request path (at start-up, on demand, and on the schedule of
-//! `[forecast] refit`) by the registry, which keeps the last result; these handlers only read it,
-//! so a forecast is served in microseconds and never fitted per request.
+//! Forecasts are fitted off the request path (at start-up unless the store's cache is current,
+//! on demand, and on the schedule of `[forecast] refit`) by the registry, which keeps the last
+//! result; each refit is saved in the store, so a restart serves it at once. These handlers only
+//! read it: a forecast is served in microseconds and never fitted per request.
 
 use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
+use crate::forecast::chart;
 use crate::forecast::plan::{self, Forecasts, SeriesForecast, StaffedPoint};
 use axum::Json;
 use axum::extract::{Query, State};
@@ -104,7 +106,8 @@ pub struct ForecastQuery {
     pub series: String,
     /// How far ahead: `1d` to `28d` (or `1w`..`4w`). Default `14d`.
     pub horizon: Option<String>,
-    /// `json` (default) or `csv`.
+    /// `json` (default), `csv` (spreadsheets), `svg` or `png` (a chart of the last two weeks,
+    /// the forecast and both intervals).
     pub format: Option<String>,
 }
 
@@ -162,7 +165,8 @@ pub async fn series(State(state): State<AppState>) -> Json<SeriesList> {
 /// A series' forecast with its intervals and the staff it calls for.
 #[utoipa::path(get, path = "/v1/forecast", tag = "forecast", params(ForecastQuery),
     responses(
-        (status = 200, description = "The forecast (JSON, or CSV with `format=csv`)", body = ForecastResponse),
+        (status = 200, description = "The forecast (JSON; CSV with `format=csv`; an SVG or PNG chart with `format=svg` or `png`)",
+            content((ForecastResponse = "application/json"), (String = "text/csv"), (String = "image/svg+xml"), (Vec<u8> = "image/png"))),
         (status = 404, description = "`unknown_series`", body = ErrorBody),
         (status = 422, description = "`invalid_request` (horizon, format)", body = ErrorBody),
         (status = 503, description = "`not_ready`: no refit has finished yet, or the series could not be fitted (with Retry-After)", body = ErrorBody),
@@ -174,18 +178,25 @@ pub async fn forecast(
     let Query(q) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
     let days = plan::parse_horizon_days(q.horizon.as_deref().unwrap_or("14d"))
         .map_err(ApiError::invalid)?;
-    let csv = match q.format.as_deref().unwrap_or("json") {
-        "json" => false,
-        "csv" => true,
-        other => return Err(ApiError::invalid(format!("format `{other}`: json or csv"))),
-    };
+    let format = q.format.as_deref().unwrap_or("json");
+    if !["json", "csv", "svg", "png"].contains(&format) {
+        return Err(ApiError::invalid(format!(
+            "format `{}`: json, csv, svg or png",
+            format.chars().take(40).collect::<String>()
+        )));
+    }
     let forecasts = state.registry.forecasts();
     let s = find(&forecasts, &q.series)?;
     let per_day = s.interval.per_day();
     let chosen = &s.points[..(days * per_day).min(s.points.len())];
-    if csv {
-        let body = plan::points_csv(chosen);
-        return Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response());
+    match format {
+        "csv" => {
+            let body = plan::points_csv(chosen);
+            let kind = "text/csv; charset=utf-8";
+            return Ok(([(header::CONTENT_TYPE, kind)], body).into_response());
+        }
+        "svg" | "png" => return chart(&state, &forecasts, s, days, format == "png").await,
+        _ => {}
     }
     Ok(Json(ForecastResponse {
         series: info(s),
@@ -197,6 +208,44 @@ pub async fn forecast(
         points: chosen.iter().map(point).collect(),
     })
     .into_response())
+}
+
+/// Draws the chart on a blocking thread (tens of milliseconds for a PNG: off the async workers).
+async fn chart(
+    state: &AppState,
+    forecasts: &Arc<Forecasts>,
+    s: &SeriesForecast,
+    days: usize,
+    png: bool,
+) -> Result<Response, ApiError> {
+    let zone = state
+        .settings
+        .forecast
+        .timezone
+        .parse()
+        .unwrap_or(chrono_tz::Europe::Rome);
+    let (series, fitted_at) = (s.clone(), forecasts.fitted_at);
+    let drawn = tokio::task::spawn_blocking(move || {
+        let spec = chart::ChartSpec {
+            forecast: &series,
+            days,
+            zone,
+            fitted_at,
+        };
+        if png {
+            chart::png(&spec).map(|b| ("image/png", b))
+        } else {
+            chart::svg(&spec).map(|s| ("image/svg+xml", s.into_bytes()))
+        }
+    })
+    .await
+    .map_err(|e| ApiError::Internal {
+        cause: format!("the chart task failed: {e}"),
+    })?
+    .map_err(|e| ApiError::Internal {
+        cause: e.to_string(),
+    })?;
+    Ok(([(header::CONTENT_TYPE, drawn.0)], drawn.1).into_response())
 }
 
 fn find<'a>(f: &'a Arc<Forecasts>, name: &str) -> Result<&'a SeriesForecast, ApiError> {
@@ -267,5 +316,11 @@ pub async fn refit_now(state: &AppState) -> Result<Arc<Forecasts>, ApiError> {
         failed = f.failed.len(),
         "forecasts refitted"
     );
+    if let Some(at) = f.fitted_at {
+        // Served from memory either way; the cache only spares a restart the refit.
+        if let Err(e) = state.store.save_forecasts(at, f.to_json()).await {
+            tracing::error!(error = %e, "the forecasts were not saved in the store");
+        }
+    }
     Ok(f)
 }

@@ -124,19 +124,27 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
     served
 }
 
-/// Fits the forecasts once at start (in the background: the service answers meanwhile, and
-/// `GET /v1/forecast` says they are being fitted), then at each `[forecast] refit` time.
+/// Fits the forecasts at start unless the store's cache holds a refit at least as recent as the
+/// last scheduled one (in the background: the service answers meanwhile, and `GET /v1/forecast`
+/// says they are being fitted), then at each `[forecast] refit` time.
 async fn refit_on_schedule(state: AppState) {
+    let now = chrono::Utc::now();
+    let cached = state.registry.forecasts().fitted_at;
+    if let Some(at) = cached.filter(|at| state.settings.forecast.cache_is_current(*at, now)) {
+        tracing::info!(fitted_at = %at, "the cached forecasts are current: no refit at start");
+    } else if let Err(e) = super::forecast::refit_now(&state).await {
+        tracing::error!(error = %e, "forecast refit failed: the previous forecasts keep serving");
+    }
     loop {
-        if let Err(e) = super::forecast::refit_now(&state).await {
-            tracing::error!(error = %e, "forecast refit failed: the previous forecasts keep serving");
-        }
         let Some(next) = state.settings.forecast.next_refit(chrono::Utc::now()) else {
             return;
         };
         let wait = (next - chrono::Utc::now()).to_std().unwrap_or_default();
         tracing::info!(next = %next, "next forecast refit");
         tokio::time::sleep(wait).await;
+        if let Err(e) = super::forecast::refit_now(&state).await {
+            tracing::error!(error = %e, "forecast refit failed: the previous forecasts keep serving");
+        }
     }
 }
 

@@ -45,7 +45,8 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// State over an opened registry and store.
+    /// State over an opened registry and store; the store's cached forecasts (if any) serve
+    /// until the next refit.
     pub fn new(
         settings: Settings,
         registry: Registry,
@@ -53,6 +54,11 @@ impl AppState {
         pseudonyms: Pseudonymiser,
     ) -> Self {
         let limiter = Arc::new(Semaphore::new(settings.server.concurrency_limit));
+        match registry.restore_forecasts() {
+            Ok(Some(at)) => tracing::info!(fitted_at = %at, "serving the cached forecasts"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "the cached forecasts were not restored"),
+        }
         Self {
             inner: Arc::new(Inner {
                 registry,

@@ -1,10 +1,11 @@
 //! `instrada forecast --series NAME [--horizon 14d] [--config FILE] [--out DIR] [--json]`: a
 //! `[forecast]` series fitted on the store's contacts as the service's refit does (same model
 //! choice, same staffing), printed as a table or JSON, and written as `DIR/NAME.csv` for
-//! spreadsheets.
+//! spreadsheets with its chart (`DIR/NAME.svg`, `DIR/NAME.png`).
 
 use super::CliError;
 use crate::config::Settings;
+use crate::forecast::chart;
 use crate::forecast::plan::{self, SeriesForecast};
 use crate::route::Channel;
 use std::fmt::Write;
@@ -22,7 +23,8 @@ pub struct ForecastArgs {
     /// Configuration file. Default: ./instrada.toml if present, else the built-in one.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Write the points to `DIR/NAME.csv` (`:` in the name becomes `-`).
+    /// Write the points to `DIR/NAME.csv` and the chart to `DIR/NAME.svg` and `DIR/NAME.png`
+    /// (`:` in the name becomes `-`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// One JSON object instead of the table.
@@ -71,17 +73,42 @@ pub fn forecast_cmd(args: &ForecastArgs) -> Result<String, CliError> {
     let n = horizon * s.interval.per_day();
     let csv = plan::points_csv(&s.points[..n.min(s.points.len())]);
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
-            path: dir.clone(),
-            source,
-        })?;
-        let file = dir.join(format!("{}.csv", def.name.replace([':', '/'], "-")));
-        std::fs::write(&file, &csv).map_err(|source| CliError::Io {
-            path: file.clone(),
-            source,
-        })?;
+        write_files(dir, s, &csv, horizon, fc, fitted.fitted_at)?;
     }
     Ok(if args.json { json(s, n) } else { table(s, n) })
+}
+
+/// `DIR/NAME.csv`, `DIR/NAME.svg` and `DIR/NAME.png`.
+fn write_files(
+    dir: &std::path::Path,
+    s: &SeriesForecast,
+    csv: &str,
+    days: usize,
+    fc: &crate::forecast::config::ForecastConfig,
+    fitted_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<(), CliError> {
+    let io = |path: &std::path::Path| {
+        let path = path.to_path_buf();
+        move |source| CliError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let spec = chart::ChartSpec {
+        forecast: s,
+        days,
+        zone: fc.timezone.parse().unwrap_or(chrono_tz::Europe::Rome),
+        fitted_at,
+    };
+    let stem = s.config.name.replace([':', '/'], "-");
+    let files: [(&str, Vec<u8>); 3] = [
+        ("csv", csv.as_bytes().to_vec()),
+        ("svg", chart::svg(&spec)?.into_bytes()),
+        ("png", chart::png(&spec)?),
+    ];
+    for (ext, bytes) in files {
+        let file = dir.join(format!("{stem}.{ext}"));
+        std::fs::write(&file, bytes).map_err(io(&file))?;
+    }
+    Ok(())
 }
 
 fn json(s: &SeriesForecast, n: usize) -> String {

@@ -87,6 +87,9 @@ pub enum CliError {
     /// A series, model or backtest problem.
     #[error(transparent)]
     Forecast(#[from] crate::forecast::series::ForecastError),
+    /// A forecast chart could not be drawn.
+    #[error(transparent)]
+    Chart(#[from] crate::forecast::chart::ChartError),
     /// Staffing parameters out of range, or a target no staffing meets.
     #[error(transparent)]
     Staffing(#[from] crate::forecast::staffing::StaffingError),

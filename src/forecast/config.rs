@@ -33,8 +33,9 @@ pub struct ForecastConfig {
     pub series: Vec<SeriesConfig>,
     /// Staffing assumptions for the forecasts' agents and FTE.
     pub staffing: super::plan::StaffingConfig,
-    /// When the service refits every series: `daily HH:MM` in `timezone`, or `off` (start-up and
-    /// `POST /v1/forecast/refit` only). Default `daily 02:00`.
+    /// When the service refits every series: `daily HH:MM` in `timezone`, or `off` (at start-up
+    /// when the store has no cached forecasts, and on `POST /v1/forecast/refit`). Default
+    /// `daily 02:00`. A start-up after the last scheduled time refits unless the cache is newer.
     pub refit: String,
     /// The models each series' backtest chooses among: `snaive`, `profile`, `mstl`. Default
     /// seasonal naive and profile: MSTL takes seconds per series and has not won on the shared
@@ -174,6 +175,25 @@ impl ForecastConfig {
             })
     }
 
+    /// Whether forecasts fitted at `fitted_at` are still current at `now`: fitted at or after the
+    /// last scheduled refit (in the last day), or, with refits `off`, fitted at all.
+    pub fn cache_is_current(
+        &self,
+        fitted_at: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> bool {
+        if fitted_at > now {
+            return false;
+        }
+        match self.refit_time() {
+            Ok(None) => true,
+            Ok(Some(_)) => self
+                .next_refit(now - chrono::TimeDelta::days(1))
+                .is_some_and(|due| due > now || fitted_at >= due),
+            Err(_) => false,
+        }
+    }
+
     /// The first refit time after `now`, or `None` when refits are `off` or the setting is bad.
     pub fn next_refit(
         &self,
@@ -269,6 +289,27 @@ mod tests {
         );
         assert!(p.contains("7m"), "{p}");
         assert_eq!(c.problems().len(), 4, "{p}");
+    }
+
+    #[test]
+    fn a_cache_is_current_from_the_last_scheduled_refit_on() {
+        use chrono::TimeZone;
+        let c = ForecastConfig::default();
+        // 10:00 in Rome; the last refit was due at 02:00 local (01:00 UTC).
+        let now = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+        let due = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap();
+        assert!(c.cache_is_current(due, now));
+        assert!(c.cache_is_current(due + chrono::TimeDelta::hours(3), now));
+        assert!(!c.cache_is_current(due - chrono::TimeDelta::minutes(1), now));
+        assert!(
+            !c.cache_is_current(now + chrono::TimeDelta::minutes(1), now),
+            "from the future"
+        );
+        let off = ForecastConfig {
+            refit: "off".into(),
+            ..ForecastConfig::default()
+        };
+        assert!(off.cache_is_current(due - chrono::TimeDelta::days(30), now));
     }
 
     #[test]

@@ -8,11 +8,13 @@
 //! - [`config`]: `[forecast]` of `instrada.toml` (zone, series, decisions as contacts).
 //! - [`plan`]: the forecasts planners read, fitted off the request path (backtest, fit, staff).
 //! - [`backtest`]: rolling-origin evaluation (MASE, sMAPE, interval coverage) and model choice.
+//! - [`chart`]: a forecast with its intervals and recent history, as SVG or PNG.
 //!
 //! A model family like `classify`: it imports the [`crate::calendar`] and [`crate::label`] leaves,
 //! never `api`, `cli`, `registry` or `route`.
 
 pub mod backtest;
+pub mod chart;
 pub mod config;
 pub mod models;
 pub mod plan;

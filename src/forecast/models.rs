@@ -27,7 +27,7 @@ use crate::forecast::series::{ForecastError, Series};
 use chrono::{DateTime, Utc};
 
 /// One forecast interval.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Point {
     /// Start of the interval.
     pub start: DateTime<Utc>,

@@ -16,7 +16,7 @@ pub const HORIZON_DAYS: usize = 28;
 const ORIGINS: usize = 4;
 
 /// One forecast interval with the staff it calls for.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StaffedPoint {
     /// The forecast.
     pub point: Point,
@@ -24,33 +24,40 @@ pub struct StaffedPoint {
     pub staffing: Option<Staffed>,
 }
 
-/// The forecast of one series.
-#[derive(Debug, Clone)]
+/// The forecast of one series (serialised as the store's forecast cache).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SeriesForecast {
     /// The series' definition.
     pub config: SeriesConfig,
     /// Its interval.
     pub interval: Interval,
     /// The model chosen by backtest.
-    pub model: &'static str,
-    /// Its backtest MASE, and the seasonal naive's.
+    pub model: String,
+    /// Its backtest MASE (NaN without a backtest; stored as null).
+    #[serde(with = "nan_as_null")]
     pub mase: f64,
     /// The seasonal naive's MASE on the same backtest.
+    #[serde(with = "nan_as_null")]
     pub baseline_mase: f64,
     /// Share of the backtest's actuals inside the 80 % intervals.
+    #[serde(with = "nan_as_null")]
     pub coverage80: f64,
     /// Contacts the series was fitted on.
     pub contacts: u64,
     /// First and last interval of the history.
     pub history: (DateTime<Utc>, DateTime<Utc>),
+    /// The last [`super::chart::HISTORY_DAYS`] days of the history (interval start, count), for
+    /// the chart.
+    #[serde(default)]
+    pub recent: Vec<(DateTime<Utc>, f64)>,
     /// The next [`HORIZON_DAYS`] days.
     pub points: Vec<StaffedPoint>,
     /// Fallbacks and notes of the fit.
     pub notes: Vec<String>,
 }
 
-/// Every series' forecast from one refit.
-#[derive(Debug, Clone, Default)]
+/// Every series' forecast from one refit (serialised as the store's forecast cache).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Forecasts {
     /// When the refit ran; `None` before the first.
     pub fitted_at: Option<DateTime<Utc>>,
@@ -64,6 +71,35 @@ impl Forecasts {
     /// The forecast of the series `name`.
     pub fn get(&self, name: &str) -> Option<&SeriesForecast> {
         self.series.iter().find(|s| s.config.name == name)
+    }
+}
+
+/// JSON has no NaN: a score that does not exist is `null`.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if x.is_finite() {
+            s.serialize_f64(*x)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
+
+impl Forecasts {
+    /// The forecasts as JSON, for the store's cache.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Forecasts read back from the store's cache.
+    pub fn from_json(json: &str) -> Result<Self, String> {
+        serde_json::from_str(json).map_err(|e| format!("the cached forecasts are unreadable: {e}"))
     }
 }
 
@@ -218,12 +254,18 @@ fn fit_one(
     Ok(SeriesForecast {
         config: def.clone(),
         interval,
-        model: fitted.name(),
+        model: fitted.name().to_string(),
         mase,
         baseline_mase,
         coverage80,
         contacts: rows.iter().map(|r| r.1).sum(),
         history: (series.start_utc(0), series.start_utc(series.len() - 1)),
+        recent: (series
+            .len()
+            .saturating_sub(super::chart::HISTORY_DAYS * series.per_day())
+            ..series.len())
+            .map(|i| (series.start_utc(i), series.values()[i]))
+            .collect(),
         points,
         notes,
     })

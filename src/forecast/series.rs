@@ -31,8 +31,9 @@ use crate::calendar::{WeeklyHours, is_national_holiday, local_to_utc};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 
-/// The length of one interval.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The length of one interval (serialised as its label, `30m`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "&'static str")]
 pub enum Interval {
     /// 15 minutes.
     M15,
@@ -82,6 +83,19 @@ impl Interval {
             Self::H1 => "1h",
             Self::D1 => "1d",
         }
+    }
+}
+
+impl TryFrom<String> for Interval {
+    type Error = ForecastError;
+    fn try_from(text: String) -> Result<Self, ForecastError> {
+        Self::parse(&text)
+    }
+}
+
+impl From<Interval> for &'static str {
+    fn from(i: Interval) -> Self {
+        i.label()
     }
 }
 

@@ -123,6 +123,19 @@ impl Registry {
         self.forecasts.current()
     }
 
+    /// Serves the last forecasts saved in the store (`store.path`), if any: what a restarted
+    /// service answers with until its next refit. Returns when they were fitted.
+    pub fn restore_forecasts(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
+        let path = &self.settings.store.path;
+        let Some((at, body)) = crate::store::latest_forecasts(path).map_err(|e| e.to_string())?
+        else {
+            return Ok(None);
+        };
+        let cached = Forecasts::from_json(&body)?;
+        self.forecasts.swap(cached);
+        Ok(Some(at))
+    }
+
     /// Serves the previous models again, from memory; a second rollback undoes the first.
     pub fn rollback(&self) -> Result<Versions, RollbackError> {
         self.routing

@@ -9,6 +9,7 @@ use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
+use super::job::Exec;
 use super::schema;
 use super::writer::{Command, Counters, Writer};
 use super::{
@@ -229,6 +230,35 @@ impl Store {
         } else {
             StoreError::Unavailable
         }
+    }
+
+    /// Runs `f` on the writer thread inside its next transaction and returns its result once
+    /// committed (`job.rs`). For the store's own modules; not for the request path's records.
+    pub(super) async fn exec<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnMut(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let (job, answer) = Exec::new(f);
+        self.request(Command::Job(Box::new(job)), answer).await
+    }
+
+    /// [`Self::exec`] for a caller outside any async runtime (a blocking thread, the command
+    /// line). Panics if called from within one, as tokio's blocking channel calls do.
+    pub(super) fn exec_blocking<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnMut(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        self.check_open()?;
+        let (job, answer) = Exec::new(f);
+        self.inner
+            .tx
+            .blocking_send(Command::Job(Box::new(job)))
+            .map_err(|_| self.gone())?;
+        answer
+            .blocking_recv()
+            .map_err(|_| StoreError::Unavailable)?
     }
 
     async fn request<T>(

@@ -51,8 +51,10 @@ mod contacts;
 mod error;
 mod events;
 mod export;
+mod forecasts;
 mod handle;
 mod history;
+mod job;
 mod rows;
 mod schema;
 mod types;
@@ -67,6 +69,7 @@ pub use contacts::{ContactQuery, contact_counts};
 pub use error::StoreError;
 pub use events::{EventRecord, EventsStored};
 pub use export::{EXPORT_HEADER, export_feedback};
+pub use forecasts::{FORECAST_RUNS_KEPT, latest_forecasts};
 pub use handle::Store;
 pub use history::{HistoryEvent, HistoryReader};
 pub use types::{

@@ -70,6 +70,11 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX events_occurred_at ON events (occurred_at);
     CREATE INDEX events_citizen ON events (citizen, occurred_at) WHERE citizen IS NOT NULL;",
+    // Version 3: the forecast cache: each refit's forecasts, so a restart serves them at once.
+    "CREATE TABLE forecast_runs (
+        fitted_at TEXT PRIMARY KEY NOT NULL,       -- RFC 3339 UTC, sortable
+        body      TEXT NOT NULL                    -- JSON: every series' forecast of the refit
+    );",
 ];
 
 /// The schema version this build writes and understands.

@@ -54,3 +54,11 @@ pub(super) fn sample_feedback(
         received_at: at(3_600),
     }
 }
+
+/// A store in a fresh temporary directory (kept alive by the returned guard).
+pub(super) fn open_temp() -> (tempfile::TempDir, super::Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        super::Store::open(&super::StoreConfig::new(dir.path().join("audit.sqlite3"))).unwrap();
+    (dir, store)
+}

@@ -25,6 +25,7 @@ use uuid::Uuid;
 
 use super::error::chain;
 use super::events::{self, EventRecord, EventsStored};
+use super::job::Job;
 use super::{DecisionRecord, FeedbackRecord, StoreCounts, StoreError, StoredDecision, rows};
 
 /// Pause before retrying a failed batch: long enough for a transient lock or I/O hiccup to
@@ -59,6 +60,8 @@ pub(super) enum Command {
         events: Vec<EventRecord>,
         reply: oneshot::Sender<Result<EventsStored, StoreError>>,
     },
+    /// A job off the request path (`job.rs`); answered once committed.
+    Job(Box<dyn Job>),
     /// Stop taking commands, drain what is queued, commit, exit.
     Shutdown,
     /// Test hook: the writer stalls (as if on a slow disk) until `resume` is dropped.
@@ -250,6 +253,7 @@ impl Writer {
                 (Command::Events { reply, .. }, Outcome::Events(result)) => {
                     let _ = reply.send(result);
                 }
+                (Command::Job(job), _) => job.deliver(),
                 _ => {}
             }
         }
@@ -296,6 +300,7 @@ impl Writer {
                 Command::Events { reply, .. } => {
                     let _ = reply.send(Err(failed()));
                 }
+                Command::Job(job) => job.fail(failed()),
                 Command::Shutdown => {}
                 #[cfg(test)]
                 Command::Pause { .. } => {}
@@ -306,18 +311,22 @@ impl Writer {
 
 /// Applies every command in one transaction. `Err` means the transaction is gone (rolled back)
 /// and nothing in the batch happened.
-fn apply_batch(conn: &mut Connection, batch: &[Command]) -> rusqlite::Result<Vec<Outcome>> {
+fn apply_batch(conn: &mut Connection, batch: &mut [Command]) -> rusqlite::Result<Vec<Outcome>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut outcomes = Vec::with_capacity(batch.len());
-    for cmd in batch {
+    for cmd in batch.iter_mut() {
         outcomes.push(apply(&tx, cmd)?);
     }
     tx.commit()?;
     Ok(outcomes)
 }
 
-fn apply(conn: &Connection, cmd: &Command) -> rusqlite::Result<Outcome> {
+fn apply(conn: &Connection, cmd: &mut Command) -> rusqlite::Result<Outcome> {
     Ok(match cmd {
+        Command::Job(job) => {
+            job.run(conn)?;
+            Outcome::Nothing
+        }
         Command::Record(rec) => Outcome::Record(contain(conn, rows::insert_decision(conn, rec))?),
         Command::Feedback { feedback, .. } => {
             let result = match contain(conn, rows::decision_exists(conn, feedback.decision_id))? {
@@ -345,7 +354,7 @@ fn apply(conn: &Connection, cmd: &Command) -> rusqlite::Result<Outcome> {
 
 /// Keeps a failure local to its command when the transaction survived it; otherwise passes it
 /// up to abort the batch.
-fn contain<T>(
+pub(super) fn contain<T>(
     conn: &Connection,
     result: rusqlite::Result<T>,
 ) -> rusqlite::Result<Result<T, StoreError>> {

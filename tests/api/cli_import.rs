@@ -186,7 +186,7 @@ fn a_stored_series_is_backtested_from_the_imported_events() {
     let notes = report["data_notes"].to_string();
     assert!(notes.contains("series `channel:phone`: "), "{notes}");
 
-    // The same series forecast, its points written for a spreadsheet.
+    // The same series forecast, its points written for a spreadsheet, with its chart.
     let out_dir = dir.path().join("out");
     let out = Command::new(env!("CARGO_BIN_EXE_instrada"))
         .args([
@@ -219,6 +219,13 @@ fn a_stored_series_is_backtested_from_the_imported_events() {
     );
     let csv = std::fs::read_to_string(out_dir.join("channel-phone.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 7 * 48);
+    let svg = std::fs::read_to_string(out_dir.join("channel-phone.svg")).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("channel:phone"),
+        "{svg:.200}"
+    );
+    let png = std::fs::read(out_dir.join("channel-phone.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n"), "{:?}", &png[..8]);
 
     let out = backtest("nope");
     let stderr = String::from_utf8_lossy(&out.stderr);

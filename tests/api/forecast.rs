@@ -80,6 +80,28 @@ async fn forecasts_are_fitted_off_the_request_path_and_served_with_staff() {
         "{done}"
     );
 
+    // The refit is cached in the store: a service started on it serves the same forecasts.
+    let mut again = settings(app.db_path.parent().unwrap());
+    again.forecast = app.state.settings.forecast.clone();
+    let restarted = state(again);
+    let (cached, served) = (
+        restarted.registry.forecasts(),
+        app.state.registry.forecasts(),
+    );
+    assert_eq!(
+        cached
+            .fitted_at
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        done["fitted_at"].as_str().map(|t| t
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+    );
+    assert_eq!(cached.fitted_at, served.fitted_at);
+    assert_eq!(cached.series.len(), 2);
+    assert_eq!(cached.series[0].points, served.series[0].points);
+    assert_eq!(cached.series[0].model, served.series[0].model);
+
     let list: Value = app.get("/v1/series").await.json().await.unwrap();
     let daily = &list["series"][0];
     assert_eq!(daily["name"], "daily");
@@ -147,6 +169,21 @@ async fn forecasts_are_fitted_off_the_request_path_and_served_with_staff() {
         "e-mails are not answered live: {f}"
     );
 
+    for (format, kind, magic) in [
+        ("svg", "image/svg+xml", &b"<svg"[..]),
+        ("png", "image/png", &b"\x89PNG"[..]),
+    ] {
+        let r = app
+            .get(&format!(
+                "/v1/forecast?series=daily&horizon=7d&format={format}"
+            ))
+            .await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], kind);
+        let body = r.bytes().await.unwrap();
+        assert!(body.starts_with(magic), "{format}: {:?}", &body[..8]);
+    }
+
     let r = app
         .get("/v1/forecast?series=daily&horizon=3d&format=csv")
         .await;
@@ -193,6 +230,7 @@ async fn bad_forecast_requests_get_clear_errors() {
         "series=daily&horizon=10y",
         "series=daily&horizon=60d",
         "series=daily&format=xml",
+        "series=daily&format=jpeg",
         "horizon=7d",
     ] {
         assert_error(
