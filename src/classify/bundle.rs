@@ -2,8 +2,9 @@
 //!
 //! On disk: `DIR/topic/` and `DIR/urgency/`, each a model artefact (see [`super::artefact`]).
 //!
-//! Imports `artefact`, `linear`, `model` and `urgency`; must not import `train`, `job` or `eval`
-//! (serving needs no training code), nor anything outside `text` and the leaves.
+//! Imports `artefact`, `linear`, `model`, `urgency` and (for its error type) `onnx`; must not import
+//! `train`, `job` or `eval` (serving needs no training code), nor anything outside `text` and the
+//! leaves.
 
 use super::artefact::{self, ArtefactError, LEXICON, ModelKind};
 use super::linear::with_features;
@@ -42,6 +43,20 @@ pub enum BundleError {
     /// The lexicon does not parse.
     #[error(transparent)]
     Lexicon(#[from] super::urgency::LexiconError),
+    /// The manifest names a backend this build was compiled without.
+    #[error(
+        "{path}: backend `{backend}`: this build has no ONNX backend: rebuild with --features onnx"
+    )]
+    NoBackend {
+        /// The manifest.
+        path: PathBuf,
+        /// The backend it names.
+        backend: &'static str,
+    },
+    /// An ONNX model failed to load.
+    #[cfg(feature = "onnx")]
+    #[error(transparent)]
+    Onnx(#[from] super::onnx::OnnxError),
 }
 
 /// The urgency of a text: the model's level raised by any lexicon signals.
@@ -76,7 +91,16 @@ impl UrgencyModel {
     /// Like [`Self::load`], also handing back the linear classifier inside.
     fn load_linear(dir: &Path) -> Result<(Self, Arc<LinearClassifier>), BundleError> {
         let c = Arc::new(LinearClassifier::load(dir)?);
-        let m = c.manifest();
+        Ok((Self::with_classifier(dir, c.clone())?, c))
+    }
+
+    /// The urgency model of `dir` around a classifier of any backend already loaded from it: the
+    /// artefact's `lexicon.toml` (checksum-verified) goes with it whatever computes the levels.
+    pub fn with_classifier(
+        dir: &Path,
+        classifier: Arc<dyn TextClassifier>,
+    ) -> Result<Self, BundleError> {
+        let m = classifier.manifest();
         expect_kind(dir, m.kind, ModelKind::Urgency)?;
         let lexicon = if m.files.contains_key(LEXICON) {
             let bytes = artefact::read_checked(dir, m, LEXICON)?;
@@ -85,7 +109,7 @@ impl UrgencyModel {
         } else {
             Lexicon::default()
         };
-        Ok((Self::new(c.clone(), lexicon, dir)?, c))
+        Self::new(classifier, lexicon, dir)
     }
 
     /// Assembles an urgency model; `dir` names it in errors.
@@ -150,15 +174,22 @@ impl UrgencyModel {
     }
 }
 
+impl BundleError {
+    /// A model of kind `found` in `dir`, where a model of kind `expected` is needed.
+    pub fn wrong_kind(dir: &Path, found: ModelKind, expected: ModelKind) -> Self {
+        Self::WrongKind {
+            path: dir.to_path_buf(),
+            found: found.as_str(),
+            expected: expected.as_str(),
+        }
+    }
+}
+
 fn expect_kind(dir: &Path, found: ModelKind, expected: ModelKind) -> Result<(), BundleError> {
     if found == expected {
         Ok(())
     } else {
-        Err(BundleError::WrongKind {
-            path: dir.to_path_buf(),
-            found: found.as_str(),
-            expected: expected.as_str(),
-        })
+        Err(BundleError::wrong_kind(dir, found, expected))
     }
 }
 

@@ -238,7 +238,7 @@ fn meaningful_words<'t>(
 }
 
 /// The `top` words that pushed most towards the class, the same word (ignoring case) counted once.
-fn top_evidence(mut items: Vec<(&str, f32)>, top: usize) -> Vec<Evidence> {
+pub(super) fn top_evidence(mut items: Vec<(&str, f32)>, top: usize) -> Vec<Evidence> {
     items.retain(|it| it.1 > 0.0);
     items.sort_by(|a, b| b.1.total_cmp(&a.1));
     let mut out: Vec<Evidence> = Vec::with_capacity(top);

@@ -33,15 +33,45 @@ pub enum Backend {
     /// Hashed n-gram features with a linear softmax layer, trained in Rust ([`super::linear`]).
     #[default]
     Linear,
+    /// A graph exported to ONNX (e.g. a scikit-learn pipeline by `training/python/export_text.py`),
+    /// run by ONNX Runtime; only builds with the `onnx` feature can load it.
+    Onnx,
 }
 
 impl Backend {
-    /// `linear`.
+    /// `linear` or `onnx`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Linear => "linear",
+            Self::Onnx => "onnx",
         }
     }
+}
+
+/// What an ONNX model's manifest adds: its graph, the graph's input and output, and how it was made.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OnnxSpec {
+    /// The graph file in the model directory, e.g. `model.onnx`.
+    pub model: String,
+    /// The input: a string tensor of shape `[N, 1]`.
+    pub input: String,
+    /// The output of class probabilities, `[N, labels]` floats in the manifest's label order.
+    pub probabilities: String,
+    /// The JSON file describing the TF-IDF step for evidence words (with `explain.safetensors`
+    /// beside it); `None`: the backend gives no evidence words.
+    #[serde(default)]
+    pub explain: Option<String>,
+    /// The pipeline in one line, e.g. `TfidfVectorizer(...) + LogisticRegression(C=20)`.
+    pub pipeline: String,
+    /// scikit-learn version that trained it.
+    #[serde(default)]
+    pub sklearn_version: String,
+    /// skl2onnx version that exported it.
+    #[serde(default)]
+    pub skl2onnx_version: String,
+    /// The export script.
+    #[serde(default)]
+    pub exporter: String,
 }
 
 impl ModelKind {
@@ -125,6 +155,9 @@ pub struct Manifest {
     pub n_features: usize,
     /// SHA-256 of each file of the artefact.
     pub files: BTreeMap<String, String>,
+    /// The graph of an ONNX model (backend `onnx`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onnx: Option<OnnxSpec>,
 }
 
 impl TrainingData {
@@ -184,6 +217,7 @@ impl Manifest {
             },
             n_features: 0,
             files: BTreeMap::new(),
+            onnx: None,
         }
     }
 }

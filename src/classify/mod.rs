@@ -3,7 +3,8 @@
 //!
 //! Inside, arrows point down and no two files import each other:
 //! `job` → `artefact` → `card` → `manifest` → `train` → `calibrate` | `sgd` | `eval` | `dataset`
-//! → `linear`; `bundle` → `model` → `artefact`; `urgency`, `eval` and `dataset` are leaves.
+//! → `linear`; `bundle` → `model` → `artefact`; `onnx` (feature `onnx`) → `model` | `artefact` |
+//! `linear`; `urgency`, `eval` and `dataset` are leaves.
 //! Outside, it uses only `text`, `label` and `digest`: it must not import `api`, `cli`, `route`,
 //! `registry` or `store` (they call it).
 
@@ -17,6 +18,8 @@ pub mod job;
 pub mod linear;
 pub mod manifest;
 pub mod model;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 pub mod sgd;
 pub mod train;
 pub mod urgency;

@@ -67,7 +67,8 @@ pub struct Prediction {
     pub truncated: bool,
 }
 
-/// A text classifier: the one trait every backend (linear, ONNX…) implements.
+/// A text classifier: the one trait every backend (linear, ONNX…) implements; each builds its
+/// answer with [`Answer::prediction`].
 pub trait TextClassifier: Send + Sync + std::fmt::Debug {
     /// What the model is: name, version, labels, validation metrics.
     fn manifest(&self) -> &Manifest;
@@ -137,19 +138,48 @@ impl LinearClassifier {
     /// [`Vectorizer::same_as`](crate::text::Vectorizer::same_as)).
     pub fn predict_features(&self, f: &Features<'_>, opts: PredictOptions) -> Prediction {
         let (probs, evidence) = self.model.score(f, opts.evidence, self.oos_class);
-        let truncated = f.truncated;
-        let (best, confidence) = argmax(&probs).unwrap_or((0, 0.0));
+        let answer = Answer {
+            labels: &self.model.labels,
+            oos_class: self.oos_class,
+            threshold: self.manifest.unknown_threshold,
+        };
+        answer.prediction(&probs, opts.alternatives, evidence, f.truncated)
+    }
+}
+
+/// How a backend's class probabilities become a [`Prediction`]: the same rule for every backend,
+/// so that a policy cannot tell them apart.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    /// Class labels, in the probabilities' order.
+    pub labels: &'a [String],
+    /// The out-of-scope class, if any: answered `unknown`.
+    pub oos_class: Option<usize>,
+    /// Top probability under which the answer is `unknown`.
+    pub threshold: f32,
+}
+
+impl Answer<'_> {
+    /// The prediction for `probs` (one per label), with `alternatives` next labels and `evidence`.
+    pub fn prediction(
+        &self,
+        probs: &[f32],
+        alternatives: usize,
+        evidence: Vec<Evidence>,
+        truncated: bool,
+    ) -> Prediction {
+        let (best, confidence) = argmax(probs).unwrap_or((0, 0.0));
         let mut order: Vec<usize> = (0..probs.len()).filter(|&c| c != best).collect();
         order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
         let alternatives = order
             .into_iter()
-            .take(opts.alternatives)
+            .take(alternatives)
             .map(|c| ScoredLabel {
-                label: self.model.labels[c].clone(),
+                label: self.labels[c].clone(),
                 probability: probs[c],
             })
             .collect();
-        let threshold = self.manifest.unknown_threshold;
+        let threshold = self.threshold;
         let abstention = if Some(best) == self.oos_class {
             Some(Abstention::OutOfScope)
         } else if confidence < threshold {
@@ -157,7 +187,7 @@ impl LinearClassifier {
         } else {
             None
         };
-        let best = self.model.labels[best].clone();
+        let best = self.labels[best].clone();
         Prediction {
             label: if abstention.is_some() {
                 UNKNOWN.to_string()

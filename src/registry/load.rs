@@ -54,16 +54,60 @@ pub fn open_model(dir: &Path) -> Result<Model, BundleError> {
     Ok(match (manifest.kind, manifest.backend) {
         (ModelKind::Topic, Backend::Linear) => Model::Topic(Arc::new(LinearClassifier::load(dir)?)),
         (ModelKind::Urgency, Backend::Linear) => Model::Urgency(Arc::new(UrgencyModel::load(dir)?)),
+        (ModelKind::Topic, Backend::Onnx) => Model::Topic(onnx_classifier(dir)?),
+        (ModelKind::Urgency, Backend::Onnx) => Model::Urgency(Arc::new(
+            UrgencyModel::with_classifier(dir, onnx_classifier(dir)?)?,
+        )),
+    })
+}
+
+/// The ONNX classifier of `dir` (feature `onnx`).
+#[cfg(feature = "onnx")]
+fn onnx_classifier(dir: &Path) -> Result<Arc<dyn TextClassifier>, BundleError> {
+    Ok(Arc::new(crate::classify::onnx::OnnxClassifier::load(dir)?))
+}
+
+/// A build without the `onnx` feature refuses ONNX models, saying how to get one that loads them.
+#[cfg(not(feature = "onnx"))]
+fn onnx_classifier(dir: &Path) -> Result<Arc<dyn TextClassifier>, BundleError> {
+    Err(BundleError::NoBackend {
+        path: dir.join(artefact::MANIFEST),
+        backend: Backend::Onnx.as_str(),
     })
 }
 
 /// Loads the bundle in `dir` (`topic/` and `urgency/`), each model by its backend; two linear
-/// models with one vocabulary then share a featurisation ([`Bundle::load`]).
+/// models with one vocabulary then share a featurisation ([`Bundle::load`]); any other pair
+/// (e.g. a linear topic model and an ONNX urgency model) serves each model on its own.
 pub fn open_bundle(dir: &Path) -> Result<Bundle, BundleError> {
     let backend =
         |kind: ModelKind| artefact::read_manifest(&dir.join(kind.as_str())).map(|m| m.backend);
     match (backend(ModelKind::Topic)?, backend(ModelKind::Urgency)?) {
         (Backend::Linear, Backend::Linear) => Bundle::load(dir),
+        (Backend::Onnx, _) | (_, Backend::Onnx) => {
+            let (tdir, udir) = (dir.join("topic"), dir.join("urgency"));
+            let topic = match open_model(&tdir)? {
+                Model::Topic(t) => t,
+                Model::Urgency(_) => {
+                    return Err(BundleError::wrong_kind(
+                        &tdir,
+                        ModelKind::Urgency,
+                        ModelKind::Topic,
+                    ));
+                }
+            };
+            let urgency = match open_model(&udir)? {
+                Model::Urgency(u) => u,
+                Model::Topic(_) => {
+                    return Err(BundleError::wrong_kind(
+                        &udir,
+                        ModelKind::Topic,
+                        ModelKind::Urgency,
+                    ));
+                }
+            };
+            Ok(Bundle::new(topic, urgency))
+        }
     }
 }
 
@@ -151,4 +195,29 @@ pub fn check(settings: &Settings, source: &Source) -> Result<String, Invalid> {
         settings.server.bind
     );
     Ok(out)
+}
+
+#[cfg(all(test, not(feature = "onnx")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_without_the_onnx_feature_refuses_onnx_models_saying_how_to_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/topic");
+        let mut manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(models.join("manifest.json")).unwrap()).unwrap();
+        manifest["backend"] = "onnx".into();
+        std::fs::write(
+            dir.path().join("manifest.json"),
+            serde_json::to_vec(&manifest).unwrap(),
+        )
+        .unwrap();
+        let e = open_model(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("manifest.json")
+                && e.contains("this build has no ONNX backend: rebuild with --features onnx"),
+            "{e}"
+        );
+    }
 }
