@@ -82,6 +82,9 @@ pub struct Settings {
     /// `[forecast]`: workload series.
     #[serde(default)]
     pub forecast: crate::forecast::config::ForecastConfig,
+    /// `[outreach]`: the outreach model, its list and its scoring runs.
+    #[serde(default)]
+    pub outreach: crate::outreach::config::OutreachConfig,
 }
 
 /// `[server]`.
@@ -307,6 +310,7 @@ impl Settings {
             rebase(&mut table, &["store", "path"], base);
             rebase(&mut table, &["store", "pseudonym_key"], base);
             rebase(&mut table, &["server", "pid_file"], base);
+            rebase(&mut table, &["outreach", "model"], base);
         }
         let file_table = table.clone();
         // Every override with where it came from, in the order applied (a later one wins).
@@ -457,6 +461,12 @@ impl Settings {
                 .problems()
                 .into_iter()
                 .map(|problem| ("forecast", problem)),
+        );
+        p.extend(
+            self.outreach
+                .problems()
+                .into_iter()
+                .map(|problem| ("outreach", problem)),
         );
         p
     }

@@ -75,6 +75,15 @@ pub enum ApiError {
         /// The series there are, comma-separated.
         known: String,
     },
+    /// A review of an outreach flag the store does not have.
+    #[error("no outreach flag {flag_id}")]
+    UnknownFlag {
+        /// The id sent.
+        flag_id: Uuid,
+    },
+    /// A citizen who opted out of outreach: never scored.
+    #[error("this citizen opted out of outreach and is never scored")]
+    OptedOut,
     /// No such path.
     #[error("no endpoint at {path}")]
     NotFound {
@@ -150,6 +159,8 @@ impl ApiError {
             Self::EmptyBatch => ("empty_batch", StatusCode::UNPROCESSABLE_ENTITY),
             Self::UnknownDecision { .. } => ("unknown_decision", StatusCode::NOT_FOUND),
             Self::UnknownSeries { .. } => ("unknown_series", StatusCode::NOT_FOUND),
+            Self::UnknownFlag { .. } => ("unknown_flag", StatusCode::NOT_FOUND),
+            Self::OptedOut => ("opted_out", StatusCode::CONFLICT),
             Self::NotFound { .. } => ("not_found", StatusCode::NOT_FOUND),
             Self::MethodNotAllowed { .. } => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED),
             Self::UnsupportedMediaType => {
@@ -270,6 +281,10 @@ mod tests {
                 name: "x".into(),
                 known: "total".into(),
             },
+            ApiError::UnknownFlag {
+                flag_id: Uuid::nil(),
+            },
+            ApiError::OptedOut,
             ApiError::NotFound { path: "/".into() },
             ApiError::MethodNotAllowed {
                 method: "GET".into(),
@@ -304,6 +319,8 @@ mod tests {
             ApiError::EmptyBatch => ("empty_batch", 422, false),
             ApiError::UnknownDecision { .. } => ("unknown_decision", 404, false),
             ApiError::UnknownSeries { .. } => ("unknown_series", 404, false),
+            ApiError::UnknownFlag { .. } => ("unknown_flag", 404, false),
+            ApiError::OptedOut => ("opted_out", 409, false),
             ApiError::NotFound { .. } => ("not_found", 404, false),
             ApiError::MethodNotAllowed { .. } => ("method_not_allowed", 405, false),
             ApiError::UnsupportedMediaType => ("unsupported_media_type", 415, false),

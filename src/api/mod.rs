@@ -8,6 +8,7 @@
 //! | `POST /v1/staffing` | [`staffing`] (DTOs; the work is [`crate::forecast::staffing`]) |
 //! | `POST /v1/events` | [`events`] (contact events, idempotent, pseudonymised) |
 //! | `GET /v1/models` | [`models`] |
+//! | `/v1/outreach…` (list, score, run, review, optout, report) | [`outreach`] (advice only) |
 //! | `GET /healthz`, `GET /readyz` | [`health`] |
 //! | `GET /metrics` | [`metrics`] |
 //! | `GET /openapi.json`, `/docs` | [`openapi`] |
@@ -31,6 +32,7 @@ pub mod health;
 pub mod metrics;
 pub mod models;
 pub mod openapi;
+pub mod outreach;
 pub mod reload;
 pub mod route;
 pub mod schema;
@@ -86,6 +88,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/v1/series", get(forecast::series))
         .route("/v1/forecast", get(forecast::forecast))
         .route("/v1/forecast/refit", post(forecast::refit))
+        .merge(outreach::routes(server))
         .route_layer(backpressure);
     Router::new()
         .merge(v1)

@@ -3,7 +3,9 @@
 //! committed as `api/openapi.json`; a test fails when the two differ
 //! (`INSTRADA_UPDATE_OPENAPI=1 cargo test --test api openapi` rewrites the file).
 
-use super::{error, events, feedback, forecast, health, metrics, models, route, schema, staffing};
+use super::{
+    error, events, feedback, forecast, health, metrics, models, outreach, route, schema, staffing,
+};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
@@ -17,7 +19,8 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
                        `{\"error\": {\"code\": \"...\", \"message\": \"...\"}}`; branch on `code`: \
                        `malformed_json` 400, `invalid_request` 422, `empty_text` 422, \
                        `unknown_channel` 422, `body_too_large` 413, `batch_too_large` 422, \
-                       `empty_batch` 422, `unknown_decision` 404, `unknown_series` 404, `not_found` 404, \
+                       `empty_batch` 422, `unknown_decision` 404, `unknown_series` 404, `unknown_flag` 404, \
+                       `opted_out` 409, `not_found` 404, \
                        `method_not_allowed` 405, `unsupported_media_type` 415, `overloaded` 503, \
                        `store_unavailable` 503, `not_ready` 503, `internal` 500. 503s carry Retry-After.",
         license(name = "Apache-2.0")
@@ -31,6 +34,12 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         forecast::forecast,
         forecast::refit,
         staffing::staffing,
+        outreach::list,
+        outreach::score,
+        outreach::run,
+        outreach::review::review,
+        outreach::review::optout,
+        outreach::review::report,
         models::list,
         health::healthz,
         health::readyz,
@@ -66,6 +75,18 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         models::ValidationInfo,
         health::Health,
         health::Readiness,
+        outreach::OutreachList,
+        outreach::FlagOut,
+        outreach::ReasonOut,
+        outreach::ScoreRequest,
+        outreach::ScoreResponse,
+        outreach::RunOut,
+        outreach::ReviewRequest,
+        outreach::ReviewOut,
+        outreach::OptOutRequest,
+        outreach::OptOutAck,
+        outreach::ReportOut,
+        outreach::GroupOut,
         error::ErrorBody,
         error::ErrorDetail,
     )),
@@ -75,6 +96,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         (name = "events", description = "Contact events for workload forecasts and outreach"),
         (name = "forecast", description = "Workload forecasts and the staff they call for, for planners"),
         (name = "staffing", description = "Agents and FTE for a workload: Erlang C, Erlang A, backlog channels"),
+        (name = "outreach", description = "Whom a case worker may contact first, and why: advice, a person decides"),
         (name = "models", description = "The models in use"),
         (name = "health", description = "Probes and metrics"),
     )

@@ -73,6 +73,7 @@ pub async fn reload_on_signals(state: AppState) {
                 if got.is_none() { return; }
                 tracing::info!("SIGHUP: reloading the models");
                 let _ = reload(&state).await;
+                super::outreach::reload(&state).await;
             }
             got = usr1.recv() => {
                 if got.is_none() { return; }

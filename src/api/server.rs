@@ -117,9 +117,11 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
     let state = AppState::new(settings, registry, store, pseudonyms);
     let reloader = tokio::spawn(super::reload::reload_on_signals(state.clone()));
     let refitter = tokio::spawn(refit_on_schedule(state.clone()));
+    let scorer = tokio::spawn(super::outreach::run_on_schedule(state.clone()));
     let served = run(listener, state, shutdown_signal()).await;
     reloader.abort();
     refitter.abort();
+    scorer.abort();
     drop(pid_file);
     served
 }

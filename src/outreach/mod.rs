@@ -6,7 +6,8 @@
 //! and its encoding ([`table`], [`encode`]), the two model kinds ([`logistic`], [`trees`]), their
 //! cross-validated training and choice ([`train`]), calibration, evaluation, reasons, the
 //! [`OutreachModel`] trait, artefacts with manifest and model card, and the store-based training
-//! table and backtest ([`dataset`]).
+//! table and backtest ([`dataset`]), the `[outreach]` settings ([`config`]) and the flags: scoring
+//! runs, reviews, opt-outs and the fairness report ([`flags`]).
 //!
 //! May import `store` (histories), `digest`, `label` and `calendar`; never `api`, `cli`,
 //! `registry`, `route` or `classify` (the registry loads these models through [`artefact::load`]
@@ -15,10 +16,12 @@
 pub mod artefact;
 pub mod calibrate;
 pub mod card;
+pub mod config;
 pub mod dataset;
 pub mod encode;
 pub mod eval;
 pub mod features;
+pub mod flags;
 pub mod logistic;
 pub mod manifest;
 pub mod model;

@@ -6,7 +6,7 @@
 //! with the policy checked against them, held as one [`Router`] because the policy names the
 //! topic model's labels and the two models share a featurisation; they are validated and swapped
 //! together. The workload forecasts have a slot of their own, `forecasts`, filled by each refit;
-//! outreach models will get theirs beside it.
+//! the outreach model has its own, `outreach` ([`outreach`]), empty when none is configured.
 //!
 //! A model's manifest names its kind (`topic`, `urgency`) and its backend (`linear`); loading
 //! dispatches on both ([`load`]). A swap is build → validate → warm up → swap an `Arc`: requests in
@@ -15,9 +15,11 @@
 //! call the registry; it imports neither, and knows nothing of HTTP.
 
 pub mod load;
+pub mod outreach;
 pub mod slot;
 
 pub use load::{Invalid, Model, check, load_router, open_bundle, open_model};
+pub use outreach::OutreachSlot;
 pub use slot::Slot;
 
 use crate::config::{Settings, Source};
@@ -62,6 +64,8 @@ pub struct Registry {
     routing: Slot<Router>,
     /// The workload forecasts of the last refit (empty before the first).
     forecasts: Slot<Forecasts>,
+    /// The outreach model of `[outreach] model`, or why there is none.
+    outreach: Slot<OutreachSlot>,
 }
 
 impl Registry {
@@ -79,6 +83,7 @@ impl Registry {
             source: source.clone(),
             routing: Slot::new(router),
             forecasts: Slot::new(Forecasts::default()),
+            outreach: Slot::new(outreach::load_outreach(settings)),
         }
     }
 

@@ -55,6 +55,7 @@ mod forecasts;
 mod handle;
 mod history;
 mod job;
+pub mod outreach;
 mod rows;
 mod schema;
 mod types;

@@ -75,6 +75,42 @@ const MIGRATIONS: &[&str] = &[
         fitted_at TEXT PRIMARY KEY NOT NULL,       -- RFC 3339 UTC, sortable
         body      TEXT NOT NULL                    -- JSON: every series' forecast of the refit
     );",
+    // Version 4: outreach advice: every score (with its model and a hash of its inputs), the
+    // case workers' reviews of them, and the citizens who opted out of being scored.
+    "CREATE TABLE outreach_flags (
+        flag_id        TEXT PRIMARY KEY NOT NULL,  -- UUID, hyphenated
+        citizen        TEXT,                       -- keyed pseudonym; NULL for a scored feature row
+        source         TEXT NOT NULL,              -- `run` (the store scored) or `request`
+        scored_at      TEXT NOT NULL,              -- RFC 3339 UTC, sortable
+        as_of          TEXT NOT NULL,
+        score          REAL NOT NULL,
+        flagged        INTEGER NOT NULL,
+        reasons        TEXT NOT NULL,              -- JSON array of reasons (it, en)
+        model_version  TEXT NOT NULL,
+        inputs_sha256  TEXT NOT NULL,              -- SHA-256 of the feature row's JSON
+        last_contact   TEXT,
+        queue          TEXT,                       -- of the last contact
+        channel        TEXT,                       -- of the last contact
+        groups         TEXT NOT NULL,              -- JSON object: language and attributes, for the report
+        status         TEXT NOT NULL,              -- open, contacted, dismissed, not_needed
+        evidence_at    TEXT                        -- the latest event the score saw
+    );
+    CREATE INDEX outreach_flags_citizen ON outreach_flags (citizen, scored_at);
+    CREATE INDEX outreach_flags_listed ON outreach_flags (flagged, status, score);
+    CREATE TABLE outreach_reviews (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        flag_id     TEXT NOT NULL REFERENCES outreach_flags (flag_id),
+        reviewer    TEXT NOT NULL,
+        reviewed_at TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        note        TEXT                           -- redacted of personal data
+    );
+    CREATE INDEX outreach_reviews_flag ON outreach_reviews (flag_id, reviewed_at);
+    CREATE TABLE outreach_optouts (
+        citizen TEXT PRIMARY KEY NOT NULL,         -- keyed pseudonym
+        at      TEXT NOT NULL,
+        reason  TEXT                               -- redacted of personal data
+    );",
 ];
 
 /// The schema version this build writes and understands.
