@@ -15,7 +15,11 @@
 //! Rows have the columns of [`HEADER`]; `instrada import events FILE --map
 //! deadline=attributes.deadline` loads them (`examples/outreach_history.rs` writes the file).
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use super::features::{DEADLINE_ATTRIBUTE, FeatureSpec, History, OutreachLabel, features};
+use super::table::Table;
+use crate::store::HistoryEvent;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use std::collections::BTreeMap;
 use std::io::Write;
 
 /// The CSV header (`deadline` maps to `attributes.deadline` on import).
@@ -238,6 +242,61 @@ pub fn write_csv(events: &[SyntheticEvent], mut w: impl Write) -> std::io::Resul
         )?;
     }
     Ok(())
+}
+
+/// Each citizen's events as a [`History`] (the clear id as the key, as in no store), in id order.
+pub fn histories(events: &[SyntheticEvent]) -> Vec<(String, History)> {
+    let mut by: BTreeMap<&str, Vec<HistoryEvent>> = BTreeMap::new();
+    for e in events {
+        let mut attributes = BTreeMap::new();
+        if let Some(d) = e.deadline {
+            attributes.insert(DEADLINE_ATTRIBUTE.to_string(), d.to_string());
+        }
+        by.entry(e.citizen.as_str())
+            .or_default()
+            .push(HistoryEvent {
+                occurred_at: e.at.and_utc(),
+                channel: e.channel.into(),
+                queue: Some(e.queue.into()),
+                topic: Some(e.topic.into()),
+                urgency: Some(e.urgency.into()),
+                outcome: Some(e.outcome.into()),
+                attributes,
+            });
+    }
+    by.into_iter()
+        .map(|(c, ev)| (c.to_string(), History::new(ev)))
+        .collect()
+}
+
+/// A training table from synthetic histories, without a store: features as of `as_of`, `label`
+/// in the 30 days after (what `train outreach --from-store` computes after an import). For
+/// tests, examples and benches.
+pub fn table(
+    histories: &[(String, History)],
+    as_of: DateTime<Utc>,
+    label: OutreachLabel,
+    spec: &FeatureSpec,
+) -> Table {
+    let mut t = Table {
+        defs: spec.definitions(),
+        rows: Vec::new(),
+        labels: Vec::new(),
+        ids: Vec::new(),
+        source: format!("synthetic histories as of {}", as_of.to_rfc3339()),
+        sha256: String::new(),
+        notes: Vec::new(),
+    };
+    for (id, h) in histories {
+        if !h.events.iter().any(|e| e.occurred_at <= as_of) {
+            continue;
+        }
+        t.rows.push(features(h, as_of, spec));
+        t.labels.push(label.happens(h, as_of));
+        t.ids.push(id.clone());
+    }
+    t.sha256 = crate::digest::sha256_hex(t.ids.join(","));
+    t
 }
 
 #[cfg(test)]

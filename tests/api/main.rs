@@ -11,6 +11,7 @@ mod feedback;
 mod forecast;
 mod helpers;
 mod openapi;
+mod outreach;
 mod ops;
 mod process;
 mod reload;
