@@ -49,6 +49,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Backtest(a) => print!("{}", cli::backtest_cmd(&a)?),
         Command::Forecast(a) => print!("{}", cli::forecast_cmd(&a)?),
         Command::Staffing(a) => print!("{}", cli::staffing_cmd(&a)?),
+        Command::Outreach(c) => print!("{}", cli::outreach_cmd(&c)?),
     }
     Ok(())
 }

@@ -42,6 +42,9 @@ pub enum Command {
     /// Agents and FTE for one interval's contacts (Erlang C, Erlang A with --patience, or a
     /// backlog for --channel email|pec|web).
     Staffing(StaffingArgs),
+    /// Proactive outreach: list, score --all, review, report, optout (advice; a person decides).
+    #[command(subcommand)]
+    Outreach(super::OutreachCommand),
 }
 
 /// Where the examples come from.

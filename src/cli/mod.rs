@@ -14,6 +14,7 @@ mod evaluate;
 mod forecast;
 mod import;
 mod outreach;
+mod outreach_ops;
 mod route;
 mod staffing;
 mod train;
@@ -28,6 +29,10 @@ pub use outreach::{
     BacktestOutreachArgs, BacktestOutreachCommand, FeatureSpecArgs, TrainCommand,
     TrainOutreachArgs, TrainOutreachCommand, backtest_outreach, evaluate_outreach,
     is_outreach_model, train_outreach,
+};
+pub use outreach_ops::{
+    OutreachCommand, OutreachListArgs, OutreachOptoutArgs, OutreachReviewArgs, OutreachScoreArgs,
+    outreach_cmd,
 };
 pub use route::{RouteSummary, route_lines, route_report};
 pub use staffing::staffing_cmd;

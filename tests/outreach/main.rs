@@ -254,6 +254,63 @@ fn a_synthetic_history_is_imported_trained_on_and_backtested() {
     assert!(
         String::from_utf8_lossy(&bad.stderr).contains("`churn` is not one of repeat_contact_30d")
     );
+    outreach_commands(d, &out);
+}
+
+/// `instrada outreach optout|score --all|list|review|report` on the imported store.
+fn outreach_commands(d: &Path, model: &Path) {
+    let json = |args: &[&str]| -> Value { serde_json::from_str(&ok(&instrada(d, args))).unwrap() };
+    assert_eq!(json(&["outreach", "optout", "CIT000001"])["new"], true);
+    let m = model.to_str().unwrap();
+    let at = "2026-10-31T12:00:00Z";
+    let run = json(&["outreach", "score", "--all", "--model", m, "--as-of", at]);
+    assert_eq!(run["advisory"], true);
+    assert_eq!(run["opted_out"], 1, "{run}");
+    assert!(run["scored"].as_u64().unwrap() > 1000, "{run}");
+    let list = json(&["outreach", "list", "--limit", "5"]);
+    let flags = list["flags"].as_array().unwrap();
+    assert_eq!(flags.len(), 5, "{list}");
+    let scores: Vec<f64> = flags.iter().map(|f| f["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    let id = flags[0]["flag_id"].as_str().unwrap().to_string();
+    let args = [
+        "outreach",
+        "review",
+        &id,
+        "--status",
+        "not_needed",
+        "--reviewer",
+        "x",
+    ];
+    assert_eq!(json(&args)["status"], "not_needed");
+    let after = json(&["outreach", "list", "--limit", "5"]);
+    assert_ne!(
+        after["flags"][0]["flag_id"],
+        id.as_str(),
+        "reviewed: out of the list"
+    );
+    let report = json(&["outreach", "report"]);
+    let phone = report["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["dimension"] == "channel" && g["value"] == "phone")
+        .cloned()
+        .unwrap_or_default();
+    assert!(phone["scored"].as_u64().unwrap_or(0) > 100, "{report}");
+    let bad = instrada(
+        d,
+        &[
+            "outreach",
+            "review",
+            &id,
+            "--status",
+            "ok",
+            "--reviewer",
+            "x",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--status `ok`"));
 }
 
 #[test]
