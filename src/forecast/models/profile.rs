@@ -35,6 +35,9 @@ impl Default for Profile {
     }
 }
 
+/// Days ahead over which a smoothing weight is scored.
+const LEADS: usize = 7;
+
 /// Smoothing weights tried for the level.
 const ALPHAS: [f64; 7] = [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8];
 
@@ -69,6 +72,7 @@ impl Model for Profile {
         let profiles = intraday_profiles(series, &ok, days.saturating_sub(7 * self.profile_weeks));
         Ok(Box::new(Fit {
             series: series.clone(),
+            deseasonalised,
             level,
             factors,
             profiles,
@@ -119,7 +123,7 @@ fn best_level(z: &[Option<f64>]) -> f64 {
         let (mut err, mut n) = (0.0, 0usize);
         for (t, &x) in known.iter().enumerate() {
             if t > 0 {
-                for lead in known.iter().skip(t).take(7) {
+                for lead in known.iter().skip(t).take(LEADS) {
                     err += (lead - level).abs();
                     n += 1;
                 }
@@ -169,6 +173,7 @@ fn intraday_profiles(series: &Series, ok: &[bool], from: usize) -> [Vec<f64>; 7]
 
 struct Fit {
     series: Series,
+    deseasonalised: Vec<Option<f64>>,
     level: f64,
     factors: [f64; 7],
     profiles: [Vec<f64>; 7],
@@ -187,8 +192,49 @@ impl PointFit for Fit {
                 } else {
                     1.0
                 };
-                self.level * self.factors[w] * special * self.profiles[w][t % per_day]
+                let yearly = self.yearly(t / per_day);
+                self.level * self.factors[w] * special * yearly * self.profiles[w][t % per_day]
             })
             .collect()
     }
 }
+
+impl Fit {
+    /// The yearly factor of day `d` after the history: for each year back (52 weeks, so the
+    /// weekday is the same) that the history reaches, the mean deseasonalised total of the week
+    /// around that day divided by that of the four weeks before the origin a year back; the
+    /// mean of those ratios, shrunk halfway to 1 and kept within [0.5, 1.5]. 1 with less than
+    /// [`YEARLY_HISTORY`] days.
+    fn yearly(&self, d: usize) -> f64 {
+        let z = &self.deseasonalised;
+        let days = z.len();
+        if days < YEARLY_HISTORY {
+            return 1.0;
+        }
+        let mean = |from: usize, to: usize| {
+            let known: Vec<f64> = z[from..to.min(days)].iter().flatten().copied().collect();
+            (known.len() >= 3).then(|| known.iter().sum::<f64>() / known.len() as f64)
+        };
+        let ratios: Vec<f64> = (1..)
+            .map(|k| k * YEAR_DAYS)
+            .take_while(|back| days >= back + 28 && d >= back + 3)
+            .filter_map(|back| {
+                let near = mean(d - back - 3, d - back + 4)?;
+                let before = mean(days - back - 28, days - back)?;
+                (before > 0.0).then(|| near / before)
+            })
+            .collect();
+        if ratios.is_empty() {
+            return 1.0;
+        }
+        let r = ratios.iter().sum::<f64>() / ratios.len() as f64;
+        (1.0 + YEARLY_SHRINK * (r - 1.0)).clamp(0.5, 1.5)
+    }
+}
+
+/// A year back on the same weekday: 52 weeks.
+const YEAR_DAYS: usize = 364;
+/// Days of history before a yearly factor is used: two years.
+const YEARLY_HISTORY: usize = 2 * YEAR_DAYS;
+/// How far the yearly ratio moves the forecast (1 = all the way).
+const YEARLY_SHRINK: f64 = 0.5;

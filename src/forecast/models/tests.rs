@@ -154,3 +154,46 @@ fn too_few_errors_fall_back_to_poisson_like_widths() {
     );
     assert!(Quantiles::from_pairs(&[(1.0, 2.0); 40]).errors == 40);
 }
+
+#[test]
+fn with_two_years_the_profile_model_expects_the_lull_the_same_weeks_brought_each_year() {
+    // 100 a day, but 50 from 10 to 23 July every year (no Italian holiday then).
+    let lull = |d: NaiveDate| {
+        d.format("%m-%d").to_string().as_str() >= "07-10"
+            && d.format("%m-%d").to_string().as_str() < "07-24"
+    };
+    let day = |i: usize| monday() + chrono::Days::new(i as u64);
+    let values: Vec<f64> = (0..1100)
+        .map(|i| if lull(day(i)) { 50.0 } else { 100.0 })
+        .collect();
+    let origin = (0..1100).find(|&i| day(i) == NaiveDate::from_ymd_opt(2027, 7, 3).unwrap());
+    let origin = origin.unwrap();
+    let s = daily(values);
+    let fit = ModelKind::Profile
+        .fit(&s.head(origin), &Settings::new(28))
+        .unwrap();
+    let points = fit.forecast(28);
+    let on = |m: u32, d: u32| {
+        let date = NaiveDate::from_ymd_opt(2027, m, d).unwrap();
+        points[(date - day(origin)).num_days() as usize].expected
+    };
+    // Halfway to last years' ratio (the factor is shrunk to 1 by half): about 75.
+    assert!((70.0..=80.0).contains(&on(7, 17)), "17 July: {}", on(7, 17));
+    assert!((95.0..=105.0).contains(&on(7, 4)), "4 July: {}", on(7, 4));
+    assert!(
+        (95.0..=105.0).contains(&on(7, 28)),
+        "28 July: {}",
+        on(7, 28)
+    );
+    // With one year of history there is no yearly factor: flat.
+    let short = s.head(origin).values()[origin - 400..].to_vec();
+    let fit = ModelKind::Profile
+        .fit(&daily(short), &Settings::new(28))
+        .unwrap();
+    let flat = fit.forecast(28);
+    assert!(
+        flat.iter().all(|p| (p.expected - 100.0).abs() < 8.0),
+        "{:?}",
+        flat[14]
+    );
+}
