@@ -67,7 +67,7 @@ fn recent(series: &Series) -> Series {
     let per_day = series.per_day();
     let keep = INTRADAY_WEEKS * 7;
     let days = series.len() / per_day;
-    if per_day == 1 || series.len() % per_day != 0 || days <= keep {
+    if per_day == 1 || !series.len().is_multiple_of(per_day) || days <= keep {
         return series.clone();
     }
     let first = days - keep;
