@@ -218,3 +218,52 @@ fn folds_are_stratified() {
         assert!((5..=6).contains(&pos), "fold {k}: {pos}");
     }
 }
+
+#[test]
+fn constant_and_all_missing_columns_train_and_a_row_missing_a_column_or_with_a_new_level_scores() {
+    let mut t = linear_table(300, 11);
+    t.defs.push(FeatureDef::column("same", Kind::Numeric));
+    t.defs.push(FeatureDef::column("blank", Kind::Numeric));
+    t.defs.push(FeatureDef::column("office", Kind::Categorical));
+    for r in &mut t.rows {
+        r.set("same", Value::Num(4.0));
+        r.set("blank", Value::Missing);
+        r.set("office", Value::Missing);
+    }
+    for choice in [ModelChoice::Logistic, ModelChoice::Trees] {
+        let p = OutreachParams::new("t").model(choice).check().unwrap();
+        let model = p.fit(&t, None, label()).unwrap();
+        // A level never seen, and a row without `plan` or `noise`: scored, never a panic.
+        let mut odd = row(6.0, "platinum");
+        odd.set("office", Value::Cat("Spinetta Marengo".into()));
+        let s = model.score(&odd);
+        assert!(
+            (0.0..=1.0).contains(&s.probability),
+            "{choice:?}: {}",
+            s.probability
+        );
+        let mut sparse = FeatureRow::default();
+        sparse.set("calls", Value::Num(6.0));
+        let s = model.score(&sparse);
+        assert!(
+            (0.0..=1.0).contains(&s.probability),
+            "{choice:?}: {}",
+            s.probability
+        );
+        // The constant and the empty column explain nothing.
+        assert!(
+            s.reasons
+                .iter()
+                .all(|r| r.feature != "same" && r.feature != "blank"),
+            "{choice:?}: {:?}",
+            s.reasons
+        );
+        // More calls, more risk, whatever else is missing.
+        let mut fewer = FeatureRow::default();
+        fewer.set("calls", Value::Num(0.0));
+        assert!(
+            model.score(&fewer).probability < s.probability,
+            "{choice:?}"
+        );
+    }
+}
