@@ -11,6 +11,9 @@
 //! - Feedback, [`Store::get_decision`] and [`Store::counts`] go through the same queue and are
 //!   answered after the commit of their batch, so they see every decision enqueued before them.
 //! - [`export_feedback`] reads the file with its own connection (WAL) to produce training data.
+//! - Writes off the request path — the forecast cache (`forecasts.rs`), outreach flags, reviews
+//!   and opt-outs — are jobs (`job.rs`): closures the writer runs in its batch's transaction, so
+//!   the writer thread keeps the only write connection; reads of them use their own connection.
 //! - `schema.rs` opens the file and migrates it (`PRAGMA user_version`); `rows.rs` maps records
 //!   to columns.
 //!
