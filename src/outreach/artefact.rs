@@ -179,9 +179,16 @@ pub fn read_manifest(dir: &Path) -> Result<OutreachManifest, OutreachError> {
     Ok(m)
 }
 
-/// Loads the model in `dir`: manifest, checksums, weights.
+/// Loads the model in `dir`: manifest, checksums, weights. Refuses an ONNX model (the registry
+/// loads those with `OnnxOutreach`, feature `onnx`).
 pub fn load(dir: &Path) -> Result<NativeModel, OutreachError> {
     let manifest = read_manifest(dir)?;
+    if manifest.backend == OutreachBackend::Onnx {
+        return Err(OutreachError::Artefact {
+            path: dir.join(MANIFEST),
+            message: "backend onnx: an ONNX model, served by ONNX Runtime (feature `onnx`)".into(),
+        });
+    }
     let path = dir.join(WEIGHTS);
     let raw = std::fs::read(&path).map_err(|source| OutreachError::Io {
         path: path.clone(),
@@ -227,8 +234,34 @@ pub fn load(dir: &Path) -> Result<NativeModel, OutreachError> {
         OutreachBackend::Trees => Estimator::Trees(
             trees(&get("base")?, &get("nodes")?, &get("tree_starts")?, width).map_err(bad)?,
         ),
+        OutreachBackend::Onnx => return Err(bad("backend onnx has no weights".into())),
     };
     Ok(NativeModel::new(manifest, estimator))
+}
+
+/// The bytes of `file` in `dir`, refused by name when the manifest does not list it or its
+/// SHA-256 differs.
+pub fn read_checked(
+    dir: &Path,
+    manifest: &OutreachManifest,
+    file: &str,
+) -> Result<Vec<u8>, OutreachError> {
+    let path = dir.join(file);
+    let raw = std::fs::read(&path).map_err(|source| OutreachError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    match manifest.files.get(file) {
+        Some(h) if *h == sha256_hex(&raw) => Ok(raw),
+        Some(_) => Err(OutreachError::Artefact {
+            path,
+            message: "checksum mismatch (file truncated or modified after export)".into(),
+        }),
+        None => Err(OutreachError::Artefact {
+            path,
+            message: "not listed in the manifest's `files`".into(),
+        }),
+    }
 }
 
 /// Rebuilds the trees from their flat tensors, checking every index.

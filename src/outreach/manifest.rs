@@ -7,7 +7,7 @@ use super::encode::Encoding;
 use super::eval::Metrics;
 use super::features::FeatureSpec;
 use super::logistic::LogisticParams;
-use super::row::FeatureDef;
+use super::row::{FeatureDef, FeatureRow};
 use super::trees::TreeParams;
 use crate::digest::sha256_hex;
 use chrono::{DateTime, Utc};
@@ -27,6 +27,9 @@ pub enum OutreachBackend {
     Logistic,
     /// Gradient-boosted trees ([`super::trees`]).
     Trees,
+    /// A graph run by ONNX Runtime (feature `onnx`), e.g. a scikit-learn pipeline exported by
+    /// `training/python/export_tabular.py`.
+    Onnx,
 }
 
 impl OutreachBackend {
@@ -35,6 +38,7 @@ impl OutreachBackend {
         match self {
             Self::Logistic => "logistic",
             Self::Trees => "trees",
+            Self::Onnx => "onnx",
         }
     }
 }
@@ -164,4 +168,22 @@ pub struct OutreachManifest {
     pub hyperparameters: Hyperparameters,
     /// SHA-256 of each file of the artefact.
     pub files: BTreeMap<String, String>,
+    /// With backend `onnx`: the graph and the reference row of the reasons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onnx: Option<OnnxSpec>,
+}
+
+/// The graph of an ONNX outreach model: one input per feature, named as the feature (`[N,1]`
+/// float for a number, string for a category), and an output of `[N,2]` probabilities.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OnnxSpec {
+    /// The graph file, beside the manifest (its SHA-256 in `files`).
+    pub model: String,
+    /// The output with the class probabilities; the positive class's is the second.
+    pub probabilities: String,
+    /// The row reasons perturb towards: median numbers, most frequent categories.
+    pub reference: FeatureRow,
+    /// What else the exporter recorded (versions, pipeline), kept as written.
+    #[serde(flatten)]
+    pub about: BTreeMap<String, serde_json::Value>,
 }

@@ -9,9 +9,11 @@
 //! table and backtest ([`dataset`]), the `[outreach]` settings ([`config`]) and the flags: scoring
 //! runs, reviews, opt-outs and the fairness report ([`flags`]).
 //!
-//! May import `store` (histories), `digest`, `label` and `calendar`; never `api`, `cli`,
-//! `registry`, `route` or `classify` (the registry loads these models through [`artefact::load`]
-//! and dispatches on the manifest's `kind`).
+//! May import `store` (histories), `digest`, `label` and `calendar`, and with feature `onnx` the
+//! ONNX runtime and session pool of `classify::onnx` (for [`onnx`]); never `api`, `cli`,
+//! `registry`, `route` or the rest of `classify` (the registry loads these models through
+//! [`artefact::load`] or `onnx::OnnxOutreach::load` by the manifest's backend, and dispatches on
+//! the manifest's `kind`).
 
 pub mod artefact;
 pub mod calibrate;
@@ -25,6 +27,8 @@ pub mod flags;
 pub mod logistic;
 pub mod manifest;
 pub mod model;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 pub mod reasons;
 pub mod row;
 pub mod synthetic;

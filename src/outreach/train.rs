@@ -167,6 +167,11 @@ fn fit_one(
     let est = match backend {
         OutreachBackend::Logistic => Estimator::Logistic(Logistic::fit(&x, &y, &p.logistic)?),
         OutreachBackend::Trees => Estimator::Trees(Trees::fit(&x, &y, &p.trees)?),
+        OutreachBackend::Onnx => {
+            return Err(OutreachError::Params(
+                "ONNX models are trained in Python (training/python/export_tabular.py)".into(),
+            ));
+        }
     };
     Ok((enc, est))
 }
@@ -288,6 +293,7 @@ impl ValidParams {
                 trees: p.trees,
             },
             files: BTreeMap::new(),
+            onnx: None,
         };
         Ok(NativeModel::new(manifest, estimator))
     }

@@ -19,7 +19,7 @@ pub mod outreach;
 pub mod slot;
 
 pub use load::{Invalid, Model, check, load_router, open_bundle, open_model};
-pub use outreach::OutreachSlot;
+pub use outreach::{OutreachSlot, open_outreach};
 pub use slot::Slot;
 
 use crate::config::{Settings, Source};

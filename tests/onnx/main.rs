@@ -8,5 +8,6 @@
 #![cfg(feature = "onnx")]
 
 mod helpers;
+mod outreach;
 mod parity;
 mod refused;

@@ -82,7 +82,7 @@ pub enum OnnxError {
 /// N cores. A session holds its own copy of the graph's weights (a TF-IDF model is under a
 /// megabyte).
 #[derive(Debug)]
-struct Pool {
+pub(crate) struct Pool {
     /// One lock per session, never held across anything but one `run`.
     sessions: Box<[Mutex<Session>]>,
 }
@@ -106,7 +106,21 @@ fn thread_number() -> usize {
 
 impl Pool {
     /// Runs `f` on a free session.
-    fn with<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
+    /// A pool of [`pool_size`] sessions of the graph `bytes` (named `path` in errors).
+    pub(crate) fn new(
+        environment: &ort::environment::Environment,
+        bytes: &[u8],
+        path: &Path,
+    ) -> Result<Self, OnnxError> {
+        let sessions = (0..pool_size())
+            .map(|_| session(environment, bytes, path).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            sessions: sessions.into_boxed_slice(),
+        })
+    }
+
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
         let n = self.sessions.len();
         let start = thread_number() % n;
         for i in 0..n {
@@ -163,17 +177,13 @@ impl OnnxClassifier {
             path: path.clone(),
             message,
         })?;
-        let sessions = (0..pool_size())
-            .map(|_| session(environment, &bytes, &path).map(Mutex::new))
-            .collect::<Result<Vec<_>, _>>()?;
+        let pool = Pool::new(environment, &bytes, &path)?;
         let oos_class = manifest
             .oos_label
             .as_ref()
             .and_then(|o| manifest.labels.iter().position(|l| l == o));
         let mut model = Self {
-            pool: Pool {
-                sessions: sessions.into_boxed_slice(),
-            },
+            pool,
             input: spec.input,
             output: spec.probabilities,
             explainer: None,

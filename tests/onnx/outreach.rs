@@ -1,0 +1,240 @@
+//! The ONNX outreach backend against scikit-learn: `training/python/export_tabular.py` trains a
+//! logistic regression and boosted trees on a generated table (numbers, categories, missing
+//! values), the registry loads them, and their probabilities must equal scikit-learn's; a graph
+//! that does not match its manifest is refused by name.
+
+use super::helpers::{copy_dir, edit_manifest, python, repo, sha256};
+use instrada::outreach::manifest::FeatureSet;
+use instrada::outreach::{FeatureDef, FeatureRow, OutreachModel, TableSpec, Value, read_csv};
+use instrada::registry::open_outreach;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, OnceLock};
+
+/// Rows of the generated table.
+const ROWS: usize = 400;
+
+/// The exported models and the table they were trained on.
+#[derive(Debug)]
+struct Tabular {
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+    /// `(model directory, scikit-learn's probability of each labelled row)` per `--model`.
+    models: Vec<(String, PathBuf, Vec<f64>)>,
+}
+
+/// A deterministic table: `age` and `income` (some missing), `plan` (some blank), `channel`, and
+/// the label `repeat` from a noisy logistic of them.
+fn table(path: &Path) {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut s = String::from("id,age,income,plan,channel,repeat\n");
+    for i in 0..ROWS {
+        let age = 18.0 + (next() * 70.0).floor();
+        let income = 500.0 + next() * 4500.0;
+        let plan = ["basic", "plus", "pro", ""][(next() * 4.0) as usize % 4];
+        let channel = ["web", "phone", "desk"][(next() * 3.0) as usize % 3];
+        let z = 0.04 * age - 2.0 - 0.0003 * income
+            + if plan == "pro" { 1.2 } else { 0.0 }
+            + if channel == "phone" { 1.0 } else { 0.0 };
+        let y = if next() < 1.0 / (1.0 + (-z).exp()) {
+            "yes"
+        } else {
+            "no"
+        };
+        let age = if next() < 0.1 {
+            String::new()
+        } else {
+            age.to_string()
+        };
+        let income = if next() < 0.1 {
+            "na".to_string()
+        } else {
+            format!("{income:.2}")
+        };
+        writeln!(s, "{i},{age},{income},{plan},{channel},{y}").unwrap();
+    }
+    std::fs::write(path, s).unwrap();
+}
+
+fn export(data: &Path, model: &str, out: &Path, probs: &Path) -> Result<Vec<f64>, String> {
+    let status = Command::new(python())
+        .arg(repo().join("training/python/export_tabular.py"))
+        .arg("--data")
+        .arg(data)
+        .args([
+            "--label-col",
+            "repeat",
+            "--positive",
+            "yes",
+            "--id-col",
+            "id",
+        ])
+        .args(["--model", model])
+        .arg("--out")
+        .arg(out)
+        .arg("--dump-probabilities")
+        .arg(probs)
+        .status()
+        .map_err(|e| format!("export_tabular.py: {e}"))?;
+    if !status.success() {
+        return Err(format!(
+            "export_tabular.py --model {model} failed ({status})"
+        ));
+    }
+    let text = std::fs::read_to_string(probs).map_err(|e| e.to_string())?;
+    Ok(text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+        .collect())
+}
+
+fn tabular() -> Option<&'static Tabular> {
+    static T: OnceLock<Result<Tabular, String>> = OnceLock::new();
+    let made = T.get_or_init(|| {
+        // The same skip rule as the text models' fixtures.
+        super::helpers::exported().ok_or("no ONNX environment")?;
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let data = dir.path().join("table.csv");
+        table(&data);
+        let mut models = Vec::new();
+        for m in ["logistic", "trees"] {
+            let out = dir.path().join(m);
+            let p = export(&data, m, &out, &dir.path().join(format!("{m}.csv")))?;
+            models.push((m.to_string(), out, p));
+        }
+        Ok(Tabular {
+            _dir: dir,
+            data,
+            models,
+        })
+    });
+    made.as_ref().ok()
+}
+
+fn rows(t: &Tabular, defs: &[FeatureDef]) -> Vec<FeatureRow> {
+    let spec = TableSpec {
+        path: t.data.clone(),
+        label_col: "repeat".into(),
+        positive: Some("yes".into()),
+        id_col: Some("id".into()),
+        delimiter: None,
+    };
+    read_csv(&spec, Some(defs)).unwrap().rows
+}
+
+/// Why the registry refuses the outreach model in `dir`.
+fn refusal(dir: &Path) -> String {
+    match open_outreach(dir) {
+        Ok(m) => panic!("{} loaded", m.manifest().model_version),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn outreach_probabilities_equal_scikit_learns() {
+    let Some(t) = tabular() else { return };
+    for (kind, dir, sklearn) in &t.models {
+        let model: Arc<dyn OutreachModel> = open_outreach(dir).unwrap();
+        let rows = rows(t, &model.manifest().features.definitions);
+        assert_eq!(rows.len(), sklearn.len());
+        assert!(rows.len() >= 300, "{} rows", rows.len());
+        let worst = rows
+            .iter()
+            .zip(sklearn)
+            .map(|(r, p)| (model.score(r).probability - p).abs())
+            .fold(0.0, f64::max);
+        println!(
+            "{kind}: {} rows, max |ONNX − scikit-learn| = {worst:.2e}",
+            rows.len()
+        );
+        assert!(worst < 1e-5, "{kind}: max difference {worst}");
+    }
+}
+
+#[test]
+fn outreach_reasons_are_the_features_that_raise_the_score() {
+    let Some(t) = tabular() else { return };
+    let (_, dir, _) = &t.models[0];
+    let model = open_outreach(dir).unwrap();
+    let mut row = FeatureRow::default();
+    row.set("age", Value::Num(85.0));
+    row.set("income", Value::Missing);
+    row.set("plan", Value::Cat("pro".into()));
+    row.set("channel", Value::Cat("never-seen".into()));
+    let s = model.score(&row);
+    assert!(s.probability > 0.5, "{s:?}");
+    let names: Vec<&str> = s.reasons.iter().map(|r| r.feature.as_str()).collect();
+    assert!(
+        names.contains(&"age") && names.contains(&"plan"),
+        "{names:?}"
+    );
+    assert!(
+        s.reasons
+            .windows(2)
+            .all(|w| w[0].contribution >= w[1].contribution)
+    );
+    let plan = s.reasons.iter().find(|r| r.feature == "plan").unwrap();
+    assert_eq!(
+        (plan.it.as_str(), plan.en.as_str()),
+        ("plan: pro", "plan: pro")
+    );
+    // An empty row is every imputed value: it scores, without failing.
+    let empty = model.score(&FeatureRow::default());
+    assert!((0.0..=1.0).contains(&empty.probability));
+}
+
+#[test]
+fn a_manifest_feature_the_graph_lacks_is_refused_by_name() {
+    let Some(t) = tabular() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("outreach");
+    copy_dir(&t.models[0].1, &model);
+    edit_manifest(&model, |m| {
+        let extra = FeatureDef::column("district", instrada::outreach::Kind::Categorical);
+        let mut defs: Vec<FeatureDef> =
+            serde_json::from_value(m["features"]["definitions"].clone()).unwrap();
+        defs.push(extra);
+        // With its hash and encoding updated: what gets refused is the graph.
+        m["features"]["sha256"] = FeatureSet::hash(&defs, None).into();
+        m["features"]["definitions"] = serde_json::to_value(&defs).unwrap();
+        m["encoding"]["columns"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"kind": "categorical", "name": "district", "levels": []}));
+    });
+    let e = refusal(&model);
+    assert!(
+        e.contains("model.onnx") && e.contains("no input `district`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_outreach_graph_that_is_not_onnx_is_refused_by_name() {
+    let Some(t) = tabular() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("outreach");
+    copy_dir(&t.models[1].1, &model);
+    let junk = b"not an onnx graph".to_vec();
+    std::fs::write(model.join("model.onnx"), &junk).unwrap();
+    edit_manifest(&model, |m| m["files"]["model.onnx"] = sha256(&junk).into());
+    let e = refusal(&model);
+    assert!(
+        e.contains("model.onnx") && e.contains("not a usable ONNX model"),
+        "{e}"
+    );
+    // Truncated, with the checksum as exported: refused before the graph is read.
+    copy_dir(&t.models[1].1, &model);
+    let bytes = std::fs::read(model.join("model.onnx")).unwrap();
+    std::fs::write(model.join("model.onnx"), &bytes[..bytes.len() / 2]).unwrap();
+    let e = refusal(&model);
+    assert!(e.contains("model.onnx") && e.contains("checksum"), "{e}");
+}
