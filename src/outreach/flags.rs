@@ -134,14 +134,7 @@ pub fn assess_history(
     spec: &RunSpec,
     scored_at: DateTime<Utc>,
 ) -> Result<Assessed, OutreachError> {
-    let m = model.manifest();
-    let fs = m
-        .features
-        .spec
-        .as_ref()
-        .ok_or_else(|| OutreachError::NotHistoryModel {
-            model_version: m.model_version.clone(),
-        })?;
+    let fs = model.manifest().history_spec()?;
     let row = features(history, spec.as_of, fs);
     let mut a = assess_row(model, &row, spec.as_of, scored_at);
     let (evidence, last, groups) = from_history(history, spec.as_of, &spec.fairness_attributes);

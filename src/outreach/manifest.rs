@@ -173,6 +173,27 @@ pub struct OutreachManifest {
     pub onnx: Option<OnnxSpec>,
 }
 
+impl OutreachManifest {
+    /// The feature spec of a model trained on histories; a model trained on a table's columns
+    /// does not read histories and is refused.
+    pub fn history_spec(&self) -> Result<&FeatureSpec, super::OutreachError> {
+        self.features
+            .spec
+            .as_ref()
+            .ok_or_else(|| super::OutreachError::NotHistoryModel {
+                model_version: self.model_version.clone(),
+            })
+    }
+
+    /// The window of the repeat-contact feature, for the reasons' sentences.
+    pub fn repeat_days(&self) -> u32 {
+        self.features
+            .spec
+            .as_ref()
+            .map_or(FeatureSpec::default().repeat_days, |s| s.repeat_days)
+    }
+}
+
 /// The graph of an ONNX outreach model: one input per feature, named as the feature (`[N,1]`
 /// float for a number, string for a category), and an output of `[N,2]` probabilities.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

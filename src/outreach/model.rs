@@ -9,7 +9,7 @@
 
 use super::OutreachError;
 use super::calibrate::Platt;
-use super::features::{FeatureSpec, History, features};
+use super::features::{History, features};
 use super::logistic::Logistic;
 use super::manifest::OutreachManifest;
 use super::reasons::{Reason, top_reasons};
@@ -122,14 +122,6 @@ impl NativeModel {
             }
         }
     }
-
-    fn repeat_days(&self) -> u32 {
-        self.manifest
-            .features
-            .spec
-            .as_ref()
-            .map_or(FeatureSpec::default().repeat_days, |s| s.repeat_days)
-    }
 }
 
 impl OutreachModel for NativeModel {
@@ -153,7 +145,7 @@ impl OutreachModel for NativeModel {
         Score {
             probability,
             flagged: probability >= self.manifest.flag_threshold,
-            reasons: top_reasons(contributions, self.repeat_days()),
+            reasons: top_reasons(contributions, self.manifest.repeat_days()),
             model_version: self.manifest.model_version.clone(),
         }
     }
@@ -170,13 +162,6 @@ pub fn score_history(
     history: &History,
     as_of: DateTime<Utc>,
 ) -> Result<Score, OutreachError> {
-    let m = model.manifest();
-    let spec = m
-        .features
-        .spec
-        .as_ref()
-        .ok_or_else(|| OutreachError::NotHistoryModel {
-            model_version: m.model_version.clone(),
-        })?;
+    let spec = model.manifest().history_spec()?;
     Ok(model.score(&features(history, as_of, spec)))
 }

@@ -18,7 +18,6 @@
 
 use super::OutreachError;
 use super::artefact::{self, MANIFEST};
-use super::features::FeatureSpec;
 use super::manifest::{OutreachBackend, OutreachManifest};
 use super::model::{OutreachModel, Score};
 use super::reasons::top_reasons;
@@ -218,14 +217,6 @@ impl OnnxOutreach {
             Ok(probs.chunks_exact(2).map(|c| f64::from(c[1])).collect())
         })
     }
-
-    fn repeat_days(&self) -> u32 {
-        self.manifest
-            .features
-            .spec
-            .as_ref()
-            .map_or(FeatureSpec::default().repeat_days, |s| s.repeat_days)
-    }
 }
 
 impl OutreachModel for OnnxOutreach {
@@ -261,7 +252,7 @@ impl OutreachModel for OnnxOutreach {
         Score {
             probability,
             flagged: probability >= self.manifest.flag_threshold,
-            reasons: top_reasons(contributions, self.repeat_days()),
+            reasons: top_reasons(contributions, self.manifest.repeat_days()),
             model_version: self.manifest.model_version.clone(),
         }
     }
