@@ -55,16 +55,47 @@ pub fn rollback(state: &AppState) -> Result<Versions, RollbackError> {
     back
 }
 
+/// The SIGHUP and SIGUSR1 handlers, installed before the service says it listens: a signal sent
+/// as soon as "listening" is logged must find them, not the default action, which ends the
+/// process.
+pub struct ReloadSignals {
+    #[cfg(unix)]
+    hup: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    usr1: tokio::signal::unix::Signal,
+}
+
+impl ReloadSignals {
+    /// Installs both handlers (inside the runtime); `None`, with a warning, if the system refuses.
+    #[cfg(unix)]
+    pub fn install() -> Option<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::hangup()),
+            signal(SignalKind::user_defined1()),
+        ) {
+            (Ok(hup), Ok(usr1)) => Some(Self { hup, usr1 }),
+            _ => {
+                tracing::warn!(
+                    "cannot listen for SIGHUP/SIGUSR1: models change only with a restart"
+                );
+                None
+            }
+        }
+    }
+
+    /// Without Unix signals there is no reload trigger.
+    #[cfg(not(unix))]
+    pub fn install() -> Option<Self> {
+        None
+    }
+}
+
 /// Reloads the models on every SIGHUP and rolls them back on every SIGUSR1, for as long as the
 /// service runs.
 #[cfg(unix)]
-pub async fn reload_on_signals(state: AppState) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut hup), Ok(mut usr1)) = (
-        signal(SignalKind::hangup()),
-        signal(SignalKind::user_defined1()),
-    ) else {
-        tracing::warn!("cannot listen for SIGHUP/SIGUSR1: models change only with a restart");
+pub async fn reload_on_signals(state: AppState, signals: Option<ReloadSignals>) {
+    let Some(ReloadSignals { mut hup, mut usr1 }) = signals else {
         return;
     };
     loop {
@@ -86,4 +117,4 @@ pub async fn reload_on_signals(state: AppState) {
 
 /// Without Unix signals there is no reload trigger.
 #[cfg(not(unix))]
-pub async fn reload_on_signals(_state: AppState) {}
+pub async fn reload_on_signals(_state: AppState, _signals: Option<ReloadSignals>) {}

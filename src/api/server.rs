@@ -98,6 +98,10 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
             return Err(ServeError::Bind { addr, source });
         }
     };
+    // Every signal handler is in place before the PID file is written and "listening" is logged:
+    // whoever waits for either may signal at once, and an unhandled SIGUSR1 ends the process.
+    let reload_signals = super::reload::ReloadSignals::install();
+    let stop = shutdown_signal();
     // Written once the port is ours, so that a second instance refused at bind does not
     // overwrite the running one's file.
     let pid_file = match settings.server.pid_file.as_deref().map(PidFile::write) {
@@ -115,10 +119,13 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
         "listening (SIGHUP reloads the models, SIGUSR1 rolls them back, SIGTERM stops)"
     );
     let state = AppState::new(settings, registry, store, pseudonyms);
-    let reloader = tokio::spawn(super::reload::reload_on_signals(state.clone()));
+    let reloader = tokio::spawn(super::reload::reload_on_signals(
+        state.clone(),
+        reload_signals,
+    ));
     let refitter = tokio::spawn(refit_on_schedule(state.clone()));
     let scorer = tokio::spawn(super::outreach::run_on_schedule(state.clone()));
-    let served = run(listener, state, shutdown_signal()).await;
+    let served = run(listener, state, stop).await;
     reloader.abort();
     refitter.abort();
     scorer.abort();
@@ -248,26 +255,40 @@ pub async fn run(
     Ok(())
 }
 
-/// Completes on SIGTERM or Ctrl-C (SIGINT).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Completes on SIGTERM or Ctrl-C (SIGINT). The handlers are installed when this is called, not
+/// when the future is first polled, so call it before announcing that the service listens.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let terminate = signal(SignalKind::terminate());
+        let interrupt = signal(SignalKind::interrupt());
+        if terminate.is_err() || interrupt.is_err() {
+            tracing::warn!("cannot listen for SIGTERM/SIGINT: the service stops only when killed");
+        }
+        async move {
+            let one = async {
+                match terminate {
+                    Ok(mut s) => drop(s.recv().await),
+                    Err(_) => std::future::pending::<()>().await,
+                }
+            };
+            let other = async {
+                match interrupt {
+                    Ok(mut s) => drop(s.recv().await),
+                    Err(_) => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = one => {},
+                () = other => {},
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
     }
 }

@@ -65,9 +65,12 @@ fn serve_writes_its_pid_file_logs_without_colour_to_a_pipe_and_removes_the_file_
         match std::fs::read_to_string(&pid_file) {
             Ok(s) if !s.is_empty() => break s,
             _ if started.elapsed() > Duration::from_secs(60) => break String::new(),
-            _ => std::thread::sleep(Duration::from_millis(50)),
+            _ => std::thread::sleep(Duration::from_millis(1)),
         }
     };
+    // The moment the file is there, a SIGUSR1 (a rollback, refused: there is nothing to roll back
+    // to) must find its handler rather than the default action, which ends the process.
+    let usr1 = Command::new("kill").args(["-USR1", &pid]).status().unwrap();
     let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     let out = wait(child, Duration::from_secs(30));
     let text = output_text(&out);
@@ -76,8 +79,12 @@ fn serve_writes_its_pid_file_logs_without_colour_to_a_pipe_and_removes_the_file_
         pid,
         "the PID file holds the server's id: {text}"
     );
-    assert!(killed.success());
-    assert!(out.status.success(), "a clean exit on SIGTERM: {text}");
+    assert!(usr1.success() && killed.success());
+    assert!(
+        out.status.success(),
+        "a clean exit on SIGTERM, not an end by SIGUSR1: {:?} {text}",
+        out.status
+    );
     assert!(
         !pid_file.exists(),
         "the PID file is removed on a clean exit"
