@@ -59,7 +59,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let n = 20_000;
             let mut sum = 0.0;
             for i in 0..n {
-                sum += model.score(&table.rows[i % table.rows.len()]).probability;
+                sum += model
+                    .score(&table.rows[i % table.rows.len()])
+                    .expect("score")
+                    .probability;
             }
             let us = started.elapsed().as_secs_f64() * 1e6 / n as f64;
             println!(

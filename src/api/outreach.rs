@@ -15,7 +15,7 @@ use super::events::EventIn;
 use super::extract::ApiJson;
 use super::state::AppState;
 use crate::outreach::flags::{self, ADVISORY_NOTE, RunSpec};
-use crate::outreach::{FeatureRow, History, Kind, OutreachModel, Value};
+use crate::outreach::{FeatureRow, History, Kind, OutreachError, OutreachModel, Value};
 use crate::store::outreach::{self as rec, FlagQuery, FlagRecord};
 use crate::store::{HistoryEvent, StoreError};
 use axum::extract::{Query, State};
@@ -170,6 +170,17 @@ pub(super) fn unavailable(state: &AppState, e: impl ToString) -> ApiError {
 }
 
 /// Runs a store read on a blocking thread.
+/// A model that failed on a row is the service's fault (500, the cause logged); anything else
+/// (a table model given a history) is the request's.
+fn scoring_error(e: OutreachError) -> ApiError {
+    match e {
+        OutreachError::Scoring { .. } => ApiError::Internal {
+            cause: e.to_string(),
+        },
+        other => ApiError::invalid(other.to_string()),
+    }
+}
+
 pub(super) async fn read<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&std::path::Path) -> Result<T, StoreError> + Send + 'static,
@@ -365,9 +376,10 @@ pub async fn score(
                 fairness_attributes: state.settings.outreach.fairness_attributes.clone(),
             };
             flags::assess_history(&*model, citizen.as_deref(), &history, &spec, now)
-                .map_err(|e| ApiError::invalid(e.to_string()))?
+                .map_err(scoring_error)?
         }
-        (None, Some(map)) => flags::assess_row(&*model, &feature_row(&*model, map)?, as_of, now),
+        (None, Some(map)) => flags::assess_row(&*model, &feature_row(&*model, map)?, as_of, now)
+            .map_err(scoring_error)?,
         _ => {
             return Err(ApiError::invalid(
                 "give exactly one of `history` (events) and `features` (a feature row)",

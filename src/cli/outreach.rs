@@ -361,7 +361,8 @@ pub fn is_outreach_model(dir: &Path) -> bool {
 
 /// `instrada evaluate` of an outreach model: its metrics on a labelled CSV table.
 pub fn evaluate_outreach(a: &EvaluateArgs) -> Result<String, CliError> {
-    let model = artefact::load(&a.model)?;
+    // Either backend: a model exported from Python is evaluated as a Rust-trained one.
+    let model = crate::registry::open_outreach(&a.model)?;
     let m = model.manifest();
     let label_col = a
         .data
@@ -380,7 +381,7 @@ pub fn evaluate_outreach(a: &EvaluateArgs) -> Result<String, CliError> {
     for n in &table.notes {
         eprintln!("warning: {}: {n}", table.source);
     }
-    let probs: Vec<f64> = table.rows.iter().map(|r| model.probability(r)).collect();
+    let probs = model.probabilities(&table.rows)?;
     let q = Metrics::of(&probs, &table.labels);
     if a.json {
         let mut v = serde_json::to_value(q).unwrap_or_default();

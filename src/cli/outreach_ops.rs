@@ -6,7 +6,6 @@
 use super::CliError;
 use crate::config::Settings;
 use crate::digest::Pseudonymiser;
-use crate::outreach::artefact;
 use crate::outreach::flags::{self, ADVISORY_NOTE, RunSpec};
 use crate::store::Store;
 use crate::store::outreach::{self as rec, FlagQuery, FlagRecord, ReviewRecord};
@@ -168,12 +167,12 @@ fn list(a: &OutreachListArgs) -> Result<String, CliError> {
 fn score_all(a: &OutreachScoreArgs) -> Result<String, CliError> {
     let (settings, store) = open(&a.config)?;
     let dir = a.model.clone().unwrap_or(settings.outreach.model.clone());
-    let model = artefact::load(&dir)?;
+    let model = crate::registry::open_outreach(&dir)?;
     let spec = RunSpec {
         as_of: a.as_of.unwrap_or_else(Utc::now),
         fairness_attributes: settings.outreach.fairness_attributes.clone(),
     };
-    let s = flags::run(&store, &model, &spec)?;
+    let s = flags::run(&store, &*model, &spec)?;
     let mut v = serde_json::to_value(&s).unwrap_or_default();
     v["advisory"] = json!(true);
     v["note"] = json!(ADVISORY_NOTE);

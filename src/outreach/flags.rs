@@ -103,8 +103,8 @@ pub fn assess_row(
     row: &FeatureRow,
     as_of: DateTime<Utc>,
     scored_at: DateTime<Utc>,
-) -> Assessed {
-    let score = model.score(row);
+) -> Result<Assessed, OutreachError> {
+    let score = model.score(row)?;
     let record = FlagRecord {
         flag_id: Uuid::now_v7(),
         citizen: None,
@@ -123,7 +123,7 @@ pub fn assess_row(
         status: rec::OPEN.into(),
         evidence_at: None,
     };
-    Assessed { score, record }
+    Ok(Assessed { score, record })
 }
 
 /// Scores `citizen`'s `history` as of `as_of` with the model's own feature spec.
@@ -136,7 +136,7 @@ pub fn assess_history(
 ) -> Result<Assessed, OutreachError> {
     let fs = model.manifest().history_spec()?;
     let row = features(history, spec.as_of, fs);
-    let mut a = assess_row(model, &row, spec.as_of, scored_at);
+    let mut a = assess_row(model, &row, spec.as_of, scored_at)?;
     let (evidence, last, groups) = from_history(history, spec.as_of, &spec.fairness_attributes);
     a.record.citizen = citizen.map(str::to_string);
     a.record.evidence_at = evidence;

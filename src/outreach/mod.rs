@@ -102,6 +102,14 @@ pub enum OutreachError {
         /// The first difference.
         detail: String,
     },
+    /// A loaded model that failed to score (an ONNX graph that does not run on a row).
+    #[error("{}: the model failed to score: {message}", path.display())]
+    Scoring {
+        /// The model file.
+        path: PathBuf,
+        /// What the runtime said.
+        message: String,
+    },
     /// A table model asked to score a history.
     #[error("{model_version} was trained on a table's columns, not on contact histories")]
     NotHistoryModel {

@@ -1,5 +1,5 @@
 //! Scoring: the [`OutreachModel`] trait every backend implements (the Rust-trained
-//! [`NativeModel`] here; an ONNX one can follow), and the score with its reasons.
+//! [`NativeModel`] here, the ONNX one in `onnx.rs`), and the score with its reasons.
 //!
 //! Reasons come from the model itself. For the logistic regression, a feature's contribution is
 //! the sum of its columns' terms `coef · standardised value` (how far it moves the logit from the
@@ -34,8 +34,11 @@ pub struct Score {
 
 /// A scorer of feature rows; cheap to call from many threads.
 pub trait OutreachModel: Send + Sync {
-    /// The score of `row`, with reasons.
-    fn score(&self, row: &FeatureRow) -> Score;
+    /// The score of `row`, with reasons. An error is the model's failure (an ONNX graph that does
+    /// not run), never a score of 0 that would hide the citizen.
+    fn score(&self, row: &FeatureRow) -> Result<Score, OutreachError>;
+    /// The calibrated probability of each of `rows`, without reasons (for evaluation).
+    fn probabilities(&self, rows: &[FeatureRow]) -> Result<Vec<f64>, OutreachError>;
     /// The model's manifest (features, encoding, threshold, version).
     fn manifest(&self) -> &OutreachManifest;
 }
@@ -125,7 +128,7 @@ impl NativeModel {
 }
 
 impl OutreachModel for NativeModel {
-    fn score(&self, row: &FeatureRow) -> Score {
+    fn score(&self, row: &FeatureRow) -> Result<Score, OutreachError> {
         let x = self.manifest.encoding.encode(row);
         let cal: Platt = self.manifest.calibration;
         let probability = cal.apply(self.estimator.logit(&x));
@@ -142,12 +145,16 @@ impl OutreachModel for NativeModel {
                 )
             })
             .collect();
-        Score {
+        Ok(Score {
             probability,
             flagged: probability >= self.manifest.flag_threshold,
             reasons: top_reasons(contributions, self.manifest.repeat_days()),
             model_version: self.manifest.model_version.clone(),
-        }
+        })
+    }
+
+    fn probabilities(&self, rows: &[FeatureRow]) -> Result<Vec<f64>, OutreachError> {
+        Ok(rows.iter().map(|r| self.probability(r)).collect())
     }
 
     fn manifest(&self) -> &OutreachManifest {
@@ -163,5 +170,5 @@ pub fn score_history(
     as_of: DateTime<Utc>,
 ) -> Result<Score, OutreachError> {
     let spec = model.manifest().history_spec()?;
-    Ok(model.score(&features(history, as_of, spec)))
+    model.score(&features(history, as_of, spec))
 }

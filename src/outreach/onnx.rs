@@ -167,12 +167,11 @@ impl OnnxOutreach {
                 outputs.join(", ")
             )));
         }
-        self.probabilities(std::slice::from_ref(&self.reference))
-            .map(|_| ())
+        self.run(std::slice::from_ref(&self.reference)).map(|_| ())
     }
 
     /// The positive-class probability of each row, in one run of the graph.
-    pub fn probabilities(&self, rows: &[FeatureRow]) -> Result<Vec<f64>, OutreachError> {
+    fn run(&self, rows: &[FeatureRow]) -> Result<Vec<f64>, OutreachError> {
         let graph = |message: String| OutreachError::Artefact {
             path: self.path.clone(),
             message: format!("not a usable ONNX model: {message}"),
@@ -219,8 +218,12 @@ impl OnnxOutreach {
     }
 }
 
+/// Rows per run of the graph when evaluating a table: large enough to amortise a run, small
+/// enough that the input tensors stay a few megabytes.
+const EVAL_BATCH: usize = 1024;
+
 impl OutreachModel for OnnxOutreach {
-    fn score(&self, row: &FeatureRow) -> Score {
+    fn score(&self, row: &FeatureRow) -> Result<Score, OutreachError> {
         let defs = &self.manifest.features.definitions;
         // The row, then the row with each feature replaced by the reference's.
         let mut batch = Vec::with_capacity(defs.len() + 1);
@@ -230,18 +233,15 @@ impl OutreachModel for OnnxOutreach {
             probe.set(&d.name, self.reference.get(&d.name).clone());
             batch.push(probe);
         }
-        let probs = match self.probabilities(&batch) {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::error!(error = %e, "outreach ONNX model failed to score a row");
-                return Score {
-                    probability: 0.0,
-                    flagged: false,
-                    reasons: Vec::new(),
-                    model_version: self.manifest.model_version.clone(),
-                };
-            }
-        };
+        // A graph that loaded and ran on the reference row can still fail on a row; the
+        // error reaches the caller (a 500, a failed run), never a score of 0.
+        let probs = self.run(&batch).map_err(|e| OutreachError::Scoring {
+            path: self.path.clone(),
+            message: match e {
+                OutreachError::Artefact { message, .. } => message,
+                other => other.to_string(),
+            },
+        })?;
         let probability = probs[0];
         let full = logit(probability);
         let contributions = defs
@@ -249,12 +249,20 @@ impl OutreachModel for OnnxOutreach {
             .zip(&probs[1..])
             .map(|(d, p)| (d.name.clone(), row.get(&d.name).clone(), full - logit(*p)))
             .collect();
-        Score {
+        Ok(Score {
             probability,
             flagged: probability >= self.manifest.flag_threshold,
             reasons: top_reasons(contributions, self.manifest.repeat_days()),
             model_version: self.manifest.model_version.clone(),
+        })
+    }
+
+    fn probabilities(&self, rows: &[FeatureRow]) -> Result<Vec<f64>, OutreachError> {
+        let mut out = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(EVAL_BATCH) {
+            out.extend(self.run(chunk)?);
         }
+        Ok(out)
     }
 
     fn manifest(&self) -> &OutreachManifest {

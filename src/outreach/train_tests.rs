@@ -82,8 +82,8 @@ fn auto_compares_both_kinds_and_keeps_the_higher_auc() {
     assert_eq!(v.chosen, best.backend);
     assert_eq!(m.manifest().backend, best.backend);
     assert!(best.metrics.roc_auc > 0.8, "{:?}", best.metrics);
-    let hi = m.score(&row(7.0, "basic"));
-    let lo = m.score(&row(0.0, "premium"));
+    let hi = m.score(&row(7.0, "basic")).unwrap();
+    let lo = m.score(&row(0.0, "premium")).unwrap();
     assert!(
         hi.probability > 0.7 && lo.probability < 0.1,
         "{} {}",
@@ -102,14 +102,14 @@ fn the_top_reason_follows_the_feature_behind_it() {
             ..TreeParams::default()
         });
         let m = p.check().unwrap().fit(&t, None, label()).unwrap();
-        let by_calls = m.score(&row(7.0, "premium"));
+        let by_calls = m.score(&row(7.0, "premium")).unwrap();
         assert_eq!(
             by_calls.reasons[0].feature, "calls",
             "{choice:?}: {:?}",
             by_calls.reasons
         );
         assert_eq!(by_calls.reasons[0].en, "calls = 7");
-        let by_plan = m.score(&row(1.0, "basic"));
+        let by_plan = m.score(&row(1.0, "basic")).unwrap();
         assert_eq!(
             by_plan.reasons[0].feature, "plan",
             "{choice:?}: {:?}",
@@ -138,7 +138,7 @@ fn a_saved_model_loads_and_scores_identically_and_a_broken_one_is_refused() {
         let back = artefact::load(&out).unwrap();
         assert_eq!(back.manifest(), m.manifest());
         for r in t.rows.iter().take(50) {
-            assert_eq!(back.score(r), m.score(r));
+            assert_eq!(back.score(r).unwrap(), m.score(r).unwrap());
         }
     }
     let out = dir.path().join("m0");
@@ -236,7 +236,7 @@ fn constant_and_all_missing_columns_train_and_a_row_missing_a_column_or_with_a_n
         // A level never seen, and a row without `plan` or `noise`: scored, never a panic.
         let mut odd = row(6.0, "platinum");
         odd.set("office", Value::Cat("Spinetta Marengo".into()));
-        let s = model.score(&odd);
+        let s = model.score(&odd).unwrap();
         assert!(
             (0.0..=1.0).contains(&s.probability),
             "{choice:?}: {}",
@@ -244,7 +244,7 @@ fn constant_and_all_missing_columns_train_and_a_row_missing_a_column_or_with_a_n
         );
         let mut sparse = FeatureRow::default();
         sparse.set("calls", Value::Num(6.0));
-        let s = model.score(&sparse);
+        let s = model.score(&sparse).unwrap();
         assert!(
             (0.0..=1.0).contains(&s.probability),
             "{choice:?}: {}",
@@ -262,7 +262,7 @@ fn constant_and_all_missing_columns_train_and_a_row_missing_a_column_or_with_a_n
         let mut fewer = FeatureRow::default();
         fewer.set("calls", Value::Num(0.0));
         assert!(
-            model.score(&fewer).probability < s.probability,
+            model.score(&fewer).unwrap().probability < s.probability,
             "{choice:?}"
         );
     }

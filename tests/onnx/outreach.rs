@@ -5,7 +5,9 @@
 
 use super::helpers::{copy_dir, edit_manifest, python, repo, sha256};
 use instrada::outreach::manifest::FeatureSet;
-use instrada::outreach::{FeatureDef, FeatureRow, OutreachModel, TableSpec, Value, read_csv};
+use instrada::outreach::{
+    FeatureDef, FeatureRow, Metrics, OutreachModel, TableSpec, Value, read_csv,
+};
 use instrada::registry::open_outreach;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -149,13 +151,59 @@ fn outreach_probabilities_equal_scikit_learns() {
         let worst = rows
             .iter()
             .zip(sklearn)
-            .map(|(r, p)| (model.score(r).probability - p).abs())
+            .map(|(r, p)| (model.score(r).unwrap().probability - p).abs())
             .fold(0.0, f64::max);
         println!(
             "{kind}: {} rows, max |ONNX − scikit-learn| = {worst:.2e}",
             rows.len()
         );
         assert!(worst < 1e-5, "{kind}: max difference {worst}");
+    }
+}
+
+#[test]
+fn instrada_evaluate_measures_an_exported_model_as_scikit_learn_scored_it() {
+    let Some(t) = tabular() else { return };
+    for (kind, dir, sklearn) in &t.models {
+        let defs = open_outreach(dir)
+            .unwrap()
+            .manifest()
+            .features
+            .definitions
+            .clone();
+        let spec = TableSpec {
+            path: t.data.clone(),
+            label_col: "repeat".into(),
+            positive: Some("yes".into()),
+            id_col: Some("id".into()),
+            delimiter: None,
+        };
+        let labels = read_csv(&spec, Some(&defs)).unwrap().labels;
+        let want = Metrics::of(sklearn, &labels);
+        let out = Command::new(env!("CARGO_BIN_EXE_instrada"))
+            .args(["evaluate", "--model"])
+            .arg(dir)
+            .arg("--data")
+            .arg(&t.data)
+            .arg("--json")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{kind}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(got["n"], want.n, "{kind}: {got}");
+        for (key, value) in [
+            ("roc_auc", want.roc_auc),
+            ("pr_auc", want.pr_auc),
+            ("brier", want.brier),
+        ] {
+            let v = got[key].as_f64().unwrap();
+            assert!((v - value).abs() < 1e-5, "{kind} {key}: {v} vs {value}");
+        }
     }
 }
 
@@ -169,7 +217,7 @@ fn outreach_reasons_are_the_features_that_raise_the_score() {
     row.set("income", Value::Missing);
     row.set("plan", Value::Cat("pro".into()));
     row.set("channel", Value::Cat("never-seen".into()));
-    let s = model.score(&row);
+    let s = model.score(&row).unwrap();
     assert!(s.probability > 0.5, "{s:?}");
     let names: Vec<&str> = s.reasons.iter().map(|r| r.feature.as_str()).collect();
     assert!(
@@ -187,7 +235,7 @@ fn outreach_reasons_are_the_features_that_raise_the_score() {
         ("plan: pro", "plan: pro")
     );
     // An empty row is every imputed value: it scores, without failing.
-    let empty = model.score(&FeatureRow::default());
+    let empty = model.score(&FeatureRow::default()).unwrap();
     assert!((0.0..=1.0).contains(&empty.probability));
 }
 
