@@ -1,11 +1,14 @@
-//! instrada: classifies citizens' requests by topic and urgency and routes them to a queue.
+//! instrada: classifies citizens' requests by topic and urgency and routes them to a queue;
+//! forecasts workload and staffing; flags citizens to contact proactively, as advice to a person.
 //!
 //! What lives where. Arrows point inward only:
-//! `api | cli → registry → route → classify → text | calendar | store | label | digest`.
+//! `api | cli → registry → route → classify | forecast | outreach → text | calendar | store |
+//! label | digest | onnxrt`.
 //!
 //! Edges (translate HTTP or arguments into one library call, and back):
 //! - [`api`]: the HTTP service: DTOs, extractors, the error table, handlers, metrics.
-//! - [`cli`]: the command line's commands (train, evaluate, classify, route, export).
+//! - [`cli`]: the command line's commands (serve, train, evaluate, classify, route, import,
+//!   backtest, forecast, staffing, outreach, export).
 //!
 //! Use cases and models:
 //! - [`registry`]: loads, validates, warms up, swaps and rolls back every model kind.
@@ -13,6 +16,7 @@
 //!   rules, SLA) that turns predictions into a [`route::Decision`] with reasons.
 //! - [`classify`]: the [`classify::TextClassifier`] trait, the linear model, its trainer, datasets,
 //!   evaluation reports, model artefacts and the urgency lexicon.
+//! - [`forecast`]: workload series, forecasting models, backtests, staffing (Erlang) and charts.
 //! - [`outreach`]: citizens' features from their contact history, scored with reasons (advice).
 //!
 //! Leaves (import nothing of the crate, or only other leaves):
@@ -21,6 +25,7 @@
 //! - [`store`]: the audit trail of decisions and the feedback on them (SQLite).
 //! - [`label`], [`digest`]: the `unknown` label; SHA-256 as hex.
 //! - [`config`]: the service settings; [`telemetry`]: logging and the metrics recorder.
+//! - `onnxrt` (feature `onnx`): the ONNX Runtime library and session pool both ONNX backends use.
 
 pub mod api;
 pub mod calendar;
@@ -30,6 +35,8 @@ pub mod config;
 pub mod digest;
 pub mod forecast;
 pub mod label;
+#[cfg(feature = "onnx")]
+pub mod onnxrt;
 pub mod outreach;
 pub mod registry;
 pub mod route;

@@ -4,7 +4,7 @@
 //!
 //! The body is read with axum (so `DefaultBodyLimit` applies), a leading UTF-8 byte-order mark is
 //! dropped (some Windows tools write one), and it is deserialised by axum's `Json`, which tracks
-//! the path of the failing field (`requests[2].received_at`); [`describe`] rewrites serde's
+//! the path of the failing field (`requests[2].received_at`); `describe` rewrites serde's
 //! message around that path.
 
 use super::error::ApiError;

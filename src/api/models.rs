@@ -2,7 +2,7 @@
 //! quality, abstention threshold and training date.
 //!
 //! The response's shapes (and their schema) live here, at the edge: the domain's
-//! [`classify::ModelKind`](crate::classify::ModelKind) knows nothing of OpenAPI.
+//! [`crate::classify::ModelKind`] knows nothing of OpenAPI.
 
 use super::state::AppState;
 use crate::classify::{self, Manifest};

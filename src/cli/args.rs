@@ -37,7 +37,7 @@ pub enum Command {
     ExportFeedback(ExportFeedbackArgs),
     /// Backtest workload forecasts on a CSV series (rolling origins; MASE, sMAPE, coverage).
     Backtest(BacktestArgs),
-    /// Forecast a [forecast] series from the store's contacts, with the staff it calls for.
+    /// Forecast a `[forecast]` series from the store's contacts, with the staff it calls for.
     Forecast(super::ForecastArgs),
     /// Agents and FTE for one interval's contacts (Erlang C, Erlang A with --patience, or a
     /// backlog for --channel email|pec|web).

@@ -46,7 +46,7 @@ impl OutreachBackend {
 /// The features a model reads, and their hash.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureSet {
-    /// With a spec: computed from contact histories ([`super::features`]); without: the columns
+    /// With a spec: computed from contact histories ([`mod@super::features`]); without: the columns
     /// of a table.
     pub spec: Option<FeatureSpec>,
     /// Every feature, in encoding order.

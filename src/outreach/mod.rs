@@ -2,7 +2,7 @@
 //! about the same unresolved problem, each with a calibrated score and the reasons behind it. It
 //! advises a person; it never decides.
 //!
-//! Owns the citizen features and their definitions ([`features`], the one place), tabular data
+//! Owns the citizen features and their definitions ([`mod@features`], the one place), tabular data
 //! and its encoding ([`table`], [`encode`]), the two model kinds ([`logistic`], [`trees`]), their
 //! cross-validated training and choice ([`train`]), calibration, evaluation, reasons, the
 //! [`OutreachModel`] trait, artefacts with manifest and model card, and the store-based training

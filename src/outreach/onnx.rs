@@ -1,6 +1,6 @@
 //! The ONNX outreach backend (feature `onnx`): a scikit-learn pipeline exported by
-//! `training/python/export_tabular.py`, run by ONNX Runtime through the classifiers' session pool
-//! ([`crate::classify::onnx`]).
+//! `training/python/export_tabular.py`, run by ONNX Runtime through the session pool of the leaf
+//! [`crate::onnxrt`], as the text classifiers' ONNX backend is.
 //!
 //! The graph has one input per feature, named as the feature: `[N,1]` float for a number (a
 //! missing one is NaN, which the exported median imputer replaces) and `[N,1]` string for a
@@ -22,7 +22,7 @@ use super::manifest::{OutreachBackend, OutreachManifest};
 use super::model::{OutreachModel, Score};
 use super::reasons::top_reasons;
 use super::row::{FeatureRow, Kind, Value};
-use crate::classify::onnx::{Pool, runtime};
+use crate::onnxrt::{Pool, runtime};
 use ort::session::SessionInputValue;
 use ort::value::Tensor;
 use ort::value::TensorElementType;
@@ -90,12 +90,8 @@ impl OnnxOutreach {
         };
         let environment =
             runtime::ensure().map_err(|m| at_graph(format!("cannot run ONNX models: {m}")))?;
-        let pool = Pool::new(environment, &bytes, &path).map_err(|e| match e {
-            crate::classify::onnx::OnnxError::Graph { message, .. } => {
-                at_graph(format!("not a usable ONNX model: {message}"))
-            }
-            other => at_graph(other.to_string()),
-        })?;
+        let pool = Pool::new(environment, &bytes)
+            .map_err(|message| at_graph(format!("not a usable ONNX model: {message}")))?;
         let model = Self {
             output: spec.probabilities,
             reference: spec.reference,

@@ -1,6 +1,6 @@
 //! The shape every outreach model reads: a [`FeatureRow`] of named [`Value`]s, and the
 //! [`FeatureDef`] that says what each name is. Rows come from a citizen's history
-//! ([`super::features`]) or from a table ([`super::table`]); the encoding ([`super::encode`])
+//! ([`mod@super::features`]) or from a table ([`super::table`]); the encoding ([`super::encode`])
 //! turns either into numbers the same way for training and for serving.
 
 use serde::{Deserialize, Serialize};

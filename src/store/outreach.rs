@@ -1,7 +1,7 @@
 //! Outreach advice in the store (schema v4): every score ([`FlagRecord`], `outreach_flags`) with
 //! its model version and a hash of its inputs, the case workers' reviews (`outreach_reviews`), and
 //! the citizens who opted out (`outreach_optouts`). Writes are jobs on the writer thread
-//! ([`Store::exec`]); reads use a read-only connection of their own, like the histories.
+//! (`Store::exec`); reads use a read-only connection of their own, like the histories.
 //!
 //! # Which flags are listed
 //!

@@ -23,7 +23,7 @@ pub enum TokenKind {
     Shape,
 }
 
-/// One token: a span of [`Tokens::arena`] and the chunk of the original text it came from.
+/// One token: a span of `Tokens::arena` and the chunk of the original text it came from.
 #[derive(Debug, Clone, Copy)]
 pub struct TokenSpan {
     start: u32,

@@ -54,7 +54,7 @@ fn export() -> Result<Exported, String> {
     if !python().is_file() {
         return Err(format!("no {}", python().display()));
     }
-    instrada::classify::onnx::runtime::locate()?;
+    instrada::onnxrt::runtime::locate()?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let probs = dir.path().join("sklearn.json");
     let data = repo().join("training/starter/comune.csv");

@@ -7,23 +7,20 @@
 //! coefficients beside the graph; otherwise this backend gives none (the manifest's
 //! `onnx.explain` is empty and the model card says so).
 //!
-//! Owns the session pool and the checks at load; [`runtime`] finds the shared library. Imports
-//! `artefact`, `model`, `linear` and `crate::text`; must not import `bundle`, `train` or `job`.
+//! Owns the checks at load; the session pool and the shared library come from the leaf
+//! [`crate::onnxrt`]. Imports `artefact`, `model`, `linear`, `crate::text` and `crate::onnxrt`;
+//! must not import `bundle`, `train` or `job`.
 
 pub mod explain;
-pub mod runtime;
 
 use super::artefact::{self, ArtefactError, Manifest};
 use super::model::{Answer, PredictOptions, Prediction, TextClassifier};
 use crate::label::UNKNOWN;
+use crate::onnxrt::{Pool, runtime};
 use crate::text::normalize::truncate_chars;
 use explain::Explainer;
-use ort::session::Session;
 use ort::value::Tensor;
-use std::cell::Cell;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
 
 /// Why an ONNX model could not be loaded or run.
 #[derive(Debug, thiserror::Error)]
@@ -71,76 +68,6 @@ pub enum OnnxError {
     },
 }
 
-/// Sessions of one graph, for callers on many threads.
-///
-/// `Session::run` takes `&mut self`: one session behind one mutex would make every request of the
-/// service wait for every other. Instead each thread prefers its own slot (threads are numbered
-/// on first use, so that with as many sessions as worker threads every worker keeps to one
-/// session, uncontended) and takes another free one with `try_lock` when its own is busy; it
-/// waits only when every session is running. Each session runs single-threaded
-/// (`intra_threads = 1`): the parallelism is across requests, and N sessions never oversubscribe
-/// N cores. A session holds its own copy of the graph's weights (a TF-IDF model is under a
-/// megabyte).
-#[derive(Debug)]
-pub(crate) struct Pool {
-    /// One lock per session, never held across anything but one `run`.
-    sessions: Box<[Mutex<Session>]>,
-}
-
-/// Numbers threads on first use, for [`Pool`]'s preferred slots.
-static NEXT_THREAD: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static THREAD_NUMBER: Cell<Option<usize>> = const { Cell::new(None) };
-}
-
-fn thread_number() -> usize {
-    THREAD_NUMBER.with(|n| {
-        n.get().unwrap_or_else(|| {
-            let v = NEXT_THREAD.fetch_add(1, Ordering::Relaxed);
-            n.set(Some(v));
-            v
-        })
-    })
-}
-
-impl Pool {
-    /// Runs `f` on a free session.
-    /// A pool of [`pool_size`] sessions of the graph `bytes` (named `path` in errors).
-    pub(crate) fn new(
-        environment: &ort::environment::Environment,
-        bytes: &[u8],
-        path: &Path,
-    ) -> Result<Self, OnnxError> {
-        let sessions = (0..pool_size())
-            .map(|_| session(environment, bytes, path).map(Mutex::new))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self {
-            sessions: sessions.into_boxed_slice(),
-        })
-    }
-
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
-        let n = self.sessions.len();
-        let start = thread_number() % n;
-        for i in 0..n {
-            if let Ok(mut s) = self.sessions[(start + i) % n].try_lock() {
-                return f(&mut s);
-            }
-        }
-        // Every session is busy (more callers than sessions): wait for this thread's own.
-        let mut s = self.sessions[start]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        f(&mut s)
-    }
-}
-
-/// The number of sessions per model: one per core, as many as the service's worker threads.
-fn pool_size() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(16))
-}
-
 /// A text classifier run by ONNX Runtime, with its manifest.
 #[derive(Debug)]
 pub struct OnnxClassifier {
@@ -177,7 +104,10 @@ impl OnnxClassifier {
             path: path.clone(),
             message,
         })?;
-        let pool = Pool::new(environment, &bytes, &path)?;
+        let pool = Pool::new(environment, &bytes).map_err(|message| OnnxError::Graph {
+            path: path.clone(),
+            message,
+        })?;
         let oos_class = manifest
             .oos_label
             .as_ref()
@@ -247,26 +177,6 @@ impl OnnxClassifier {
     pub fn explains(&self) -> bool {
         self.explainer.is_some()
     }
-}
-
-/// One single-threaded session of the graph in `bytes`.
-fn session(
-    environment: &ort::environment::Environment,
-    bytes: &[u8],
-    path: &Path,
-) -> Result<Session, OnnxError> {
-    let graph = |message: String| OnnxError::Graph {
-        path: path.to_path_buf(),
-        message,
-    };
-    Session::builder(environment)
-        .map_err(|e| graph(e.to_string()))?
-        .with_intra_threads(1)
-        .map_err(|e| graph(e.to_string()))?
-        .with_inter_threads(1)
-        .map_err(|e| graph(e.to_string()))?
-        .commit_from_memory(bytes)
-        .map_err(|e| graph(e.to_string()))
 }
 
 impl TextClassifier for OnnxClassifier {

@@ -6,7 +6,7 @@
 //! `training/python/setup.sh` creates), in the active `VIRTUAL_ENV`, and where `python3` imports
 //! `onnxruntime` from. When none has it, the error says what to install.
 //!
-//! Imports nothing of the crate: the classifier ([`super`]) calls it before its first session.
+//! Imports nothing of the crate: each ONNX backend calls [`ensure`] before its first session.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
