@@ -7,7 +7,7 @@
 //! read it: a forecast is served in microseconds and never fitted per request.
 
 use super::error::{ApiError, ErrorBody};
-use super::state::AppState;
+use super::state::{AppState, Job};
 use crate::forecast::chart;
 use crate::forecast::plan::{self, Forecasts, SeriesForecast, StaffedPoint};
 use axum::Json;
@@ -287,7 +287,10 @@ pub struct RefitSummary {
 
 /// Refits every series now (off the request path: on a blocking thread), then answers.
 #[utoipa::path(post, path = "/v1/forecast/refit", tag = "forecast",
-    responses((status = 200, description = "The refit is done and serving", body = RefitSummary)))]
+    responses(
+        (status = 200, description = "The refit is done and serving", body = RefitSummary),
+        (status = 409, description = "`in_progress`: a refit (scheduled or asked for) is already running", body = ErrorBody),
+    ))]
 pub async fn refit(State(state): State<AppState>) -> Result<Json<RefitSummary>, ApiError> {
     let f = refit_now(&state).await?;
     Ok(Json(RefitSummary {
@@ -297,8 +300,9 @@ pub async fn refit(State(state): State<AppState>) -> Result<Json<RefitSummary>, 
     }))
 }
 
-/// Runs a refit on a blocking thread.
+/// Runs a refit on a blocking thread; `in_progress` if one is already running.
 pub async fn refit_now(state: &AppState) -> Result<Arc<Forecasts>, ApiError> {
+    let running = state.start(Job::Refit)?;
     let task = state.clone();
     let queues: Vec<String> = state
         .router()
@@ -306,11 +310,14 @@ pub async fn refit_now(state: &AppState) -> Result<Arc<Forecasts>, ApiError> {
         .queue_names()
         .map(str::to_string)
         .collect();
-    let f = tokio::task::spawn_blocking(move || task.registry.refit_forecasts(&queues))
-        .await
-        .map_err(|e| ApiError::Internal {
-            cause: format!("the refit task failed: {e}"),
-        })?;
+    let f = tokio::task::spawn_blocking(move || {
+        let _running = running;
+        task.registry.refit_forecasts(&queues)
+    })
+    .await
+    .map_err(|e| ApiError::Internal {
+        cause: format!("the refit task failed: {e}"),
+    })?;
     tracing::info!(
         fitted = f.series.len(),
         failed = f.failed.len(),

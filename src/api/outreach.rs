@@ -13,7 +13,7 @@
 use super::error::{ApiError, ErrorBody};
 use super::events::EventIn;
 use super::extract::ApiJson;
-use super::state::AppState;
+use super::state::{AppState, Job};
 use crate::outreach::flags::{self, ADVISORY_NOTE, RunSpec};
 use crate::outreach::{FeatureRow, History, Kind, OutreachError, OutreachModel, Value};
 use crate::store::outreach::{self as rec, FlagQuery, FlagRecord};
@@ -425,17 +425,21 @@ pub struct RunOut {
 /// Scores every citizen in the store now (on a blocking thread), as `[outreach] schedule` does.
 pub async fn run_now(state: &AppState) -> Result<RunOut, ApiError> {
     let model = model(state)?;
+    let running = state.start(Job::OutreachRun)?;
     let task = state.clone();
     let spec = RunSpec {
         as_of: Utc::now(),
         fairness_attributes: state.settings.outreach.fairness_attributes.clone(),
     };
-    let s = tokio::task::spawn_blocking(move || flags::run(&task.store, &*model, &spec))
-        .await
-        .map_err(|e| ApiError::Internal {
-            cause: format!("the outreach run failed: {e}"),
-        })?
-        .map_err(|e| unavailable(state, e))?;
+    let s = tokio::task::spawn_blocking(move || {
+        let _running = running;
+        flags::run(&task.store, &*model, &spec)
+    })
+    .await
+    .map_err(|e| ApiError::Internal {
+        cause: format!("the outreach run failed: {e}"),
+    })?
+    .map_err(|e| unavailable(state, e))?;
     tracing::info!(
         scored = s.scored,
         flagged = s.flagged,
@@ -460,6 +464,7 @@ pub async fn run_now(state: &AppState) -> Result<RunOut, ApiError> {
 #[utoipa::path(post, path = "/v1/outreach/run", tag = "outreach",
     responses(
         (status = 200, description = "Every citizen scored and stored", body = RunOut),
+        (status = 409, description = "`in_progress`: a run (scheduled or asked for) is already going", body = ErrorBody),
         (status = 503, description = "`not_ready` (no outreach model), `store_unavailable`", body = ErrorBody),
     ))]
 pub async fn run(State(state): State<AppState>) -> Result<Json<RunOut>, ApiError> {
@@ -475,6 +480,9 @@ pub async fn run_on_schedule(state: AppState) {
             Ok(_) => {}
             Err(ApiError::NotReady { reason }) => {
                 tracing::info!(%reason, "no scheduled outreach run");
+            }
+            Err(ApiError::InProgress { job }) => {
+                tracing::info!("{job} is already running: the scheduled one is skipped");
             }
             Err(e) => tracing::error!(error = %e, "the scheduled outreach run failed"),
         }

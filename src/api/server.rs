@@ -9,6 +9,7 @@
 //! Once the port is bound, the process id is logged and, with `server.pid_file`, written to that
 //! file (removed again on exit) so that operators can `kill -HUP $(cat data/instrada.pid)`.
 
+use super::error::ApiError;
 use super::state::AppState;
 use super::{build_router, metrics};
 use crate::config::{ConfigError, Settings, Source};
@@ -141,8 +142,8 @@ async fn refit_on_schedule(state: AppState) {
     let cached = state.registry.forecasts().fitted_at;
     if let Some(at) = cached.filter(|at| state.settings.forecast.cache_is_current(*at, now)) {
         tracing::info!(fitted_at = %at, "the cached forecasts are current: no refit at start");
-    } else if let Err(e) = super::forecast::refit_now(&state).await {
-        tracing::error!(error = %e, "forecast refit failed: the previous forecasts keep serving");
+    } else {
+        scheduled_refit(&state).await;
     }
     loop {
         let Some(next) = state.settings.forecast.next_refit(chrono::Utc::now()) else {
@@ -151,7 +152,18 @@ async fn refit_on_schedule(state: AppState) {
         let wait = (next - chrono::Utc::now()).to_std().unwrap_or_default();
         tracing::info!(next = %next, "next forecast refit");
         tokio::time::sleep(wait).await;
-        if let Err(e) = super::forecast::refit_now(&state).await {
+        scheduled_refit(&state).await;
+    }
+}
+
+/// One scheduled refit; skipped when one asked for is still running.
+async fn scheduled_refit(state: &AppState) {
+    match super::forecast::refit_now(state).await {
+        Ok(_) => {}
+        Err(ApiError::InProgress { job }) => {
+            tracing::info!("{job} is already running: the scheduled one is skipped");
+        }
+        Err(e) => {
             tracing::error!(error = %e, "forecast refit failed: the previous forecasts keep serving");
         }
     }

@@ -8,7 +8,7 @@ use crate::store::Store;
 use crate::telemetry::Metrics;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use tokio::sync::Semaphore;
+use tokio::sync::{Mutex, OwnedMutexGuard, Semaphore};
 
 /// Shared state of the service; cheap to clone (one `Arc`).
 #[derive(Clone)]
@@ -33,6 +33,30 @@ pub struct Inner {
     pub metrics: Metrics,
     /// Set when shutdown begins, so that `/readyz` turns away new traffic.
     pub shutting_down: AtomicBool,
+    /// Held while a forecast refit runs.
+    refit: Arc<Mutex<()>>,
+    /// Held while an outreach scoring run runs.
+    outreach_run: Arc<Mutex<()>>,
+}
+
+/// A long job of which one at a time runs: two refits, or two scoring runs, at once would compete
+/// for the same cores and the same store and write the same results twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    /// `POST /v1/forecast/refit`, and the `[forecast] refit` schedule.
+    Refit,
+    /// `POST /v1/outreach/run`, and the `[outreach] schedule`.
+    OutreachRun,
+}
+
+impl Job {
+    /// The job in messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Refit => "a forecast refit",
+            Self::OutreachRun => "an outreach scoring run",
+        }
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -67,9 +91,26 @@ impl AppState {
                 limiter,
                 metrics: Metrics::new(),
                 shutting_down: AtomicBool::new(false),
+                refit: Arc::default(),
+                outreach_run: Arc::default(),
                 settings,
             }),
         }
+    }
+
+    /// Starts `job`, or says that it is already running. Move the guard into the blocking task
+    /// that does the work: the job then counts as running until the work ends, even when the
+    /// request that asked for it has gone.
+    pub fn start(&self, job: Job) -> Result<OwnedMutexGuard<()>, super::error::ApiError> {
+        let lock = match job {
+            Job::Refit => &self.inner.refit,
+            Job::OutreachRun => &self.inner.outreach_run,
+        };
+        Arc::clone(lock)
+            .try_lock_owned()
+            .map_err(|_| super::error::ApiError::InProgress {
+                job: job.describe(),
+            })
     }
 
     /// The router (models and policy) in use now; hold it for the whole request.

@@ -376,3 +376,22 @@ async fn without_a_model_scoring_is_not_ready_and_the_rest_still_answers() {
         .await;
     assert_eq!(ack.status(), 200);
 }
+
+#[tokio::test]
+async fn one_scoring_run_and_one_refit_at_a_time() {
+    use instrada::api::state::Job;
+    let app = app().await;
+    post_events(&app, troubled("t1", "CITIZEN-T1")).await;
+    for (job, path) in [
+        (Job::OutreachRun, "/v1/outreach/run"),
+        (Job::Refit, "/v1/forecast/refit"),
+    ] {
+        // As if a scheduled one were running.
+        let running = app.state.start(job).expect("nothing runs yet");
+        let m = assert_error(app.post(path, &json!({})).await, 409, "in_progress").await;
+        assert!(m.contains(job.describe()), "{m}");
+        drop(running);
+        ok_json(app.post(path, &json!({})).await, 200).await;
+        assert!(app.state.start(job).is_ok(), "{path}: released when done");
+    }
+}
