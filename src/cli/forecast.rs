@@ -1,12 +1,13 @@
-//! `instrada forecast --series NAME [--horizon 14d] [--config FILE] [--out DIR] [--json]`: a
-//! `[forecast]` series fitted on the store's contacts as the service's refit does (same model
-//! choice, same staffing), printed as a table or JSON, and written as `DIR/NAME.csv` for
-//! spreadsheets with its chart (`DIR/NAME.svg`, `DIR/NAME.png`).
+//! `instrada forecast --series NAME [--horizon 14d] [--cached] [--config FILE] [--out DIR]
+//! [--json]`: a `[forecast]` series fitted on the store's contacts as the service's refit does
+//! (same model choice, same staffing), or with `--cached` the service's last refit read from the
+//! store's forecast cache (what `GET /v1/forecast` serves), printed as a table or JSON, and
+//! written as `DIR/NAME.csv` for spreadsheets with its chart (`DIR/NAME.svg`, `DIR/NAME.png`).
 
 use super::CliError;
 use crate::config::Settings;
 use crate::forecast::chart;
-use crate::forecast::plan::{self, SeriesForecast};
+use crate::forecast::plan::{self, Forecasts, SeriesForecast};
 use crate::route::Channel;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -30,6 +31,10 @@ pub struct ForecastArgs {
     /// One JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// The service's last refit, from the store's forecast cache (what `GET /v1/forecast`
+    /// serves), instead of fitting now.
+    #[arg(long)]
+    pub cached: bool,
 }
 
 /// The `[forecast]` series `name` of `settings` (the policy's queues give the default ones).
@@ -49,33 +54,69 @@ pub(super) fn stored_series_config(
         .map_err(|e| CliError::Usage(format!("--series: {e}")))
 }
 
-/// Fits the series and returns what to print.
+/// Fits the series (or reads the cached refit) and returns what to print.
 pub fn forecast_cmd(args: &ForecastArgs) -> Result<String, CliError> {
     let horizon =
         plan::parse_horizon_days(&args.horizon).map_err(|e| CliError::Usage(format!("--{e}")))?;
     let (settings, _) = Settings::load(args.config.as_deref(), &[])?;
-    let def = stored_series_config(&settings, &args.series)?;
     let fc = &settings.forecast;
-    let path = &settings.store.path;
-    let counts = |d: &_| plan::stored_counts(path, d, fc.count_decisions);
-    let fitted = plan::fit_all(std::slice::from_ref(&def), fc, counts, chrono::Utc::now());
-    let Some(s) = fitted.series.first() else {
-        let why = fitted
-            .failed
-            .first()
-            .map(|f| f.1.clone())
-            .unwrap_or_default();
-        return Err(CliError::Usage(format!(
-            "series `{}` cannot be forecast: {why}",
-            def.name
-        )));
+    let fitted = if args.cached {
+        cached(&settings.store.path)?
+    } else {
+        let def = stored_series_config(&settings, &args.series)?;
+        let path = &settings.store.path;
+        let counts = |d: &_| plan::stored_counts(path, d, fc.count_decisions);
+        plan::fit_all(std::slice::from_ref(&def), fc, counts, chrono::Utc::now())
     };
+    let s = one_series(&fitted, &args.series, args.cached)?;
     let n = horizon * s.interval.per_day();
     let csv = plan::points_csv(&s.points[..n.min(s.points.len())]);
     if let Some(dir) = &args.out {
         write_files(dir, s, &csv, horizon, fc, fitted.fitted_at)?;
     }
     Ok(if args.json { json(s, n) } else { table(s, n) })
+}
+
+/// The last refit saved in the store at `path`.
+fn cached(path: &std::path::Path) -> Result<Forecasts, CliError> {
+    let Some((_, body)) = crate::store::latest_forecasts(path)? else {
+        return Err(CliError::Usage(format!(
+            "--cached: the store {} holds no forecasts yet: the service saves each refit \
+             (`POST /v1/forecast/refit`, or its `[forecast] refit` schedule); without --cached \
+             the series is fitted now",
+            path.display()
+        )));
+    };
+    Forecasts::from_json(&body).map_err(CliError::Usage)
+}
+
+/// The series `name` of `fitted`, or why it has none.
+fn one_series<'a>(
+    fitted: &'a Forecasts,
+    name: &str,
+    cached: bool,
+) -> Result<&'a SeriesForecast, CliError> {
+    if let Some(s) = fitted.get(name) {
+        return Ok(s);
+    }
+    if let Some((_, why)) = fitted.failed.iter().find(|(n, _)| n == name) {
+        return Err(CliError::Usage(format!(
+            "series `{name}` cannot be forecast: {why}"
+        )));
+    }
+    let known: Vec<&str> = fitted
+        .series
+        .iter()
+        .map(|s| s.config.name.as_str())
+        .collect();
+    Err(CliError::Usage(if cached {
+        format!(
+            "--series: the cached refit has no series `{name}` (it has {})",
+            known.join(", ")
+        )
+    } else {
+        format!("series `{name}` cannot be forecast")
+    }))
 }
 
 /// `DIR/NAME.csv`, `DIR/NAME.svg` and `DIR/NAME.png`.

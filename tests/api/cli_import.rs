@@ -227,6 +227,18 @@ fn a_stored_series_is_backtested_from_the_imported_events() {
     let png = std::fs::read(out_dir.join("channel-phone.png")).unwrap();
     assert!(png.starts_with(b"\x89PNG\r\n"), "{:?}", &png[..8]);
 
+    // No service has refitted into this store: `--cached` says so rather than fitting.
+    let out = Command::new(env!("CARGO_BIN_EXE_instrada"))
+        .args(["forecast", "--series", "channel:phone", "--cached"])
+        .arg("--config")
+        .arg(&config)
+        .env("INSTRADA__STORE__PATH", dir.path().join("instrada.db"))
+        .output()
+        .expect("instrada runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("holds no forecasts yet"), "{stderr}");
+
     let out = backtest("nope");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());

@@ -120,6 +120,48 @@ async fn forecasts_are_fitted_off_the_request_path_and_served_with_staff() {
     let f: Value = r.json().await.unwrap();
     let points = f["points"].as_array().unwrap();
     assert_eq!(points.len(), 7, "{f}");
+    // `instrada forecast --cached` prints what the service serves, read from the store.
+    let cli = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_instrada"))
+            .args([
+                "forecast",
+                "--cached",
+                "--json",
+                "--horizon",
+                "7d",
+                "--series",
+            ])
+            .args(extra)
+            .arg("--config")
+            .arg(write_config(app.db_path.parent().unwrap()))
+            .env("INSTRADA__STORE__PATH", &app.db_path)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (ok, stdout, stderr) = cli(&["daily"]);
+    assert!(ok, "{stderr}");
+    let printed: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(printed["model"], f["series"]["model"], "{printed}");
+    let expected = |v: &Value| -> Vec<f64> {
+        v["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["expected"].as_f64().unwrap())
+            .collect()
+    };
+    assert_eq!(expected(&printed), expected(&f));
+    let (ok, _, stderr) = cli(&["weekly"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("the cached refit has no series `weekly` (it has daily, "),
+        "{stderr}"
+    );
     // The history is the days before today: the forecast starts at today's local midnight.
     let midnight = instrada::calendar::local_to_utc(
         chrono_tz::Europe::Rome,
