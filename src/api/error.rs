@@ -84,12 +84,6 @@ pub enum ApiError {
     /// A citizen who opted out of outreach: never scored.
     #[error("this citizen opted out of outreach and is never scored")]
     OptedOut,
-    /// A long job (a forecast refit, an outreach scoring run) that is already running.
-    #[error("{job} is already running: retry when it has finished")]
-    InProgress {
-        /// The job, e.g. "a forecast refit".
-        job: &'static str,
-    },
     /// No such path.
     #[error("no endpoint at {path}")]
     NotFound {
@@ -167,7 +161,6 @@ impl ApiError {
             Self::UnknownSeries { .. } => ("unknown_series", StatusCode::NOT_FOUND),
             Self::UnknownFlag { .. } => ("unknown_flag", StatusCode::NOT_FOUND),
             Self::OptedOut => ("opted_out", StatusCode::CONFLICT),
-            Self::InProgress { .. } => ("in_progress", StatusCode::CONFLICT),
             Self::NotFound { .. } => ("not_found", StatusCode::NOT_FOUND),
             Self::MethodNotAllowed { .. } => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED),
             Self::UnsupportedMediaType => {
@@ -292,9 +285,6 @@ mod tests {
                 flag_id: Uuid::nil(),
             },
             ApiError::OptedOut,
-            ApiError::InProgress {
-                job: "a forecast refit",
-            },
             ApiError::NotFound { path: "/".into() },
             ApiError::MethodNotAllowed {
                 method: "GET".into(),
@@ -331,7 +321,6 @@ mod tests {
             ApiError::UnknownSeries { .. } => ("unknown_series", 404, false),
             ApiError::UnknownFlag { .. } => ("unknown_flag", 404, false),
             ApiError::OptedOut => ("opted_out", 409, false),
-            ApiError::InProgress { .. } => ("in_progress", 409, false),
             ApiError::NotFound { .. } => ("not_found", 404, false),
             ApiError::MethodNotAllowed { .. } => ("method_not_allowed", 405, false),
             ApiError::UnsupportedMediaType => ("unsupported_media_type", 415, false),

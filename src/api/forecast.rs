@@ -289,7 +289,6 @@ pub struct RefitSummary {
 #[utoipa::path(post, path = "/v1/forecast/refit", tag = "forecast",
     responses(
         (status = 200, description = "The refit is done and serving", body = RefitSummary),
-        (status = 409, description = "`in_progress`: a refit (scheduled or asked for) is already running", body = ErrorBody),
     ))]
 pub async fn refit(State(state): State<AppState>) -> Result<Json<RefitSummary>, ApiError> {
     let f = refit_now(&state).await?;
@@ -300,9 +299,23 @@ pub async fn refit(State(state): State<AppState>) -> Result<Json<RefitSummary>, 
     }))
 }
 
-/// Runs a refit on a blocking thread; `in_progress` if one is already running.
+/// Runs a refit on a blocking thread, after the one running (if any).
 pub async fn refit_now(state: &AppState) -> Result<Arc<Forecasts>, ApiError> {
-    let running = state.start(Job::Refit)?;
+    let running = state.start(Job::Refit).await;
+    refit_holding(state, running).await
+}
+
+/// Runs a refit unless one is running (`None`): for the schedule.
+pub async fn refit_if_idle(state: &AppState) -> Option<Result<Arc<Forecasts>, ApiError>> {
+    let running = state.try_start(Job::Refit)?;
+    Some(refit_holding(state, running).await)
+}
+
+/// The refit, with `running` held until the fitting ends.
+async fn refit_holding(
+    state: &AppState,
+    running: tokio::sync::OwnedMutexGuard<()>,
+) -> Result<Arc<Forecasts>, ApiError> {
     let task = state.clone();
     let queues: Vec<String> = state
         .router()

@@ -20,7 +20,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
                        `malformed_json` 400, `invalid_request` 422, `empty_text` 422, \
                        `unknown_channel` 422, `body_too_large` 413, `batch_too_large` 422, \
                        `empty_batch` 422, `unknown_decision` 404, `unknown_series` 404, `unknown_flag` 404, \
-                       `opted_out` 409, `in_progress` 409, `not_found` 404, \
+                       `opted_out` 409, `not_found` 404, \
                        `method_not_allowed` 405, `unsupported_media_type` 415, `overloaded` 503, \
                        `store_unavailable` 503, `not_ready` 503, `internal` 500. 503s carry Retry-After.",
         license(name = "Apache-2.0")

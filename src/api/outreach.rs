@@ -422,10 +422,29 @@ pub struct RunOut {
     pub seconds: f64,
 }
 
-/// Scores every citizen in the store now (on a blocking thread), as `[outreach] schedule` does.
+/// Scores every citizen in the store (on a blocking thread), after the run going (if any).
 pub async fn run_now(state: &AppState) -> Result<RunOut, ApiError> {
     let model = model(state)?;
-    let running = state.start(Job::OutreachRun)?;
+    let running = state.start(Job::OutreachRun).await;
+    run_holding(state, model, running).await
+}
+
+/// Scores every citizen unless a run is going (`None`): for the `[outreach] schedule`.
+pub async fn run_if_idle(state: &AppState) -> Option<Result<RunOut, ApiError>> {
+    let model = match model(state) {
+        Ok(m) => m,
+        Err(e) => return Some(Err(e)),
+    };
+    let running = state.try_start(Job::OutreachRun)?;
+    Some(run_holding(state, model, running).await)
+}
+
+/// The run, with `running` held until the scoring ends.
+async fn run_holding(
+    state: &AppState,
+    model: Arc<dyn OutreachModel>,
+    running: tokio::sync::OwnedMutexGuard<()>,
+) -> Result<RunOut, ApiError> {
     let task = state.clone();
     let spec = RunSpec {
         as_of: Utc::now(),
@@ -464,7 +483,6 @@ pub async fn run_now(state: &AppState) -> Result<RunOut, ApiError> {
 #[utoipa::path(post, path = "/v1/outreach/run", tag = "outreach",
     responses(
         (status = 200, description = "Every citizen scored and stored", body = RunOut),
-        (status = 409, description = "`in_progress`: a run (scheduled or asked for) is already going", body = ErrorBody),
         (status = 503, description = "`not_ready` (no outreach model), `store_unavailable`", body = ErrorBody),
     ))]
 pub async fn run(State(state): State<AppState>) -> Result<Json<RunOut>, ApiError> {
@@ -476,15 +494,13 @@ pub async fn run_on_schedule(state: AppState) {
     while let Some(next) = state.settings.outreach.next_run(Utc::now()) {
         let wait = (next - Utc::now()).to_std().unwrap_or_default();
         tokio::time::sleep(wait).await;
-        match run_now(&state).await {
-            Ok(_) => {}
-            Err(ApiError::NotReady { reason }) => {
+        match run_if_idle(&state).await {
+            Some(Ok(_)) => {}
+            None => tracing::info!("an outreach run is going: the scheduled one is skipped"),
+            Some(Err(ApiError::NotReady { reason })) => {
                 tracing::info!(%reason, "no scheduled outreach run");
             }
-            Err(ApiError::InProgress { job }) => {
-                tracing::info!("{job} is already running: the scheduled one is skipped");
-            }
-            Err(e) => tracing::error!(error = %e, "the scheduled outreach run failed"),
+            Some(Err(e)) => tracing::error!(error = %e, "the scheduled outreach run failed"),
         }
     }
 }

@@ -9,7 +9,6 @@
 //! Once the port is bound, the process id is logged and, with `server.pid_file`, written to that
 //! file (removed again on exit) so that operators can `kill -HUP $(cat data/instrada.pid)`.
 
-use super::error::ApiError;
 use super::state::AppState;
 use super::{build_router, metrics};
 use crate::config::{ConfigError, Settings, Source};
@@ -158,12 +157,10 @@ async fn refit_on_schedule(state: AppState) {
 
 /// One scheduled refit; skipped when one asked for is still running.
 async fn scheduled_refit(state: &AppState) {
-    match super::forecast::refit_now(state).await {
-        Ok(_) => {}
-        Err(ApiError::InProgress { job }) => {
-            tracing::info!("{job} is already running: the scheduled one is skipped");
-        }
-        Err(e) => {
+    match super::forecast::refit_if_idle(state).await {
+        Some(Ok(_)) => {}
+        None => tracing::info!("a forecast refit is running: the scheduled one is skipped"),
+        Some(Err(e)) => {
             tracing::error!(error = %e, "forecast refit failed: the previous forecasts keep serving");
         }
     }

@@ -49,16 +49,6 @@ pub enum Job {
     OutreachRun,
 }
 
-impl Job {
-    /// The job in messages.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Self::Refit => "a forecast refit",
-            Self::OutreachRun => "an outreach scoring run",
-        }
-    }
-}
-
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
@@ -98,19 +88,24 @@ impl AppState {
         }
     }
 
-    /// Starts `job`, or says that it is already running. Move the guard into the blocking task
-    /// that does the work: the job then counts as running until the work ends, even when the
-    /// request that asked for it has gone.
-    pub fn start(&self, job: Job) -> Result<OwnedMutexGuard<()>, super::error::ApiError> {
-        let lock = match job {
+    fn job_lock(&self, job: Job) -> Arc<Mutex<()>> {
+        Arc::clone(match job {
             Job::Refit => &self.inner.refit,
             Job::OutreachRun => &self.inner.outreach_run,
-        };
-        Arc::clone(lock)
-            .try_lock_owned()
-            .map_err(|_| super::error::ApiError::InProgress {
-                job: job.describe(),
-            })
+        })
+    }
+
+    /// Starts `job` once the one running (if any) has finished: what a caller asking for it
+    /// wants, since the running one may predate the events it just sent. Move the guard into the
+    /// blocking task that does the work: the job then counts as running until the work ends,
+    /// even when the request that asked for it has gone.
+    pub async fn start(&self, job: Job) -> OwnedMutexGuard<()> {
+        self.job_lock(job).lock_owned().await
+    }
+
+    /// Starts `job` unless one is running (for a schedule: the running one does the work).
+    pub fn try_start(&self, job: Job) -> Option<OwnedMutexGuard<()>> {
+        self.job_lock(job).try_lock_owned().ok()
     }
 
     /// The router (models and policy) in use now; hold it for the whole request.

@@ -6,7 +6,7 @@
 use super::helpers::{copy_dir, edit_manifest, python, repo, sha256};
 use instrada::outreach::manifest::FeatureSet;
 use instrada::outreach::{
-    FeatureDef, FeatureRow, Metrics, OutreachModel, TableSpec, Value, read_csv,
+    FeatureDef, FeatureRow, Metrics, OutreachModel, Table, TableSpec, Value, read_csv,
 };
 use instrada::registry::open_outreach;
 use std::fmt::Write as _;
@@ -121,7 +121,8 @@ fn tabular() -> Option<&'static Tabular> {
     made.as_ref().ok()
 }
 
-fn rows(t: &Tabular, defs: &[FeatureDef]) -> Vec<FeatureRow> {
+/// The generated table, read with the model's feature definitions.
+fn labelled(t: &Tabular, defs: &[FeatureDef]) -> Table {
     let spec = TableSpec {
         path: t.data.clone(),
         label_col: "repeat".into(),
@@ -129,7 +130,11 @@ fn rows(t: &Tabular, defs: &[FeatureDef]) -> Vec<FeatureRow> {
         id_col: Some("id".into()),
         delimiter: None,
     };
-    read_csv(&spec, Some(defs)).unwrap().rows
+    read_csv(&spec, Some(defs)).unwrap()
+}
+
+fn rows(t: &Tabular, defs: &[FeatureDef]) -> Vec<FeatureRow> {
+    labelled(t, defs).rows
 }
 
 /// Why the registry refuses the outreach model in `dir`.
@@ -171,14 +176,7 @@ fn instrada_evaluate_measures_an_exported_model_as_scikit_learn_scored_it() {
             .features
             .definitions
             .clone();
-        let spec = TableSpec {
-            path: t.data.clone(),
-            label_col: "repeat".into(),
-            positive: Some("yes".into()),
-            id_col: Some("id".into()),
-            delimiter: None,
-        };
-        let labels = read_csv(&spec, Some(&defs)).unwrap().labels;
+        let labels = labelled(t, &defs).labels;
         let want = Metrics::of(sklearn, &labels);
         let out = Command::new(env!("CARGO_BIN_EXE_instrada"))
             .args(["evaluate", "--model"])
