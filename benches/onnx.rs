@@ -2,6 +2,11 @@
 //! pipeline of the same data exported to ONNX (`training/python/export_text.py` on
 //! `training/starter/comune.csv`), one ~300-character request, through the same trait.
 //!
+//! µs per outreach score (with its reasons) and per probability in a batch: a logistic
+//! regression trained by instrada beside scikit-learn's exported by
+//! `training/python/export_tabular.py`, both on the same generated table of 2,000 citizens
+//! (numbers with missing values, categories), through the same `OutreachModel` trait.
+//!
 //! `training/python/setup.sh && cargo bench --bench onnx --features onnx`. The export is made
 //! once into `target/onnx-bench/` (delete it to export again). Requests/s with two workers: see
 //! the "Models trained in Python" section of README.md (benches/load.sh on an ONNX bundle).
@@ -11,7 +16,11 @@ mod common;
 use criterion::{Criterion, criterion_group, criterion_main};
 use instrada::classify::onnx::OnnxClassifier;
 use instrada::classify::{PredictOptions, TextClassifier};
+use instrada::outreach::manifest::LabelInfo;
+use instrada::outreach::{ModelChoice, OutreachModel, OutreachParams, TableSpec, read_csv};
+use instrada::registry::open_outreach;
 use instrada::registry::{Model, open_model};
+use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -87,9 +96,104 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
+/// A deterministic table of `rows` citizens: `age` and `income` (some missing), `plan` (some
+/// blank), `channel`, and the label `repeat` from a noisy logistic of them.
+fn table(path: &Path, rows: usize) {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut s = String::from("id,age,income,plan,channel,repeat\n");
+    for i in 0..rows {
+        let age = 18.0 + (next() * 70.0).floor();
+        let income = 500.0 + next() * 4500.0;
+        let plan = ["basic", "plus", "pro", ""][(next() * 4.0) as usize % 4];
+        let channel = ["web", "phone", "desk"][(next() * 3.0) as usize % 3];
+        let z = 0.04 * age - 2.0 - 0.0003 * income
+            + if plan == "pro" { 1.2 } else { 0.0 }
+            + if channel == "phone" { 1.0 } else { 0.0 };
+        let y = if next() < 1.0 / (1.0 + (-z).exp()) {
+            "yes"
+        } else {
+            "no"
+        };
+        let age = if next() < 0.1 {
+            String::new()
+        } else {
+            age.to_string()
+        };
+        let _ = writeln!(s, "{i},{age},{income:.2},{plan},{channel},{y}");
+    }
+    std::fs::write(path, s).expect("bench table written");
+}
+
+fn bench_outreach(c: &mut Criterion) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("target/onnx-bench");
+    let data = dir.join("outreach.csv");
+    let onnx_dir = dir.join("outreach");
+    if !onnx_dir.join("manifest.json").is_file() {
+        std::fs::create_dir_all(&dir).expect("bench directory");
+        table(&data, 2_000);
+        let status = Command::new(root.join("training/python/.venv/bin/python"))
+            .arg(root.join("training/python/export_tabular.py"))
+            .arg("--data")
+            .arg(&data)
+            .args([
+                "--label-col",
+                "repeat",
+                "--positive",
+                "yes",
+                "--id-col",
+                "id",
+            ])
+            .args(["--model", "logistic", "--out"])
+            .arg(&onnx_dir)
+            .status()
+            .expect("training/python/setup.sh first: no venv Python");
+        assert!(status.success(), "export_tabular.py failed");
+    }
+    let spec = TableSpec {
+        path: data,
+        label_col: "repeat".into(),
+        positive: Some("yes".into()),
+        id_col: Some("id".into()),
+        delimiter: None,
+    };
+    let t = read_csv(&spec, None).expect("bench table reads");
+    let info = LabelInfo {
+        name: "repeat".into(),
+        positive: Some("yes".into()),
+        as_of: None,
+    };
+    let rust = OutreachParams::new("outreach-bench")
+        .model(ModelChoice::Logistic)
+        .check()
+        .and_then(|p| p.fit(&t, None, info))
+        .expect("the Rust model trains");
+    let onnx = open_outreach(&onnx_dir).expect("the ONNX model loads");
+    let rows = read_csv(&spec, Some(&onnx.manifest().features.definitions))
+        .expect("bench table reads")
+        .rows;
+    let models: [(&str, &dyn OutreachModel); 2] = [("linear", &rust), ("onnx", &*onnx)];
+    let mut g = c.benchmark_group("outreach_logistic");
+    for (name, m) in models {
+        g.bench_function(format!("{name}_score_with_reasons"), |b| {
+            b.iter(|| m.score(black_box(&rows[7])).expect("scores"))
+        });
+        g.bench_function(format!("{name}_probabilities_1000_rows"), |b| {
+            b.iter(|| m.probabilities(black_box(&rows[..1000])).expect("scores"))
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = common::criterion();
-    targets = bench
+    targets = bench, bench_outreach
 }
 criterion_main!(benches);
