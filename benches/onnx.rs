@@ -20,7 +20,6 @@ use instrada::outreach::manifest::LabelInfo;
 use instrada::outreach::{ModelChoice, OutreachModel, OutreachParams, TableSpec, read_csv};
 use instrada::registry::open_outreach;
 use instrada::registry::{Model, open_model};
-use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -96,40 +95,6 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-/// A deterministic table of `rows` citizens: `age` and `income` (some missing), `plan` (some
-/// blank), `channel`, and the label `repeat` from a noisy logistic of them.
-fn table(path: &Path, rows: usize) {
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let mut s = String::from("id,age,income,plan,channel,repeat\n");
-    for i in 0..rows {
-        let age = 18.0 + (next() * 70.0).floor();
-        let income = 500.0 + next() * 4500.0;
-        let plan = ["basic", "plus", "pro", ""][(next() * 4.0) as usize % 4];
-        let channel = ["web", "phone", "desk"][(next() * 3.0) as usize % 3];
-        let z = 0.04 * age - 2.0 - 0.0003 * income
-            + if plan == "pro" { 1.2 } else { 0.0 }
-            + if channel == "phone" { 1.0 } else { 0.0 };
-        let y = if next() < 1.0 / (1.0 + (-z).exp()) {
-            "yes"
-        } else {
-            "no"
-        };
-        let age = if next() < 0.1 {
-            String::new()
-        } else {
-            age.to_string()
-        };
-        let _ = writeln!(s, "{i},{age},{income:.2},{plan},{channel},{y}");
-    }
-    std::fs::write(path, s).expect("bench table written");
-}
-
 fn bench_outreach(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = root.join("target/onnx-bench");
@@ -137,7 +102,8 @@ fn bench_outreach(c: &mut Criterion) {
     let onnx_dir = dir.join("outreach");
     if !onnx_dir.join("manifest.json").is_file() {
         std::fs::create_dir_all(&dir).expect("bench directory");
-        table(&data, 2_000);
+        let csv = instrada::outreach::synthetic::feature_table_csv(2_000);
+        std::fs::write(&data, csv).expect("bench table written");
         let status = Command::new(root.join("training/python/.venv/bin/python"))
             .arg(root.join("training/python/export_tabular.py"))
             .arg("--data")
@@ -181,8 +147,13 @@ fn bench_outreach(c: &mut Criterion) {
     let models: [(&str, &dyn OutreachModel); 2] = [("linear", &rust), ("onnx", &*onnx)];
     let mut g = c.benchmark_group("outreach_logistic");
     for (name, m) in models {
+        // One citizen at a time, cycling through the table: the cost depends on the row.
+        let mut i = 0;
         g.bench_function(format!("{name}_score_with_reasons"), |b| {
-            b.iter(|| m.score(black_box(&rows[7])).expect("scores"))
+            b.iter(|| {
+                i = (i + 1) % rows.len();
+                m.score(black_box(&rows[i])).expect("scores")
+            })
         });
         g.bench_function(format!("{name}_probabilities_1000_rows"), |b| {
             b.iter(|| m.probabilities(black_box(&rows[..1000])).expect("scores"))

@@ -9,7 +9,6 @@ use instrada::outreach::{
     FeatureDef, FeatureRow, Metrics, OutreachModel, Table, TableSpec, Value, read_csv,
 };
 use instrada::registry::open_outreach;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, OnceLock};
@@ -26,43 +25,9 @@ struct Tabular {
     models: Vec<(String, PathBuf, Vec<f64>)>,
 }
 
-/// A deterministic table: `age` and `income` (some missing), `plan` (some blank), `channel`, and
-/// the label `repeat` from a noisy logistic of them.
+/// The generated table of `ROWS` citizens (numbers with missing values, categories).
 fn table(path: &Path) {
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let mut s = String::from("id,age,income,plan,channel,repeat\n");
-    for i in 0..ROWS {
-        let age = 18.0 + (next() * 70.0).floor();
-        let income = 500.0 + next() * 4500.0;
-        let plan = ["basic", "plus", "pro", ""][(next() * 4.0) as usize % 4];
-        let channel = ["web", "phone", "desk"][(next() * 3.0) as usize % 3];
-        let z = 0.04 * age - 2.0 - 0.0003 * income
-            + if plan == "pro" { 1.2 } else { 0.0 }
-            + if channel == "phone" { 1.0 } else { 0.0 };
-        let y = if next() < 1.0 / (1.0 + (-z).exp()) {
-            "yes"
-        } else {
-            "no"
-        };
-        let age = if next() < 0.1 {
-            String::new()
-        } else {
-            age.to_string()
-        };
-        let income = if next() < 0.1 {
-            "na".to_string()
-        } else {
-            format!("{income:.2}")
-        };
-        writeln!(s, "{i},{age},{income},{plan},{channel},{y}").unwrap();
-    }
-    std::fs::write(path, s).unwrap();
+    std::fs::write(path, instrada::outreach::synthetic::feature_table_csv(ROWS)).unwrap();
 }
 
 fn export(data: &Path, model: &str, out: &Path, probs: &Path) -> Result<Vec<f64>, String> {
