@@ -127,6 +127,23 @@ impl NativeModel {
     }
 }
 
+impl Score {
+    /// The score of `probability` under `manifest`'s threshold, with the reasons drawn from each
+    /// feature's `(name, value, contribution to the logit)`: every backend's one way to answer.
+    pub fn of(
+        manifest: &OutreachManifest,
+        probability: f64,
+        contributions: Vec<(String, super::row::Value, f64)>,
+    ) -> Self {
+        Self {
+            probability,
+            flagged: probability >= manifest.flag_threshold,
+            reasons: top_reasons(contributions, manifest.repeat_days()),
+            model_version: manifest.model_version.clone(),
+        }
+    }
+}
+
 impl OutreachModel for NativeModel {
     fn score(&self, row: &FeatureRow) -> Result<Score, OutreachError> {
         let x = self.manifest.encoding.encode(row);
@@ -145,12 +162,7 @@ impl OutreachModel for NativeModel {
                 )
             })
             .collect();
-        Ok(Score {
-            probability,
-            flagged: probability >= self.manifest.flag_threshold,
-            reasons: top_reasons(contributions, self.manifest.repeat_days()),
-            model_version: self.manifest.model_version.clone(),
-        })
+        Ok(Score::of(&self.manifest, probability, contributions))
     }
 
     fn probabilities(&self, rows: &[FeatureRow]) -> Result<Vec<f64>, OutreachError> {

@@ -20,7 +20,6 @@ use super::OutreachError;
 use super::artefact::{self, MANIFEST};
 use super::manifest::{OutreachBackend, OutreachManifest};
 use super::model::{OutreachModel, Score};
-use super::reasons::top_reasons;
 use super::row::{FeatureRow, Kind, Value};
 use crate::onnxrt::{Pool, runtime};
 use ort::session::SessionInputValue;
@@ -245,12 +244,7 @@ impl OutreachModel for OnnxOutreach {
             .zip(&probs[1..])
             .map(|(d, p)| (d.name.clone(), row.get(&d.name).clone(), full - logit(*p)))
             .collect();
-        Ok(Score {
-            probability,
-            flagged: probability >= self.manifest.flag_threshold,
-            reasons: top_reasons(contributions, self.manifest.repeat_days()),
-            model_version: self.manifest.model_version.clone(),
-        })
+        Ok(Score::of(&self.manifest, probability, contributions))
     }
 
     fn probabilities(&self, rows: &[FeatureRow]) -> Result<Vec<f64>, OutreachError> {
