@@ -6,6 +6,8 @@
 //! dropped (some Windows tools write one), and it is deserialised by axum's `Json`, which tracks
 //! the path of the failing field (`requests[2].received_at`); `describe` rewrites serde's
 //! message around that path.
+//!
+//! [`ApiQuery`]: the query parameters, a bad one answered `invalid_request` naming it.
 
 use super::error::ApiError;
 use super::state::AppState;
@@ -66,6 +68,25 @@ impl<T: DeserializeOwned + ToSchema> FromRequest<AppState> for ApiJson<T> {
             .await
             .map_err(|e| unreadable(&e, state))?;
         parse(&bytes).map(Self)
+    }
+}
+
+/// Query parameters of type `T`; a missing, unknown or malformed one is `invalid_request` (422)
+/// with axum's message, which names the parameter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Send> axum::extract::FromRequestParts<AppState> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Self(q.0))
+            .map_err(|e| ApiError::invalid(e.body_text()))
     }
 }
 

@@ -7,11 +7,12 @@
 //! read it: a forecast is served in microseconds and never fitted per request.
 
 use super::error::{ApiError, ErrorBody};
+use super::extract::ApiQuery;
 use super::state::{AppState, Job};
 use crate::forecast::chart;
 use crate::forecast::plan::{self, Forecasts, SeriesForecast, StaffedPoint};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -173,9 +174,8 @@ pub async fn series(State(state): State<AppState>) -> Json<SeriesList> {
     ))]
 pub async fn forecast(
     State(state): State<AppState>,
-    query: Result<Query<ForecastQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ForecastQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
     let days = plan::parse_horizon_days(q.horizon.as_deref().unwrap_or("14d"))
         .map_err(ApiError::invalid)?;
     let format = q.format.as_deref().unwrap_or("json");

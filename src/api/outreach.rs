@@ -12,13 +12,13 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::events::EventIn;
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiQuery};
 use super::state::{AppState, Job};
 use crate::outreach::flags::{self, ADVISORY_NOTE, RunSpec};
 use crate::outreach::{FeatureRow, History, Kind, OutreachError, OutreachModel, Value};
 use crate::store::outreach::{self as rec, FlagQuery, FlagRecord};
 use crate::store::{HistoryEvent, StoreError};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -203,9 +203,8 @@ pub(super) async fn read<T: Send + 'static>(
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<OutreachList>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::invalid(format!(

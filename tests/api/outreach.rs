@@ -345,6 +345,13 @@ async fn a_supplied_history_is_scored_and_stored_pseudonymised_and_bad_input_has
         "invalid_request",
     )
     .await;
+    let m = assert_error(
+        app.get("/v1/outreach?limit=many").await,
+        422,
+        "invalid_request",
+    )
+    .await;
+    assert!(m.contains("limit"), "the parameter is named: {m}");
     assert_error(
         app.get("/v1/outreach?min_score=2").await,
         422,
