@@ -37,6 +37,7 @@ pub mod forecast;
 pub mod label;
 #[cfg(feature = "onnx")]
 pub mod onnxrt;
+pub mod ops;
 pub mod outreach;
 pub mod registry;
 pub mod route;

@@ -41,6 +41,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Route(a) => cmd_route(a)?,
         Command::Import(cli::ImportCommand::Events(a)) => cmd_import_events(a)?,
         Command::CheckConfig(a) => cmd_check_config(a)?,
+        Command::Feedback(a) => print!("{}", cli::feedback_cmd(&a)?),
         Command::ExportFeedback(a) => cmd_export_feedback(a)?,
         Command::Backtest(cli::BacktestArgs {
             outreach: Some(cli::BacktestOutreachCommand::Outreach(a)),

@@ -1,89 +1,26 @@
 //! The one error type of the HTTP boundary: every failure becomes an [`ApiError`], and every
 //! error body has the same shape, `{"error": {"code": "...", "message": "..."}}`, with a stable
-//! snake_case `code` that clients can branch on (the table is [`ApiError::code`]).
+//! snake_case `code` that clients can branch on (the table is [`ApiError::code`]). An operation's
+//! refusal ([`OpError`]) keeps its code, the same at every edge; this file only gives it a status
+//! ([`status`]). The other variants are HTTP's own (no route, wrong method, not JSON, overload).
 //!
 //! 4xx are the caller's fault and are not logged above debug level (their messages may quote the
 //! caller's input). 503s are runtime conditions and carry `Retry-After`. A 500 is a bug: its
 //! cause is logged once, here, and its body says nothing about it.
 
+use crate::ops::OpError;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::any::Any;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
-/// Everything a request can fail with.
+/// Everything a request can fail with: an operation's refusal, or one of HTTP's own.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// The body is not JSON.
-    #[error("the body is not valid JSON: {detail}")]
-    MalformedJson {
-        /// The parser's message.
-        detail: String,
-    },
-    /// The JSON does not have the expected shape or a value is out of range.
-    #[error("{detail}")]
-    InvalidRequest {
-        /// What is wrong, naming the field.
-        detail: String,
-    },
-    /// The request text is empty or blank.
-    #[error("{field} is empty: there is nothing to classify")]
-    EmptyText {
-        /// The field, e.g. `text` or `requests[3].text`.
-        field: String,
-    },
-    /// The channel is not one the service knows.
-    #[error(
-        "{field}: unknown channel `{channel}` (expected one of phone, email, pec, web, chat, app, social, counter)"
-    )]
-    UnknownChannel {
-        /// The field.
-        field: String,
-        /// The channel as sent.
-        channel: String,
-    },
-    /// The body is larger than the configured limit.
-    #[error("the request body is larger than the limit of this endpoint ({limit})")]
-    BodyTooLarge {
-        /// The limit, as text.
-        limit: String,
-    },
-    /// More requests in a batch than `server.max_batch`.
-    #[error("the batch has {count} requests, more than the maximum of {max}")]
-    BatchTooLarge {
-        /// Requests sent.
-        count: usize,
-        /// The limit.
-        max: usize,
-    },
-    /// A batch with no requests.
-    #[error("the batch has no requests")]
-    EmptyBatch,
-    /// Feedback names a decision the store does not have.
-    #[error("no decision {decision_id}")]
-    UnknownDecision {
-        /// The id sent.
-        decision_id: Uuid,
-    },
-    /// A forecast series that `[forecast]` does not define.
-    #[error("no series `{name}` (the series are {known})")]
-    UnknownSeries {
-        /// The name asked for.
-        name: String,
-        /// The series there are, comma-separated.
-        known: String,
-    },
-    /// A review of an outreach flag the store does not have.
-    #[error("no outreach flag {flag_id}")]
-    UnknownFlag {
-        /// The id sent.
-        flag_id: Uuid,
-    },
-    /// A citizen who opted out of outreach: never scored.
-    #[error("this citizen opted out of outreach and is never scored")]
-    OptedOut,
+    /// The operation refused or failed; [`status`] gives its HTTP status.
+    #[error(transparent)]
+    Op(#[from] OpError),
     /// No such path.
     #[error("no endpoint at {path}")]
     NotFound {
@@ -107,26 +44,28 @@ pub enum ApiError {
         /// Seconds to wait.
         retry_after_secs: u64,
     },
-    /// The decision store cannot take the write (full queue past the wait, closed, failed).
-    #[error("the decision store is unavailable: retry in {retry_after_secs} s")]
-    StoreUnavailable {
-        /// Seconds to wait.
-        retry_after_secs: u64,
-        /// The cause, logged and never sent.
-        cause: String,
-    },
-    /// The service is not ready (starting or shutting down).
-    #[error("the service is not ready: {reason}")]
-    NotReady {
-        /// Why.
-        reason: String,
-    },
-    /// A bug. The cause is logged once and never sent.
-    #[error("internal error")]
-    Internal {
-        /// The cause, logged and never sent.
-        cause: String,
-    },
+}
+
+/// The HTTP status of an operation's error: 4xx for the caller's fault, 503 for a condition that
+/// passes, 500 for a bug. No `_` arm: a new [`OpError`] does not compile until it has a status.
+pub fn status(e: &OpError) -> StatusCode {
+    match e {
+        OpError::MalformedJson { .. } => StatusCode::BAD_REQUEST,
+        OpError::Invalid { .. }
+        | OpError::EmptyText { .. }
+        | OpError::UnknownChannel { .. }
+        | OpError::BatchTooLarge { .. }
+        | OpError::EmptyBatch => StatusCode::UNPROCESSABLE_ENTITY,
+        OpError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        OpError::UnknownDecision { .. }
+        | OpError::UnknownSeries { .. }
+        | OpError::UnknownFlag { .. } => StatusCode::NOT_FOUND,
+        OpError::OptedOut => StatusCode::CONFLICT,
+        OpError::StoreUnavailable { .. } | OpError::NotReady { .. } => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        OpError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }
 
 /// Every error response: `{"error": {"code": "...", "message": "..."}}`.
@@ -150,34 +89,19 @@ impl ApiError {
     /// The stable code and HTTP status of each error.
     pub fn code(&self) -> (&'static str, StatusCode) {
         match self {
-            Self::MalformedJson { .. } => ("malformed_json", StatusCode::BAD_REQUEST),
-            Self::InvalidRequest { .. } => ("invalid_request", StatusCode::UNPROCESSABLE_ENTITY),
-            Self::EmptyText { .. } => ("empty_text", StatusCode::UNPROCESSABLE_ENTITY),
-            Self::UnknownChannel { .. } => ("unknown_channel", StatusCode::UNPROCESSABLE_ENTITY),
-            Self::BodyTooLarge { .. } => ("body_too_large", StatusCode::PAYLOAD_TOO_LARGE),
-            Self::BatchTooLarge { .. } => ("batch_too_large", StatusCode::UNPROCESSABLE_ENTITY),
-            Self::EmptyBatch => ("empty_batch", StatusCode::UNPROCESSABLE_ENTITY),
-            Self::UnknownDecision { .. } => ("unknown_decision", StatusCode::NOT_FOUND),
-            Self::UnknownSeries { .. } => ("unknown_series", StatusCode::NOT_FOUND),
-            Self::UnknownFlag { .. } => ("unknown_flag", StatusCode::NOT_FOUND),
-            Self::OptedOut => ("opted_out", StatusCode::CONFLICT),
+            Self::Op(e) => (e.code(), status(e)),
             Self::NotFound { .. } => ("not_found", StatusCode::NOT_FOUND),
             Self::MethodNotAllowed { .. } => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED),
             Self::UnsupportedMediaType => {
                 ("unsupported_media_type", StatusCode::UNSUPPORTED_MEDIA_TYPE)
             }
             Self::Overloaded { .. } => ("overloaded", StatusCode::SERVICE_UNAVAILABLE),
-            Self::StoreUnavailable { .. } => ("store_unavailable", StatusCode::SERVICE_UNAVAILABLE),
-            Self::NotReady { .. } => ("not_ready", StatusCode::SERVICE_UNAVAILABLE),
-            Self::Internal { .. } => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
 
     /// An invalid-request error.
     pub fn invalid(detail: impl Into<String>) -> Self {
-        Self::InvalidRequest {
-            detail: detail.into(),
-        }
+        Self::Op(OpError::invalid(detail))
     }
 
     /// The body sent for this error.
@@ -196,15 +120,15 @@ impl IntoResponse for ApiError {
         let (code, status) = self.code();
         let retry_after = match &self {
             Self::Overloaded { retry_after_secs } => Some(*retry_after_secs),
-            Self::StoreUnavailable {
+            Self::Op(OpError::StoreUnavailable {
                 retry_after_secs,
                 cause,
-            } => {
+            }) => {
                 tracing::warn!(code, %cause, "decision store unavailable");
                 Some(*retry_after_secs)
             }
-            Self::NotReady { .. } => Some(1),
-            Self::Internal { cause } => {
+            Self::Op(OpError::NotReady { .. }) => Some(1),
+            Self::Op(OpError::Internal { cause }) => {
                 tracing::error!(code, %cause, "internal error");
                 None
             }
@@ -246,9 +170,10 @@ pub fn panic_response(payload: Box<dyn Any + Send + 'static>) -> Response {
         .map(String::as_str)
         .or_else(|| payload.downcast_ref::<&str>().copied())
         .unwrap_or("(no message)");
-    ApiError::Internal {
-        cause: format!("handler panicked: {}", crate::text::redact(message)),
-    }
+    ApiError::Op(OpError::internal(format!(
+        "handler panicked: {}",
+        crate::text::redact(message)
+    )))
     .into_response()
 }
 
@@ -256,35 +181,37 @@ pub fn panic_response(payload: Box<dyn Any + Send + 'static>) -> Response {
 mod tests {
     use super::*;
     use std::collections::{BTreeMap, HashSet};
+    use uuid::Uuid;
 
     /// One error of each variant, as the handlers build them. The match in [`documented`] has no
     /// `_` arm, so a new variant does not compile until it has a row there; the README check below
     /// then fails until it has a sample here and a row in the README's table.
     fn samples() -> Vec<ApiError> {
+        let op = |e: OpError| ApiError::Op(e);
         vec![
-            ApiError::MalformedJson { detail: "x".into() },
+            op(OpError::MalformedJson { detail: "x".into() }),
             ApiError::invalid("x"),
-            ApiError::EmptyText {
+            op(OpError::EmptyText {
                 field: "text".into(),
-            },
-            ApiError::UnknownChannel {
+            }),
+            op(OpError::UnknownChannel {
                 field: "channel".into(),
                 channel: "fax".into(),
-            },
-            ApiError::BodyTooLarge { limit: "1".into() },
-            ApiError::BatchTooLarge { count: 2, max: 1 },
-            ApiError::EmptyBatch,
-            ApiError::UnknownDecision {
+            }),
+            op(OpError::TooLarge { limit: "1".into() }),
+            op(OpError::BatchTooLarge { count: 2, max: 1 }),
+            op(OpError::EmptyBatch),
+            op(OpError::UnknownDecision {
                 decision_id: Uuid::nil(),
-            },
-            ApiError::UnknownSeries {
+            }),
+            op(OpError::UnknownSeries {
                 name: "x".into(),
                 known: "total".into(),
-            },
-            ApiError::UnknownFlag {
+            }),
+            op(OpError::UnknownFlag {
                 flag_id: Uuid::nil(),
-            },
-            ApiError::OptedOut,
+            }),
+            op(OpError::OptedOut),
             ApiError::NotFound { path: "/".into() },
             ApiError::MethodNotAllowed {
                 method: "GET".into(),
@@ -294,14 +221,14 @@ mod tests {
             ApiError::Overloaded {
                 retry_after_secs: 1,
             },
-            ApiError::StoreUnavailable {
+            op(OpError::StoreUnavailable {
                 retry_after_secs: 1,
                 cause: "disk full at /var/lib/secret".into(),
-            },
-            ApiError::NotReady { reason: "r".into() },
-            ApiError::Internal {
+            }),
+            op(OpError::NotReady { reason: "r".into() }),
+            op(OpError::Internal {
                 cause: "db password is hunter2".into(),
-            },
+            }),
         ]
     }
 
@@ -310,24 +237,26 @@ mod tests {
     /// [`ApiError::code`], so that a change to the table in the code is a change to this test too.
     fn documented(e: &ApiError) -> (&'static str, u16, bool) {
         match e {
-            ApiError::MalformedJson { .. } => ("malformed_json", 400, false),
-            ApiError::InvalidRequest { .. } => ("invalid_request", 422, false),
-            ApiError::EmptyText { .. } => ("empty_text", 422, false),
-            ApiError::UnknownChannel { .. } => ("unknown_channel", 422, false),
-            ApiError::BodyTooLarge { .. } => ("body_too_large", 413, false),
-            ApiError::BatchTooLarge { .. } => ("batch_too_large", 422, false),
-            ApiError::EmptyBatch => ("empty_batch", 422, false),
-            ApiError::UnknownDecision { .. } => ("unknown_decision", 404, false),
-            ApiError::UnknownSeries { .. } => ("unknown_series", 404, false),
-            ApiError::UnknownFlag { .. } => ("unknown_flag", 404, false),
-            ApiError::OptedOut => ("opted_out", 409, false),
+            ApiError::Op(e) => match e {
+                OpError::MalformedJson { .. } => ("malformed_json", 400, false),
+                OpError::Invalid { .. } => ("invalid_request", 422, false),
+                OpError::EmptyText { .. } => ("empty_text", 422, false),
+                OpError::UnknownChannel { .. } => ("unknown_channel", 422, false),
+                OpError::TooLarge { .. } => ("body_too_large", 413, false),
+                OpError::BatchTooLarge { .. } => ("batch_too_large", 422, false),
+                OpError::EmptyBatch => ("empty_batch", 422, false),
+                OpError::UnknownDecision { .. } => ("unknown_decision", 404, false),
+                OpError::UnknownSeries { .. } => ("unknown_series", 404, false),
+                OpError::UnknownFlag { .. } => ("unknown_flag", 404, false),
+                OpError::OptedOut => ("opted_out", 409, false),
+                OpError::StoreUnavailable { .. } => ("store_unavailable", 503, true),
+                OpError::NotReady { .. } => ("not_ready", 503, true),
+                OpError::Internal { .. } => ("internal", 500, false),
+            },
             ApiError::NotFound { .. } => ("not_found", 404, false),
             ApiError::MethodNotAllowed { .. } => ("method_not_allowed", 405, false),
             ApiError::UnsupportedMediaType => ("unsupported_media_type", 415, false),
             ApiError::Overloaded { .. } => ("overloaded", 503, true),
-            ApiError::StoreUnavailable { .. } => ("store_unavailable", 503, true),
-            ApiError::NotReady { .. } => ("not_ready", 503, true),
-            ApiError::Internal { .. } => ("internal", 500, false),
         }
     }
 

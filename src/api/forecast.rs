@@ -2,15 +2,16 @@
 //! `POST /v1/forecast/refit`.
 //!
 //! Forecasts are fitted off the request path (at start-up unless the store's cache is current,
-//! on demand, and on the schedule of `[forecast] refit`) by the registry, which keeps the last
-//! result; each refit is saved in the store, so a restart serves it at once. These handlers only
-//! read it: a forecast is served in microseconds and never fitted per request.
+//! on demand, and on the schedule of `[forecast] refit`) and kept by the registry; these handlers
+//! only read the last refit, through [`crate::ops::forecast`] (the same reading `instrada forecast
+//! --cached` does): a forecast is served in microseconds and never fitted per request. The types
+//! here are schema mirrors for OpenAPI (never built; tests check the fields are the same).
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiQuery;
 use super::state::{AppState, Job};
-use crate::forecast::chart;
-use crate::forecast::plan::{self, Forecasts, SeriesForecast, StaffedPoint};
+use crate::forecast::plan::Forecasts;
+use crate::ops::{self, OpError, forecast::Format};
 use axum::Json;
 use axum::extract::State;
 use axum::http::header;
@@ -20,8 +21,10 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 
+// The schema of the operation's answer (never built).
 /// A series and its last fit.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 pub struct SeriesInfo {
     /// Its name (`total`, `queue:tributi`, `channel:phone`, or as configured).
     pub name: String,
@@ -45,8 +48,10 @@ pub struct SeriesInfo {
     pub notes: Vec<String>,
 }
 
+// The schema of the operation's answer (never built).
 /// The series and when they were fitted.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 pub struct SeriesList {
     /// When the last refit ran; none before the first.
     pub fitted_at: Option<DateTime<Utc>>,
@@ -56,8 +61,10 @@ pub struct SeriesList {
     pub failed: Vec<FailedSeries>,
 }
 
+// The schema of the operation's answer (never built).
 /// A series that could not be fitted.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 pub struct FailedSeries {
     /// Its name.
     pub name: String,
@@ -65,8 +72,10 @@ pub struct FailedSeries {
     pub reason: String,
 }
 
+// The schema of the operation's answer (never built).
 /// One forecast interval.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 pub struct ForecastPoint {
     /// Start of the interval.
     pub start: DateTime<Utc>,
@@ -86,8 +95,10 @@ pub struct ForecastPoint {
     pub fte: Option<u32>,
 }
 
+// The schema of the operation's answer (never built).
 /// A series' forecast.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 pub struct ForecastResponse {
     /// The series and its fit.
     pub series: SeriesInfo,
@@ -112,55 +123,11 @@ pub struct ForecastQuery {
     pub format: Option<String>,
 }
 
-fn finite(x: f64) -> Option<f64> {
-    x.is_finite().then_some(x)
-}
-
-fn info(s: &SeriesForecast) -> SeriesInfo {
-    SeriesInfo {
-        name: s.config.name.clone(),
-        interval: s.interval.label().to_string(),
-        model: s.model.to_string(),
-        mase: finite(s.mase),
-        baseline_mase: finite(s.baseline_mase),
-        coverage80: finite(s.coverage80),
-        contacts: s.contacts,
-        history_from: s.history.0,
-        history_to: s.history.1,
-        notes: s.notes.clone(),
-    }
-}
-
-fn point(p: &StaffedPoint) -> ForecastPoint {
-    ForecastPoint {
-        start: p.point.start,
-        expected: p.point.expected,
-        lower80: p.point.lower80,
-        upper80: p.point.upper80,
-        lower95: p.point.lower95,
-        upper95: p.point.upper95,
-        agents: p.staffing.as_ref().map(|s| s.agents),
-        fte: p.staffing.as_ref().map(|s| s.fte),
-    }
-}
-
 /// The series and their last fit.
 #[utoipa::path(get, path = "/v1/series", tag = "forecast",
     responses((status = 200, description = "Every series, its model and backtest scores", body = SeriesList)))]
-pub async fn series(State(state): State<AppState>) -> Json<SeriesList> {
-    let f = state.registry.forecasts();
-    Json(SeriesList {
-        fitted_at: f.fitted_at,
-        series: f.series.iter().map(info).collect(),
-        failed: f
-            .failed
-            .iter()
-            .map(|(name, reason)| FailedSeries {
-                name: name.clone(),
-                reason: reason.clone(),
-            })
-            .collect(),
-    })
+pub async fn series(State(state): State<AppState>) -> Json<ops::forecast::SeriesList> {
+    Json(ops::forecast::series(&state.registry.forecasts()))
 }
 
 /// A series' forecast with its intervals and the staff it calls for.
@@ -176,102 +143,36 @@ pub async fn forecast(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ForecastQuery>,
 ) -> Result<Response, ApiError> {
-    let days = plan::parse_horizon_days(q.horizon.as_deref().unwrap_or("14d"))
-        .map_err(ApiError::invalid)?;
-    let format = q.format.as_deref().unwrap_or("json");
-    if !["json", "csv", "svg", "png"].contains(&format) {
-        return Err(ApiError::invalid(format!(
-            "format `{}`: json, csv, svg or png",
-            format.chars().take(40).collect::<String>()
-        )));
-    }
+    let format = Format::parse(q.format.as_deref())?;
     let forecasts = state.registry.forecasts();
-    let s = find(&forecasts, &q.series)?;
-    let per_day = s.interval.per_day();
-    let chosen = &s.points[..(days * per_day).min(s.points.len())];
+    let selected = ops::forecast::select(&forecasts, &q.series, q.horizon.as_deref())?;
     match format {
-        "csv" => {
-            let body = plan::points_csv(chosen);
+        Format::Json => Ok(Json(ops::forecast::view(&forecasts, selected)).into_response()),
+        Format::Csv => {
             let kind = "text/csv; charset=utf-8";
-            return Ok(([(header::CONTENT_TYPE, kind)], body).into_response());
+            let body = ops::forecast::csv(selected);
+            Ok(([(header::CONTENT_TYPE, kind)], body).into_response())
         }
-        "svg" | "png" => return chart(&state, &forecasts, s, days, format == "png").await,
-        _ => {}
+        Format::Svg | Format::Png => chart(&state, forecasts.clone(), &q, format).await,
     }
-    Ok(Json(ForecastResponse {
-        series: info(s),
-        fitted_at: forecasts.fitted_at.unwrap_or_default(),
-        staffing_method: s
-            .points
-            .iter()
-            .find_map(|p| p.staffing.as_ref().map(|st| st.method.as_str().to_string())),
-        points: chosen.iter().map(point).collect(),
-    })
-    .into_response())
 }
 
 /// Draws the chart on a blocking thread (tens of milliseconds for a PNG: off the async workers).
 async fn chart(
     state: &AppState,
-    forecasts: &Arc<Forecasts>,
-    s: &SeriesForecast,
-    days: usize,
-    png: bool,
+    forecasts: Arc<Forecasts>,
+    q: &ForecastQuery,
+    format: Format,
 ) -> Result<Response, ApiError> {
-    let zone = state
-        .settings
-        .forecast
-        .timezone
-        .parse()
-        .unwrap_or(chrono_tz::Europe::Rome);
-    let (series, fitted_at) = (s.clone(), forecasts.fitted_at);
+    let settings = state.settings.clone();
+    let (name, horizon) = (q.series.clone(), q.horizon.clone());
     let drawn = tokio::task::spawn_blocking(move || {
-        let spec = chart::ChartSpec {
-            forecast: &series,
-            days,
-            zone,
-            fitted_at,
-        };
-        if png {
-            chart::png(&spec).map(|b| ("image/png", b))
-        } else {
-            chart::svg(&spec).map(|s| ("image/svg+xml", s.into_bytes()))
-        }
+        let selected = ops::forecast::select(&forecasts, &name, horizon.as_deref())?;
+        ops::forecast::chart(&settings, forecasts.fitted_at, selected, format)
     })
     .await
-    .map_err(|e| ApiError::Internal {
-        cause: format!("the chart task failed: {e}"),
-    })?
-    .map_err(|e| ApiError::Internal {
-        cause: e.to_string(),
-    })?;
+    .map_err(|e| OpError::internal(format!("the chart task failed: {e}")))??;
     Ok(([(header::CONTENT_TYPE, drawn.0)], drawn.1).into_response())
-}
-
-fn find<'a>(f: &'a Arc<Forecasts>, name: &str) -> Result<&'a SeriesForecast, ApiError> {
-    if let Some(s) = f.get(name) {
-        return Ok(s);
-    }
-    if let Some((_, why)) = f.failed.iter().find(|(n, _)| n == name) {
-        return Err(ApiError::NotReady {
-            reason: format!("series `{name}` could not be fitted: {why}"),
-        });
-    }
-    if f.fitted_at.is_none() {
-        return Err(ApiError::NotReady {
-            reason: "the forecasts are being fitted; try again shortly".into(),
-        });
-    }
-    let known: Vec<&str> = f
-        .series
-        .iter()
-        .map(|s| s.config.name.as_str())
-        .chain(f.failed.iter().map(|(n, _)| n.as_str()))
-        .collect();
-    Err(ApiError::UnknownSeries {
-        name: name.chars().take(80).collect(),
-        known: known.join(", "),
-    })
 }
 
 /// What a refit did.
@@ -328,9 +229,7 @@ async fn refit_holding(
         task.registry.refit_forecasts(&queues)
     })
     .await
-    .map_err(|e| ApiError::Internal {
-        cause: format!("the refit task failed: {e}"),
-    })?;
+    .map_err(|e| OpError::internal(format!("the refit task failed: {e}")))?;
     tracing::info!(
         fitted = f.series.len(),
         failed = f.failed.len(),

@@ -4,6 +4,7 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
+use crate::ops::OpError;
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -59,25 +60,20 @@ pub async fn healthz() -> Json<Health> {
 )]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiError> {
     if state.is_shutting_down() {
-        return Err(ApiError::NotReady {
+        return Err(OpError::NotReady {
             reason: "shutting down".into(),
-        });
+        }
+        .into());
     }
     // A round trip through the writer thread: it answers only if it is alive and keeping up.
-    let cause = match tokio::time::timeout(STORE_PROBE, state.store.counts()).await {
-        Ok(Ok(_)) => None,
-        Ok(Err(e)) => Some(e.to_string()),
-        Err(_) => Some(format!(
-            "the store's writer did not answer within {} s",
-            STORE_PROBE.as_secs()
-        )),
-    };
-    if let Some(cause) = cause {
-        return Err(ApiError::StoreUnavailable {
-            retry_after_secs: state.settings.server.retry_after_secs,
-            cause,
-        });
-    }
+    state
+        .within(
+            STORE_PROBE,
+            "an answer from the store's writer",
+            state.store.counts(),
+        )
+        .await?
+        .map_err(|e| state.unavailable(e))?;
     let router = state.router();
     let stats = state.store.stats();
     Ok(Json(Readiness {

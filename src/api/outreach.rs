@@ -3,25 +3,22 @@
 //! `GET /v1/outreach/report`. Every answer is labelled advisory: a score is advice for a case
 //! worker, and a person decides.
 //!
-//! The work is [`crate::outreach::flags`] and the store's records; these handlers translate HTTP
-//! into one call of them. Scoring the whole store runs on a blocking thread (seconds), on
-//! `[outreach] schedule` and on `POST /v1/outreach/run`, never per listing. Without an outreach
-//! model, scoring answers 503 `not_ready` saying how to train one; the list, the reviews, the
-//! report and opt-outs keep working on what is stored. `citizen_id` is pseudonymised before
-//! anything is stored, and no citizen's id or pseudonym is ever logged.
+//! The work, its rules and its messages are [`crate::ops::outreach`]'s (the same for `instrada
+//! outreach …`); the scoring run is a job of [`crate::jobs`]. These handlers translate HTTP into
+//! one call of them, and the types here are schema mirrors of the operations' inputs and answers
+//! for OpenAPI (never built; tests check the fields are the same).
 
 use super::error::{ApiError, ErrorBody};
 use super::events::EventIn;
 use super::extract::{ApiJson, ApiQuery};
 use super::state::{AppState, Job};
+use crate::ops::{self, OpError};
+use crate::outreach::OutreachModel;
 use crate::outreach::flags::{self, ADVISORY_NOTE, RunSpec};
-use crate::outreach::{FeatureRow, History, Kind, OutreachError, OutreachModel, Value};
-use crate::store::outreach::{self as rec, FlagQuery, FlagRecord};
-use crate::store::{HistoryEvent, StoreError};
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
@@ -32,9 +29,6 @@ pub mod review;
 pub use review::{
     GroupOut, OptOutAck, OptOutRequest, ReportOut, ReviewOut, ReviewRequest, optout, report, review,
 };
-
-/// Most flags in one list.
-const MAX_LIMIT: usize = 1_000;
 
 /// The outreach routes; histories are large, so they take the batch body limit.
 pub fn routes(server: &crate::config::ServerSettings) -> Router<AppState> {
@@ -50,8 +44,10 @@ pub fn routes(server: &crate::config::ServerSettings) -> Router<AppState> {
         ))
 }
 
+// The schema of the operation's answer or input (never built).
 /// One reason a score is high.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 pub struct ReasonOut {
     /// The feature.
     pub feature: String,
@@ -66,8 +62,10 @@ pub struct ReasonOut {
     pub en: String,
 }
 
+// The schema of the operation's answer or input (never built).
 /// A stored score.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 pub struct FlagOut {
     /// Its id, for the review.
     pub flag_id: Uuid,
@@ -99,37 +97,10 @@ pub struct FlagOut {
     pub status: String,
 }
 
-fn flag_out(r: FlagRecord) -> FlagOut {
-    let reasons = flags::reasons(&r)
-        .into_iter()
-        .map(|x| ReasonOut {
-            feature: x.feature,
-            value: serde_json::to_value(&x.value).unwrap_or_default(),
-            contribution: x.contribution,
-            it: x.it,
-            en: x.en,
-        })
-        .collect();
-    FlagOut {
-        flag_id: r.flag_id,
-        citizen: r.citizen,
-        score: r.score,
-        flagged: r.flagged,
-        reasons,
-        last_contact: r.last_contact,
-        queue: r.queue,
-        channel: r.channel,
-        model_version: r.model_version,
-        inputs_sha256: r.inputs_sha256,
-        scored_at: r.scored_at,
-        as_of: r.as_of,
-        evidence_at: r.evidence_at,
-        status: r.status,
-    }
-}
-
+// The schema of the operation's answer or input (never built).
 /// The ranked list.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 pub struct OutreachList {
     /// Always true: advice, not a decision.
     pub advisory: bool,
@@ -143,8 +114,10 @@ pub struct OutreachList {
     pub flags: Vec<FlagOut>,
 }
 
+// The parameters of [`ops::outreach::ListQuery`], for OpenAPI.
 /// What `GET /v1/outreach` takes.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams)]
+#[allow(dead_code)] // a schema only
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Most flags (1 to 1000). Default 50.
@@ -155,43 +128,9 @@ pub struct ListQuery {
     pub queue: Option<String>,
 }
 
-pub(super) fn model(state: &AppState) -> Result<Arc<dyn OutreachModel>, ApiError> {
-    state
-        .registry
-        .outreach()
-        .map_err(|reason| ApiError::NotReady { reason })
-}
-
-pub(super) fn unavailable(state: &AppState, e: impl ToString) -> ApiError {
-    ApiError::StoreUnavailable {
-        retry_after_secs: state.settings.server.retry_after_secs,
-        cause: e.to_string(),
-    }
-}
-
-/// Runs a store read on a blocking thread.
-/// A model that failed on a row is the service's fault (500, the cause logged); anything else
-/// (a table model given a history) is the request's.
-fn scoring_error(e: OutreachError) -> ApiError {
-    match e {
-        OutreachError::Scoring { .. } => ApiError::Internal {
-            cause: e.to_string(),
-        },
-        other => ApiError::invalid(other.to_string()),
-    }
-}
-
-pub(super) async fn read<T: Send + 'static>(
-    state: &AppState,
-    f: impl FnOnce(&std::path::Path) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, ApiError> {
-    let path = state.settings.store.path.clone();
-    tokio::task::spawn_blocking(move || f(&path))
-        .await
-        .map_err(|e| ApiError::Internal {
-            cause: format!("the store read failed: {e}"),
-        })?
-        .map_err(|e| unavailable(state, e))
+/// The outreach model serving, or why none is.
+fn model(state: &AppState) -> ops::outreach::ModelSlot {
+    state.registry.outreach()
 }
 
 /// Citizens a case worker may contact first, ranked, with reasons (advice only).
@@ -203,44 +142,17 @@ pub(super) async fn read<T: Send + 'static>(
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<OutreachList>, ApiError> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid(format!(
-            "`limit` must be between 1 and {MAX_LIMIT}, not {limit}"
-        )));
-    }
-    let min_score = q
-        .min_score
-        .or(state.settings.outreach.min_score)
-        .unwrap_or(0.0);
-    if !(0.0..=1.0).contains(&min_score) {
-        return Err(ApiError::invalid(format!(
-            "`min_score` must be between 0 and 1, not {min_score}"
-        )));
-    }
-    let fq = FlagQuery {
-        limit,
-        min_score,
-        queue: q.queue.filter(|s| !s.trim().is_empty()),
-    };
-    let rows = read(&state, move |p| rec::list_flags(p, &fq)).await?;
-    Ok(Json(OutreachList {
-        advisory: true,
-        note: ADVISORY_NOTE.into(),
-        model_version: state
-            .registry
-            .outreach()
-            .ok()
-            .map(|m| m.manifest().model_version.clone()),
-        min_score,
-        flags: rows.into_iter().map(flag_out).collect(),
-    }))
+    ApiQuery(q): ApiQuery<ops::outreach::ListQuery>,
+) -> Result<Json<ops::outreach::OutreachList>, ApiError> {
+    Ok(Json(
+        ops::outreach::list(&state.service, &model(&state), q).await?,
+    ))
 }
 
+// The schema of the operation's answer or input (never built).
 /// A history or a feature row to score.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 #[serde(deny_unknown_fields)]
 pub struct ScoreRequest {
     /// A citizen's contact events, as `POST /v1/events` takes them (one citizen; `citizen_id`
@@ -256,8 +168,10 @@ pub struct ScoreRequest {
     pub as_of: Option<DateTime<Utc>>,
 }
 
+// The schema of the operation's answer or input (never built).
 /// A score, stored with its model version and inputs hash.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 pub struct ScoreResponse {
     /// Always true: advice, not a decision.
     pub advisory: bool,
@@ -265,82 +179,6 @@ pub struct ScoreResponse {
     pub note: String,
     /// The score as stored.
     pub flag: FlagOut,
-}
-
-fn feature_row(
-    model: &dyn OutreachModel,
-    map: serde_json::Map<String, serde_json::Value>,
-) -> Result<FeatureRow, ApiError> {
-    let defs = &model.manifest().features.definitions;
-    let mut row = FeatureRow::default();
-    for (name, v) in map {
-        let Some(def) = defs.iter().find(|d| d.name == name) else {
-            let known: Vec<&str> = defs.iter().map(|d| d.name.as_str()).collect();
-            return Err(ApiError::invalid(format!(
-                "`features.{}` is not a feature of the model (its features: {})",
-                name.chars().take(64).collect::<String>(),
-                known.join(", ")
-            )));
-        };
-        let value = match (def.kind, v) {
-            (_, serde_json::Value::Null) => Value::Missing,
-            (Kind::Numeric, serde_json::Value::Number(n)) => Value::Num(n.as_f64().unwrap_or(0.0)),
-            (Kind::Categorical, serde_json::Value::String(s)) => Value::Cat(s),
-            (Kind::Categorical, serde_json::Value::Number(n)) => Value::Cat(n.to_string()),
-            (kind, _) => {
-                return Err(ApiError::invalid(format!(
-                    "`features.{name}` must be {} or null",
-                    if kind == Kind::Numeric {
-                        "a number"
-                    } else {
-                        "a string"
-                    }
-                )));
-            }
-        };
-        row.set(name, value);
-    }
-    Ok(row)
-}
-
-/// The events of `history` as the features read them, and their one citizen's pseudonym.
-fn history_of(
-    state: &AppState,
-    events: Vec<EventIn>,
-    now: DateTime<Utc>,
-) -> Result<(Option<String>, History), ApiError> {
-    if events.len() > super::events::MAX_EVENTS {
-        return Err(ApiError::invalid(format!(
-            "`history` has {} events, more than {}",
-            events.len(),
-            super::events::MAX_EVENTS
-        )));
-    }
-    let mut citizen: Option<String> = None;
-    let mut out = Vec::with_capacity(events.len());
-    for (i, e) in events.into_iter().enumerate() {
-        let r = e
-            .parse(&state.pseudonyms, "api", now)
-            .map_err(|why| ApiError::invalid(format!("history[{i}]: {why}")))?;
-        if let Some(c) = &r.citizen {
-            if citizen.as_ref().is_some_and(|seen| seen != c) {
-                return Err(ApiError::invalid(format!(
-                    "history[{i}]: a history is one citizen's: every `citizen_id` must be the same"
-                )));
-            }
-            citizen = Some(c.clone());
-        }
-        out.push(HistoryEvent {
-            occurred_at: r.occurred_at,
-            channel: r.channel,
-            queue: r.queue,
-            topic: r.topic,
-            urgency: r.urgency,
-            outcome: r.outcome,
-            attributes: r.attributes,
-        });
-    }
-    Ok((citizen, History::new(out)))
 }
 
 /// Scores a supplied history or feature row (advice only); the score is stored, the history is not.
@@ -354,48 +192,11 @@ fn history_of(
     ))]
 pub async fn score(
     State(state): State<AppState>,
-    ApiJson(req): ApiJson<ScoreRequest>,
-) -> Result<Json<ScoreResponse>, ApiError> {
-    let model = model(&state)?;
-    let now = Utc::now();
-    let as_of = req.as_of.unwrap_or(now);
-    if as_of > now + TimeDelta::minutes(10) {
-        return Err(ApiError::invalid("`as_of` is in the future"));
-    }
-    let assessed = match (req.history, req.features) {
-        (Some(events), None) => {
-            let (citizen, history) = history_of(&state, events, now)?;
-            if let Some(c) = citizen.clone()
-                && read(&state, move |p| rec::is_opted_out(p, &c)).await?
-            {
-                return Err(ApiError::OptedOut);
-            }
-            let spec = RunSpec {
-                as_of,
-                fairness_attributes: state.settings.outreach.fairness_attributes.clone(),
-            };
-            flags::assess_history(&*model, citizen.as_deref(), &history, &spec, now)
-                .map_err(scoring_error)?
-        }
-        (None, Some(map)) => flags::assess_row(&*model, &feature_row(&*model, map)?, as_of, now)
-            .map_err(scoring_error)?,
-        _ => {
-            return Err(ApiError::invalid(
-                "give exactly one of `history` (events) and `features` (a feature row)",
-            ));
-        }
-    };
-    let record = assessed.record;
-    state
-        .store
-        .save_flags(vec![record.clone()])
-        .await
-        .map_err(|e| unavailable(&state, e))?;
-    Ok(Json(ScoreResponse {
-        advisory: true,
-        note: ADVISORY_NOTE.into(),
-        flag: flag_out(record),
-    }))
+    ApiJson(req): ApiJson<ops::outreach::ScoreRequest>,
+) -> Result<Json<ops::outreach::ScoreResponse>, ApiError> {
+    Ok(Json(
+        ops::outreach::score(&state.service, &model(&state), req).await?,
+    ))
 }
 
 /// What a scoring run did.
@@ -423,7 +224,7 @@ pub struct RunOut {
 
 /// Scores every citizen in the store (on a blocking thread), after the run going (if any).
 pub async fn run_now(state: &AppState) -> Result<RunOut, ApiError> {
-    let model = model(state)?;
+    let model = model(state).map_err(|reason| OpError::NotReady { reason })?;
     let running = state.start(Job::OutreachRun).await;
     run_holding(state, model, running).await
 }
@@ -432,7 +233,7 @@ pub async fn run_now(state: &AppState) -> Result<RunOut, ApiError> {
 pub async fn run_if_idle(state: &AppState) -> Option<Result<RunOut, ApiError>> {
     let model = match model(state) {
         Ok(m) => m,
-        Err(e) => return Some(Err(e)),
+        Err(reason) => return Some(Err(OpError::NotReady { reason }.into())),
     };
     let running = state.try_start(Job::OutreachRun)?;
     Some(run_holding(state, model, running).await)
@@ -454,10 +255,8 @@ async fn run_holding(
         flags::run(&task.store, &*model, &spec)
     })
     .await
-    .map_err(|e| ApiError::Internal {
-        cause: format!("the outreach run failed: {e}"),
-    })?
-    .map_err(|e| unavailable(state, e))?;
+    .map_err(|e| OpError::internal(format!("the outreach run failed: {e}")))?
+    .map_err(|e| state.service.unavailable(e))?;
     tracing::info!(
         scored = s.scored,
         flagged = s.flagged,
@@ -496,7 +295,7 @@ pub async fn run_on_schedule(state: AppState) {
         match run_if_idle(&state).await {
             Some(Ok(_)) => {}
             None => tracing::info!("an outreach run is going: the scheduled one is skipped"),
-            Some(Err(ApiError::NotReady { reason })) => {
+            Some(Err(ApiError::Op(OpError::NotReady { reason }))) => {
                 tracing::info!(%reason, "no scheduled outreach run");
             }
             Some(Err(e)) => tracing::error!(error = %e, "the scheduled outreach run failed"),

@@ -1,33 +1,29 @@
 //! `POST /v1/route` and `POST /v1/route/batch`: classify a citizen's request and say where it goes.
 //!
-//! The request DTOs are validated at the boundary into a [`route::Request`] (channel parsed, text
-//! non-empty, language and attributes checked, `citizen_id` dropped: it is neither logged nor
-//! stored); [`route::Router::route`] then does the work, and the decision is enqueued for the
-//! audit trail before it is returned, so that every decision a caller sees is recorded.
+//! The work, its checks and its messages are [`crate::ops::route`]'s; this file translates HTTP
+//! into one call of it, counts the decisions in the metrics, and describes the shapes for OpenAPI
+//! ([`RouteRequest`], [`BatchRequest`]: schema mirrors of the operation's inputs, never built).
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use super::metrics as m;
 use super::schema::Decision;
 use super::state::AppState;
-use crate::route::{self, Channel, Routed};
-use crate::store::DecisionRecord;
-use crate::text::normalize::{clean, has_content};
+use crate::ops::{self, OpError};
+use crate::route::{self, Answer};
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::time::Duration;
 use tracing::{Span, instrument};
 use utoipa::ToSchema;
 
-/// Longest caller id accepted.
-const MAX_ID_CHARS: usize = 128;
-
+// The schema of [`ops::route::RouteRequest`] (a test checks the fields are the same).
 /// A citizen's request to route.
-#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Default, Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "id": "TCK-2026-000123",
@@ -64,21 +60,10 @@ pub struct RouteRequest {
     pub attributes: BTreeMap<String, String>,
 }
 
-/// Never prints the text, the subject or the citizen's id: a request in a log would leak them.
-impl std::fmt::Debug for RouteRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RouteRequest")
-            .field("id", &self.id)
-            .field("channel", &self.channel)
-            .field("text_chars", &self.text.chars().count())
-            .field("language", &self.language)
-            .field("received_at", &self.received_at)
-            .finish_non_exhaustive()
-    }
-}
-
+// The schema of [`ops::route::BatchRequest`].
 /// Several requests routed in one call.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Default, Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
     /// The requests, at most `server.max_batch`.
@@ -91,64 +76,6 @@ pub struct BatchResponse {
     /// One decision per request, same order.
     #[schema(value_type = Vec<Decision>)]
     pub decisions: Vec<route::Decision>,
-}
-
-impl RouteRequest {
-    /// Validates the request; `at` prefixes field names in messages (`requests[3].`).
-    pub fn parse(self, at: &str) -> Result<route::Request, ApiError> {
-        // Invisible characters, lookalikes and spelled-out words are dealt with once, here:
-        // language, features, signals and the stored copy all read the cleaned text. A text
-        // without a letter or digit after it (blank, only zero-width characters, only emoji) says
-        // nothing anyone could route.
-        let text = clean(&self.text);
-        if !has_content(&text) {
-            return Err(ApiError::EmptyText {
-                field: format!("{at}text"),
-            });
-        }
-        let text = text.into_owned();
-        let channel = self
-            .channel
-            .parse::<Channel>()
-            .map_err(|_| ApiError::UnknownChannel {
-                field: format!("{at}channel"),
-                channel: self.channel.chars().take(40).collect(),
-            })?;
-        if let Some(id) = &self.id
-            && (id.chars().count() > MAX_ID_CHARS || id.chars().any(char::is_control))
-        {
-            return Err(ApiError::invalid(format!(
-                "{at}id must be at most {MAX_ID_CHARS} characters, without control characters"
-            )));
-        }
-        let language = match self.language.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(l) if (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphabetic()) => {
-                Some(l.to_ascii_lowercase())
-            }
-            Some(_) => {
-                return Err(ApiError::invalid(format!(
-                    "{at}language must be an ISO 639-1 code such as \"it\" or \"en\""
-                )));
-            }
-        };
-        super::extract::check_attributes(&self.attributes, &format!("{at}attributes"))
-            .map_err(ApiError::invalid)?;
-        // `citizen_id` ends here: nothing downstream ever sees it.
-        Ok(route::Request {
-            request_id: self.id,
-            channel,
-            text_sha256: crate::digest::sha256_hex(&self.text),
-            text,
-            subject: self
-                .subject
-                .map(|s| clean(&s).into_owned())
-                .filter(|s| has_content(s)),
-            language,
-            received_at: self.received_at,
-            attributes: self.attributes,
-        })
-    }
 }
 
 /// Routes one request.
@@ -169,21 +96,22 @@ impl RouteRequest {
 #[instrument(skip_all, fields(decision_id, channel))]
 pub async fn route_one(
     State(state): State<AppState>,
-    ApiJson(request): ApiJson<RouteRequest>,
+    ApiJson(request): ApiJson<ops::route::RouteRequest>,
 ) -> Result<Response, ApiError> {
-    let request = request.parse("")?;
-    let routed = decide(&state, &state.router(), &request);
     let span = Span::current();
+    if let Ok(channel) = request.channel.parse::<route::Channel>() {
+        span.record("channel", channel.as_str());
+    }
+    let answer = ops::route::route_one(&state.service, &state.router(), request)
+        .await
+        .map_err(|e| refused(&state, e))?;
     span.record(
         "decision_id",
-        tracing::field::display(routed.decision.decision_id),
+        tracing::field::display(answer.decision.decision_id),
     );
-    span.record("channel", request.channel.as_str());
-    let body = routed.body;
-    record(&state, routed.record).await?;
-    count_decision(&state, &routed.decision);
-    tracing::debug!(queue = %routed.decision.queue, timing_us = routed.decision.timing_us, "routed");
-    Ok(json_response(body))
+    tracing::debug!(queue = %answer.decision.queue, timing_us = answer.decision.timing_us, "routed");
+    count(&state, &answer);
+    Ok(json_response(answer.body))
 }
 
 /// Routes several requests; the decisions come back in the same order.
@@ -204,72 +132,40 @@ pub async fn route_one(
 #[instrument(skip_all, fields(requests))]
 pub async fn route_batch(
     State(state): State<AppState>,
-    ApiJson(batch): ApiJson<BatchRequest>,
+    ApiJson(batch): ApiJson<ops::route::BatchRequest>,
 ) -> Result<Response, ApiError> {
-    let max = state.settings.server.max_batch;
-    let count = batch.requests.len();
-    Span::current().record("requests", count);
-    if count == 0 {
-        return Err(ApiError::EmptyBatch);
-    }
-    if count > max {
-        return Err(ApiError::BatchTooLarge { count, max });
-    }
-    // All or nothing: a bad request anywhere refuses the batch before anything is routed.
-    let requests = batch
-        .requests
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| r.parse(&format!("requests[{i}].")))
-        .collect::<Result<Vec<_>, _>>()?;
-    let router = state.router();
-    let mut decisions = Vec::with_capacity(count);
+    Span::current().record("requests", batch.requests.len());
+    let answers = ops::route::route_batch(&state.service, &state.router(), batch)
+        .await
+        .map_err(|e| refused(&state, e))?;
     // `{"decisions":[...]}` from the decisions' JSON, serialised once each when they were made.
     let mut body = String::from("{\"decisions\":[");
-    for (i, request) in requests.iter().enumerate() {
-        let routed = decide(&state, &router, request);
+    for (i, answer) in answers.iter().enumerate() {
         if i > 0 {
             body.push(',');
         }
-        body.push_str(&routed.body);
-        record(&state, routed.record).await?;
-        decisions.push(routed.decision);
+        body.push_str(&answer.body);
+        count(&state, answer);
     }
     body.push_str("]}");
-    decisions.iter().for_each(|d| count_decision(&state, d));
     Ok(json_response(body))
 }
 
-/// Routes `request` now and times it in the metrics.
-fn decide(state: &AppState, router: &route::Router, request: &route::Request) -> Routed {
-    let routed = router.route(request, Utc::now());
-    state.metrics.record(|| {
-        metrics::histogram!(m::DECIDE_SECONDS).record(routed.elapsed.as_secs_f64());
-    });
-    routed
+/// A refusal, counted in the metrics when the store could not take the decisions.
+fn refused(state: &AppState, e: OpError) -> ApiError {
+    if matches!(e, OpError::StoreUnavailable { .. }) {
+        state
+            .metrics
+            .record(|| metrics::counter!(m::STORE_REFUSED).increment(1));
+    }
+    e.into()
 }
 
-/// Enqueues a decision for the audit trail. Waits at most `store.enqueue_timeout_ms` for room in a
-/// full queue; a store that cannot take it is a 503 and the decision is not returned.
-async fn record(state: &AppState, record: DecisionRecord) -> Result<(), ApiError> {
-    let wait = Duration::from_millis(state.settings.store.enqueue_timeout_ms);
-    let cause = match tokio::time::timeout(wait, state.store.record(record)).await {
-        Ok(Ok(())) => return Ok(()),
-        Ok(Err(e)) => e.to_string(),
-        Err(_) => format!("the write queue stayed full for {} ms", wait.as_millis()),
-    };
-    state
-        .metrics
-        .record(|| metrics::counter!(m::STORE_REFUSED).increment(1));
-    Err(ApiError::StoreUnavailable {
-        retry_after_secs: state.settings.server.retry_after_secs,
-        cause,
-    })
-}
-
-/// Counts a returned decision in the metrics.
-fn count_decision(state: &AppState, decision: &route::Decision) {
+/// Counts a returned decision, and the time it took, in the metrics.
+fn count(state: &AppState, answer: &Answer) {
+    let decision = &answer.decision;
     state.metrics.record(|| {
+        metrics::histogram!(m::DECIDE_SECONDS).record(answer.elapsed.as_secs_f64());
         metrics::counter!(m::DECISIONS, "queue" => decision.queue.clone()).increment(1);
         if decision.needs_human_review {
             metrics::counter!(m::HUMAN_REVIEW).increment(1);

@@ -12,9 +12,9 @@
 use super::state::AppState;
 use super::{build_router, metrics};
 use crate::config::{ConfigError, Settings, Source};
-use crate::digest::Pseudonymiser;
+use crate::ops::{OpenError, Service};
 use crate::registry::{Invalid, Registry};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 use axum::serve::ListenerExt;
 use std::future::{Future, IntoFuture};
 use std::path::{Path, PathBuf};
@@ -35,15 +35,9 @@ pub enum ServeError {
     /// The configuration does not validate (every problem is listed).
     #[error(transparent)]
     Invalid(#[from] Invalid),
-    /// The pseudonym key could not be read or created.
+    /// The pseudonym key could not be read or created, or the store opened.
     #[error(transparent)]
-    PseudonymKey(#[from] crate::digest::KeyError),
-    /// The decision store could not be opened.
-    #[error(transparent)]
-    Store {
-        /// The cause.
-        source: StoreError,
-    },
+    Open(#[from] OpenError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}")]
     Bind {
@@ -86,9 +80,8 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
         "starting"
     );
     let registry = Registry::open(&settings, &source)?;
-    let pseudonyms = Pseudonymiser::from_key_file(&settings.store.pseudonym_key)?;
-    let store = Store::open(&settings.store.store_config())
-        .map_err(|source| ServeError::Store { source })?;
+    let service = Service::open(settings.clone())?;
+    let store = service.store.clone();
     let addr = settings.server.bind.clone();
     let listener = match TcpListener::bind(&addr).await {
         Ok(l) => l,
@@ -118,7 +111,12 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
         pid_file = pid_file.as_ref().map(|f| f.path.display().to_string()),
         "listening (SIGHUP reloads the models, SIGUSR1 rolls them back, SIGTERM stops)"
     );
-    let state = AppState::new(settings, registry, store, pseudonyms);
+    let state = AppState::new(service, registry);
+    match state.registry.restore_forecasts() {
+        Ok(Some(at)) => tracing::info!(fitted_at = %at, "serving the cached forecasts"),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "the cached forecasts were not restored"),
+    }
     let reloader = tokio::spawn(super::reload::reload_on_signals(
         state.clone(),
         reload_signals,

@@ -1,19 +1,21 @@
 //! `POST /v1/staffing`: one what-if for planners: the agents one interval's contacts call for
 //! (Erlang C, Erlang A when a patience is given, or a backlog for e-mail, PEC and web), and the
-//! FTE to schedule after shrinkage. The work is [`crate::forecast::staffing`]; this file
-//! translates the body into its parameters and its answer back.
+//! FTE to schedule after shrinkage. The work is [`crate::ops::staffing`]'s (the same for
+//! `instrada staffing`); this file runs it off the async workers and describes the shapes for
+//! OpenAPI (schema mirrors of the operation's input and answer, never built).
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
-use crate::forecast::staffing::{self, Method, Staffed, StaffingError, StaffingParams};
-use crate::route::Channel;
+use crate::ops::{self, OpError};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
 use utoipa::ToSchema;
 
+// The schema of [`ops::staffing::IntervalLength`].
 /// An interval's length: `15m`, `30m`, `1h`, `1d` (any `<n>s|m|h|d`), or a number of seconds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 #[serde(untagged)]
 pub enum IntervalLength {
     /// Seconds.
@@ -22,19 +24,11 @@ pub enum IntervalLength {
     Text(String),
 }
 
-impl IntervalLength {
-    /// In seconds.
-    pub fn seconds(&self) -> Result<f64, StaffingError> {
-        match self {
-            Self::Seconds(s) => Ok(*s),
-            Self::Text(t) => staffing::parse_interval(t),
-        }
-    }
-}
-
+// The schema of [`ops::staffing::StaffingRequest`] (a test checks the fields are the same).
 /// One interval to staff. Erlang A when `patience_seconds` is given, Erlang C otherwise; a
 /// backlog (response-time target) when `channel` is `email`, `pec` or `web`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "contacts": 100,
@@ -69,11 +63,13 @@ pub struct StaffingRequest {
     /// The channel; `email`, `pec` and `web` are staffed as a backlog. Default: live.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<super::schema::Channel>)]
-    pub channel: Option<Channel>,
+    pub channel: Option<String>,
 }
 
+// The schema of [`crate::forecast::staffing::Method`].
 /// How the agents were worked out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 #[serde(rename_all = "snake_case")]
 pub enum StaffingMethod {
     /// M/M/N: no caller hangs up.
@@ -84,18 +80,10 @@ pub enum StaffingMethod {
     Backlog,
 }
 
-impl From<Method> for StaffingMethod {
-    fn from(m: Method) -> Self {
-        match m {
-            Method::ErlangC => Self::ErlangC,
-            Method::ErlangA => Self::ErlangA,
-            Method::Backlog => Self::Backlog,
-        }
-    }
-}
-
+// The schema of [`ops::staffing::StaffingAnswer`].
 /// The staff the interval needs and the service it gets with them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 #[schema(example = json!({
     "method": "erlang_a",
     "agents": 12,
@@ -130,36 +118,6 @@ pub struct StaffingResponse {
     pub abandonment: Option<f64>,
 }
 
-impl From<Staffed> for StaffingResponse {
-    fn from(s: Staffed) -> Self {
-        Self {
-            method: s.method.into(),
-            agents: s.agents,
-            fte: s.fte,
-            traffic_erlangs: s.traffic_erlangs,
-            service_level: s.service_level,
-            asa_seconds: s.asa_seconds,
-            occupancy: s.occupancy,
-            wait_probability: s.wait_probability,
-            abandonment: s.abandonment,
-        }
-    }
-}
-
-impl StaffingRequest {
-    /// The staff for this request, or why not (each error names its field).
-    pub fn solve(&self) -> Result<Staffed, StaffingError> {
-        let interval = self.interval.seconds()?;
-        StaffingParams::new(self.aht_seconds, self.target, self.within_seconds)
-            .patience(self.patience_seconds)
-            .shrinkage(self.shrinkage.unwrap_or(0.0))
-            .max_occupancy(self.max_occupancy.unwrap_or(1.0))
-            .channel(self.channel.map(Channel::as_str))
-            .check()?
-            .solve(self.contacts, interval)
-    }
-}
-
 /// Agents and FTE for one interval's contacts.
 #[utoipa::path(
     post,
@@ -177,16 +135,12 @@ impl StaffingRequest {
 )]
 #[instrument(skip_all, fields(contacts = req.contacts))]
 pub async fn staffing(
-    ApiJson(req): ApiJson<StaffingRequest>,
-) -> Result<Json<StaffingResponse>, ApiError> {
+    ApiJson(req): ApiJson<ops::staffing::StaffingRequest>,
+) -> Result<Json<ops::staffing::StaffingAnswer>, ApiError> {
     // Microseconds for ordinary intervals, a few milliseconds at the 100,000-agent cap: off the
     // async workers all the same, under the `/v1` concurrency limit.
-    let solved = tokio::task::spawn_blocking(move || req.solve())
+    let solved = tokio::task::spawn_blocking(move || ops::staffing::solve(&req))
         .await
-        .map_err(|e| ApiError::Internal {
-            cause: format!("staffing task: {e}"),
-        })?;
-    solved
-        .map(|s| Json(s.into()))
-        .map_err(|e| ApiError::invalid(e.to_string()))
+        .map_err(|e| OpError::internal(format!("staffing task: {e}")))?;
+    Ok(Json(solved?))
 }

@@ -1,10 +1,10 @@
-//! [`AppState`]: what every handler shares, passed with axum's `State`.
+//! [`AppState`]: what every handler shares, passed with axum's `State`: the operations' [`Service`]
+//! (settings, store, pseudonymiser), the [`Registry`] of models, and what only HTTP needs (the
+//! concurrency limiter, the metrics recorder, the shutdown flag). Building it does no I/O.
 
-use crate::config::Settings;
-use crate::digest::Pseudonymiser;
+use crate::ops::Service;
 use crate::registry::Registry;
 use crate::route::Router;
-use crate::store::Store;
 use crate::telemetry::Metrics;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,16 +16,13 @@ pub struct AppState {
     inner: Arc<Inner>,
 }
 
-/// The fields behind [`AppState`].
+/// The fields behind [`AppState`]; derefs to the [`Service`], so `state.store` and
+/// `state.settings` are the service's.
 pub struct Inner {
+    /// What the operations work with: settings, store, pseudonymiser.
+    pub service: Service,
     /// The models in use (and the previous ones), swapped by the registry on reload.
     pub registry: Registry,
-    /// The audit trail and the contact events (a handle to its writer thread).
-    pub store: Store,
-    /// Turns citizens' identifiers into the keyed pseudonyms the store keeps.
-    pub pseudonyms: Pseudonymiser,
-    /// The settings the service started with.
-    pub settings: Settings,
     /// Permits for `/v1/*` requests in flight (`server.concurrency_limit`), handed to tower's
     /// concurrency limit; kept here too so that `/metrics` can report how many are taken.
     pub limiter: Arc<Semaphore>,
@@ -52,38 +49,24 @@ pub enum Job {
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
-            .field("store", &self.inner.store)
-            .field("bind", &self.inner.settings.server.bind)
+            .field("service", &self.inner.service)
             .finish_non_exhaustive()
     }
 }
 
 impl AppState {
-    /// State over an opened registry and store; the store's cached forecasts (if any) serve
-    /// until the next refit.
-    pub fn new(
-        settings: Settings,
-        registry: Registry,
-        store: Store,
-        pseudonyms: Pseudonymiser,
-    ) -> Self {
-        let limiter = Arc::new(Semaphore::new(settings.server.concurrency_limit));
-        match registry.restore_forecasts() {
-            Ok(Some(at)) => tracing::info!(fitted_at = %at, "serving the cached forecasts"),
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "the cached forecasts were not restored"),
-        }
+    /// State over an opened service and registry (no I/O).
+    pub fn new(service: Service, registry: Registry) -> Self {
+        let limiter = Arc::new(Semaphore::new(service.settings.server.concurrency_limit));
         Self {
             inner: Arc::new(Inner {
+                service,
                 registry,
-                store,
-                pseudonyms,
                 limiter,
                 metrics: Metrics::new(),
                 shutting_down: AtomicBool::new(false),
                 refit: Arc::default(),
                 outreach_run: Arc::default(),
-                settings,
             }),
         }
     }
@@ -128,5 +111,12 @@ impl std::ops::Deref for AppState {
     type Target = Inner;
     fn deref(&self) -> &Inner {
         &self.inner
+    }
+}
+
+impl std::ops::Deref for Inner {
+    type Target = Service;
+    fn deref(&self) -> &Service {
+        &self.service
     }
 }

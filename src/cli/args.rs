@@ -33,6 +33,8 @@ pub enum Command {
     Import(ImportCommand),
     /// Validate a configuration file (policy against the models) and exit.
     CheckConfig(CheckConfigArgs),
+    /// Record a correction of a decision (as POST /v1/feedback does).
+    Feedback(super::FeedbackArgs),
     /// Export corrected decisions (feedback) as a training file.
     ExportFeedback(ExportFeedbackArgs),
     /// Backtest workload forecasts on a CSV series (rolling origins; MASE, sMAPE, coverage).

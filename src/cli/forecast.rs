@@ -1,14 +1,14 @@
 //! `instrada forecast --series NAME [--horizon 14d] [--cached] [--config FILE] [--out DIR]
 //! [--json]`: a `[forecast]` series fitted on the store's contacts as the service's refit does
 //! (same model choice, same staffing), or with `--cached` the service's last refit read from the
-//! store's forecast cache (what `GET /v1/forecast` serves), printed as a table or JSON, and
-//! written as `DIR/NAME.csv` for spreadsheets with its chart (`DIR/NAME.svg`, `DIR/NAME.png`).
+//! store's forecast cache (what `GET /v1/forecast` serves), printed as a table or (`--json`) the
+//! API's answer, and written as `DIR/NAME.csv` for spreadsheets with its chart (`DIR/NAME.svg`,
+//! `DIR/NAME.png`). Reading, checks and messages are [`crate::ops::forecast`]'s.
 
 use super::CliError;
 use crate::config::Settings;
-use crate::forecast::chart;
-use crate::forecast::plan::{self, Forecasts, SeriesForecast};
-use crate::route::Channel;
+use crate::forecast::config::SeriesConfig;
+use crate::ops::forecast::{self as op, Format, Selected};
 use std::fmt::Write;
 use std::path::PathBuf;
 
@@ -41,109 +41,70 @@ pub struct ForecastArgs {
 pub(super) fn stored_series_config(
     settings: &Settings,
     name: &str,
-) -> Result<crate::forecast::config::SeriesConfig, CliError> {
-    let queues: Vec<String> = settings
-        .routing
-        .queues
-        .iter()
-        .map(|q| q.name.clone())
-        .collect();
-    settings
-        .forecast
-        .find_series(name, &queues, &Channel::ALL.map(Channel::as_str))
-        .map_err(|e| CliError::Usage(format!("--series: {e}")))
+) -> Result<SeriesConfig, CliError> {
+    let defs = op::series_defs(settings);
+    defs.iter()
+        .find(|d| d.name == name)
+        .cloned()
+        .ok_or_else(|| {
+            let names: Vec<&str> = defs.iter().map(|d| d.name.as_str()).collect();
+            CliError::Usage(format!(
+                "--series: no series `{name}` (the series are {})",
+                names.join(", ")
+            ))
+        })
 }
 
 /// Fits the series (or reads the cached refit) and returns what to print.
 pub fn forecast_cmd(args: &ForecastArgs) -> Result<String, CliError> {
-    let horizon =
-        plan::parse_horizon_days(&args.horizon).map_err(|e| CliError::Usage(format!("--{e}")))?;
     let (settings, _) = Settings::load(args.config.as_deref(), &[])?;
-    let fc = &settings.forecast;
     let fitted = if args.cached {
-        cached(&settings.store.path)?
+        op::cached(&settings)?.ok_or_else(|| {
+            CliError::Usage(format!(
+                "--cached: the store {} holds no forecasts yet: the service saves each refit \
+                 (`POST /v1/forecast/refit`, or its `[forecast] refit` schedule); without \
+                 --cached the series is fitted now",
+                settings.store.path.display()
+            ))
+        })?
     } else {
-        let def = stored_series_config(&settings, &args.series)?;
-        let path = &settings.store.path;
-        let counts = |d: &_| plan::stored_counts(path, d, fc.count_decisions);
-        plan::fit_all(std::slice::from_ref(&def), fc, counts, chrono::Utc::now())
+        op::fit_one(&settings, &args.series)?
     };
-    let s = one_series(&fitted, &args.series, args.cached)?;
-    let n = horizon * s.interval.per_day();
-    let csv = plan::points_csv(&s.points[..n.min(s.points.len())]);
+    let selected = op::select(&fitted, &args.series, Some(&args.horizon))?;
     if let Some(dir) = &args.out {
-        write_files(dir, s, &csv, horizon, fc, fitted.fitted_at)?;
+        write_files(dir, &settings, fitted.fitted_at, selected)?;
     }
-    Ok(if args.json { json(s, n) } else { table(s, n) })
-}
-
-/// The last refit saved in the store at `path`.
-fn cached(path: &std::path::Path) -> Result<Forecasts, CliError> {
-    let Some((_, body)) = crate::store::latest_forecasts(path)? else {
-        return Err(CliError::Usage(format!(
-            "--cached: the store {} holds no forecasts yet: the service saves each refit \
-             (`POST /v1/forecast/refit`, or its `[forecast] refit` schedule); without --cached \
-             the series is fitted now",
-            path.display()
-        )));
-    };
-    Forecasts::from_json(&body).map_err(CliError::Usage)
-}
-
-/// The series `name` of `fitted`, or why it has none.
-fn one_series<'a>(
-    fitted: &'a Forecasts,
-    name: &str,
-    cached: bool,
-) -> Result<&'a SeriesForecast, CliError> {
-    if let Some(s) = fitted.get(name) {
-        return Ok(s);
-    }
-    if let Some((_, why)) = fitted.failed.iter().find(|(n, _)| n == name) {
-        return Err(CliError::Usage(format!(
-            "series `{name}` cannot be forecast: {why}"
-        )));
-    }
-    let known: Vec<&str> = fitted
-        .series
-        .iter()
-        .map(|s| s.config.name.as_str())
-        .collect();
-    Err(CliError::Usage(if cached {
-        format!(
-            "--series: the cached refit has no series `{name}` (it has {})",
-            known.join(", ")
-        )
+    Ok(if args.json {
+        let view = op::view(&fitted, selected);
+        format!("{}\n", serde_json::to_string(&view).unwrap_or_default())
     } else {
-        format!("series `{name}` cannot be forecast")
-    }))
+        table(selected)
+    })
 }
 
 /// `DIR/NAME.csv`, `DIR/NAME.svg` and `DIR/NAME.png`.
 fn write_files(
     dir: &std::path::Path,
-    s: &SeriesForecast,
-    csv: &str,
-    days: usize,
-    fc: &crate::forecast::config::ForecastConfig,
+    settings: &Settings,
     fitted_at: Option<chrono::DateTime<chrono::Utc>>,
+    selected: Selected<'_>,
 ) -> Result<(), CliError> {
     let io = |path: &std::path::Path| {
         let path = path.to_path_buf();
         move |source| CliError::Io { path, source }
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let spec = chart::ChartSpec {
-        forecast: s,
-        days,
-        zone: fc.timezone.parse().unwrap_or(chrono_tz::Europe::Rome),
-        fitted_at,
-    };
-    let stem = s.config.name.replace([':', '/'], "-");
+    let stem = selected.forecast.config.name.replace([':', '/'], "-");
     let files: [(&str, Vec<u8>); 3] = [
-        ("csv", csv.as_bytes().to_vec()),
-        ("svg", chart::svg(&spec)?.into_bytes()),
-        ("png", chart::png(&spec)?),
+        ("csv", op::csv(selected).into_bytes()),
+        (
+            "svg",
+            op::chart(settings, fitted_at, selected, Format::Svg)?.1,
+        ),
+        (
+            "png",
+            op::chart(settings, fitted_at, selected, Format::Png)?.1,
+        ),
     ];
     for (ext, bytes) in files {
         let file = dir.join(format!("{stem}.{ext}"));
@@ -152,38 +113,8 @@ fn write_files(
     Ok(())
 }
 
-fn json(s: &SeriesForecast, n: usize) -> String {
-    let finite = |x: f64| {
-        if x.is_finite() {
-            serde_json::json!(x)
-        } else {
-            serde_json::Value::Null
-        }
-    };
-    let points: Vec<_> = s
-        .points
-        .iter()
-        .take(n)
-        .map(|p| {
-            serde_json::json!({
-                "start": p.point.start, "expected": p.point.expected,
-                "lower80": p.point.lower80, "upper80": p.point.upper80,
-                "lower95": p.point.lower95, "upper95": p.point.upper95,
-                "agents": p.staffing.as_ref().map(|st| st.agents),
-                "fte": p.staffing.as_ref().map(|st| st.fte),
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "series": s.config.name, "interval": s.interval.label(), "model": s.model,
-        "mase": finite(s.mase), "baseline_mase": finite(s.baseline_mase),
-        "contacts": s.contacts, "notes": s.notes, "points": points,
-    })
-    .to_string()
-        + "\n"
-}
-
-fn table(s: &SeriesForecast, n: usize) -> String {
+fn table(selected: Selected<'_>) -> String {
+    let s = selected.forecast;
     let mut out = format!(
         "series {} ({}), model {} (backtest MASE {:.3}, seasonal naive {:.3}), {} contacts\n",
         s.config.name,
@@ -194,7 +125,7 @@ fn table(s: &SeriesForecast, n: usize) -> String {
         s.contacts
     );
     out.push_str("start                       expected   80 %         95 %         agents  fte\n");
-    for p in s.points.iter().take(n) {
+    for p in selected.points {
         let q = &p.point;
         let staff = p.staffing.as_ref().map_or("-       -".to_string(), |st| {
             format!("{:<7} {}", st.agents, st.fte)

@@ -11,6 +11,7 @@ mod args;
 mod backtest;
 mod classify;
 mod evaluate;
+mod feedback;
 mod forecast;
 mod import;
 mod outreach;
@@ -23,6 +24,7 @@ pub use args::*;
 pub use backtest::backtest_cmd;
 pub use classify::classify_cmd;
 pub use evaluate::{evaluate_cmd, predict_labels};
+pub use feedback::{FeedbackArgs, feedback_cmd};
 pub use forecast::{ForecastArgs, forecast_cmd};
 pub use import::{import_events, import_report};
 pub use outreach::{
@@ -43,6 +45,8 @@ use crate::classify::bundle::BundleError;
 use crate::classify::dataset::{self, DataSpec, DatasetError};
 use crate::classify::job::JobError;
 use crate::classify::train::TrainError;
+use crate::config::Settings;
+use crate::ops::{OpError, OpenError, Service};
 use crate::store::ExportSummary;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -104,15 +108,20 @@ pub enum CliError {
     /// Arguments that do not fit together.
     #[error("{0}")]
     Usage(String),
+    /// An operation refused or failed: the message the API gives for the same input (with the
+    /// cause of a store or internal failure, which the API only logs: this is the operator's own
+    /// terminal).
+    #[error("{}", op_message(.0))]
+    Op(#[from] OpError),
+    /// The service's store or pseudonym key could not be opened.
+    #[error(transparent)]
+    Open(#[from] OpenError),
     /// The settings could not be read.
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     /// The store could not be opened or written.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
-    /// The pseudonym key could not be read or created.
-    #[error(transparent)]
-    PseudonymKey(#[from] crate::digest::KeyError),
     /// The configuration does not validate (every problem is listed).
     #[error(transparent)]
     Invalid(#[from] crate::registry::Invalid),
@@ -124,6 +133,60 @@ pub enum CliError {
         /// Lines read, blank lines aside.
         total: u64,
     },
+}
+
+fn op_message(e: &OpError) -> String {
+    match e {
+        OpError::StoreUnavailable { cause, .. } | OpError::Internal { cause } => {
+            format!("{e}: {cause}")
+        }
+        _ => e.to_string(),
+    }
+}
+
+/// A runtime for the operations a command runs (they are async: the service shares them).
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| CliError::Io {
+            path: "the async runtime".into(),
+            source,
+        })
+}
+
+/// Runs `op` on a service opened on `settings`, then closes its store, which commits everything
+/// the operation wrote.
+pub(crate) fn with_service<T>(
+    settings: &Settings,
+    op: impl AsyncFnOnce(Service) -> Result<T, CliError>,
+) -> Result<T, CliError> {
+    let svc = Service::open(settings.clone())?;
+    let out = runtime()?.block_on(op(svc.clone()));
+    close(&svc)?;
+    out
+}
+
+/// The bytes of `path`, or of standard input for `-`.
+pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>, CliError> {
+    use std::io::Read;
+    let io = |source| CliError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if path.as_os_str() == "-" {
+        let mut out = Vec::new();
+        std::io::stdin().read_to_end(&mut out).map_err(io)?;
+        Ok(out)
+    } else {
+        std::fs::read(path).map_err(io)
+    }
+}
+
+/// Closes the store of `svc`, committing everything enqueued.
+pub(crate) fn close(svc: &Service) -> Result<(), CliError> {
+    runtime()?.block_on(svc.store.close())?;
+    Ok(())
 }
 
 /// `err` and its causes on one line, `outer: cause: root cause`, each cause once: a cause whose

@@ -1,17 +1,15 @@
-//! `instrada outreach list|score|review|report|optout`: the outreach endpoints' work from the
-//! command line, through the same library calls ([`crate::outreach::flags`], the store's
-//! records), on the store of the settings. Each prints one JSON document, labelled advisory like
-//! the API's answers.
+//! `instrada outreach list|score|review|report|optout`: the outreach operations
+//! ([`crate::ops::outreach`], the same calls, rules and messages as the API's endpoints) on the
+//! store of the settings. Each prints the operation's answer as one JSON document, labelled
+//! advisory like the API's; a refusal is the API's message.
 
 use super::CliError;
 use crate::config::Settings;
-use crate::digest::Pseudonymiser;
+use crate::ops::{self, Service};
 use crate::outreach::flags::{self, ADVISORY_NOTE, RunSpec};
-use crate::store::Store;
-use crate::store::outreach::{self as rec, FlagQuery, FlagRecord, ReviewRecord};
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::path::PathBuf;
 
 /// `instrada outreach …`.
@@ -19,7 +17,8 @@ use std::path::PathBuf;
 pub enum OutreachCommand {
     /// The flagged citizens of the latest run, highest score first, with reasons.
     List(OutreachListArgs),
-    /// Score every citizen in the store (`--all`), as the schedule and POST /v1/outreach/run do.
+    /// Score every citizen in the store (`--all`), as the schedule and POST /v1/outreach/run do;
+    /// or one history or feature row (`--request FILE`, a POST /v1/outreach/score body).
     Score(OutreachScoreArgs),
     /// Record a case worker's decision on a flag.
     Review(OutreachReviewArgs),
@@ -60,9 +59,13 @@ pub struct OutreachScoreArgs {
     /// The configuration.
     #[command(flatten)]
     pub config: ConfigArg,
-    /// Score every citizen in the store who has not opted out (required: there is no other mode).
-    #[arg(long, required = true)]
+    /// Score every citizen in the store who has not opted out.
+    #[arg(long, required_unless_present = "request", conflicts_with = "request")]
     pub all: bool,
+    /// Score the history or feature row of this file (`-`: standard input), a
+    /// `POST /v1/outreach/score` body; the score is stored, the history is not.
+    #[arg(long, value_name = "FILE")]
+    pub request: Option<PathBuf>,
     /// Features as of this time (RFC 3339). Default now.
     #[arg(long)]
     pub as_of: Option<DateTime<Utc>>,
@@ -78,7 +81,7 @@ pub struct OutreachReviewArgs {
     #[command(flatten)]
     pub config: ConfigArg,
     /// The flag's id.
-    pub flag_id: uuid::Uuid,
+    pub flag_id: String,
     /// contacted, dismissed or not_needed.
     #[arg(long)]
     pub status: String,
@@ -103,31 +106,16 @@ pub struct OutreachOptoutArgs {
     pub reason: Option<String>,
 }
 
-fn open(config: &ConfigArg) -> Result<(Settings, Store), CliError> {
-    let (settings, _) = Settings::load(config.config.as_deref(), &[])?;
-    // Opening migrates the file, so the reads below find the outreach tables.
-    let store = Store::open(&settings.store.store_config())?;
-    Ok((settings, store))
+fn settings(config: &ConfigArg) -> Result<Settings, CliError> {
+    Ok(Settings::load(config.config.as_deref(), &[])?.0)
 }
 
-fn flag_json(r: FlagRecord) -> Value {
-    json!({
-        "flag_id": r.flag_id,
-        "citizen": r.citizen,
-        "score": r.score,
-        "flagged": r.flagged,
-        "reasons": flags::reasons(&r),
-        "last_contact": r.last_contact,
-        "queue": r.queue,
-        "channel": r.channel,
-        "model_version": r.model_version,
-        "inputs_sha256": r.inputs_sha256,
-        "scored_at": r.scored_at,
-        "status": r.status,
-    })
+/// The outreach model `[outreach] model` names, or why there is none (as the service loads it).
+fn model(settings: &Settings) -> ops::outreach::ModelSlot {
+    crate::registry::outreach::load_outreach(settings).0
 }
 
-fn pretty(v: &Value) -> String {
+fn pretty(v: &impl serde::Serialize) -> String {
     format!("{}\n", serde_json::to_string_pretty(v).unwrap_or_default())
 }
 
@@ -135,7 +123,8 @@ fn pretty(v: &Value) -> String {
 pub fn outreach_cmd(c: &OutreachCommand) -> Result<String, CliError> {
     match c {
         OutreachCommand::List(a) => list(a),
-        OutreachCommand::Score(a) => score_all(a),
+        OutreachCommand::Score(a) if a.all => score_all(a),
+        OutreachCommand::Score(a) => score_request(a),
         OutreachCommand::Review(a) => review(a),
         OutreachCommand::Report(a) => report(a),
         OutreachCommand::Optout(a) => optout(a),
@@ -143,99 +132,81 @@ pub fn outreach_cmd(c: &OutreachCommand) -> Result<String, CliError> {
 }
 
 fn list(a: &OutreachListArgs) -> Result<String, CliError> {
-    let (settings, _store) = open(&a.config)?;
-    let min_score = a.min_score.or(settings.outreach.min_score).unwrap_or(0.0);
-    if !(0.0..=1.0).contains(&min_score) {
-        return Err(CliError::Usage(format!(
-            "--min-score {min_score}: a score in [0, 1]"
-        )));
-    }
-    let q = FlagQuery {
-        limit: a.limit,
-        min_score,
+    let settings = settings(&a.config)?;
+    let model = model(&settings);
+    let q = ops::outreach::ListQuery {
+        limit: Some(a.limit),
+        min_score: a.min_score,
         queue: a.queue.clone(),
     };
-    let rows = rec::list_flags(&settings.store.path, &q)?;
-    Ok(pretty(&json!({
-        "advisory": true,
-        "note": ADVISORY_NOTE,
-        "min_score": min_score,
-        "flags": rows.into_iter().map(flag_json).collect::<Vec<_>>(),
-    })))
+    let list = super::with_service(&settings, async |svc: Service| {
+        Ok(ops::outreach::list(&svc, &model, q).await?)
+    })?;
+    Ok(pretty(&list))
 }
 
 fn score_all(a: &OutreachScoreArgs) -> Result<String, CliError> {
-    let (settings, store) = open(&a.config)?;
+    let settings = settings(&a.config)?;
     let dir = a.model.clone().unwrap_or(settings.outreach.model.clone());
     let model = crate::registry::open_outreach(&dir)?;
     let spec = RunSpec {
         as_of: a.as_of.unwrap_or_else(Utc::now),
         fairness_attributes: settings.outreach.fairness_attributes.clone(),
     };
-    let s = flags::run(&store, &*model, &spec)?;
-    let mut v = serde_json::to_value(&s).unwrap_or_default();
+    let svc = Service::open(settings)?;
+    let run = flags::run(&svc.store, &*model, &spec);
+    super::close(&svc)?;
+    let mut v = serde_json::to_value(run?).unwrap_or_default();
     v["advisory"] = json!(true);
     v["note"] = json!(ADVISORY_NOTE);
     Ok(pretty(&v))
 }
 
-fn review(a: &OutreachReviewArgs) -> Result<String, CliError> {
-    if !rec::REVIEW_STATUSES.contains(&a.status.as_str()) {
-        return Err(CliError::Usage(format!(
-            "--status `{}`: one of {}",
-            a.status,
-            rec::REVIEW_STATUSES.join(", ")
-        )));
-    }
-    if a.reviewer.trim().is_empty() {
-        return Err(CliError::Usage("--reviewer is empty".into()));
-    }
-    let (_, store) = open(&a.config)?;
-    let record = ReviewRecord {
-        flag_id: a.flag_id,
-        reviewer: a.reviewer.trim().to_string(),
-        reviewed_at: Utc::now(),
-        status: a.status.clone(),
-        note: a
-            .note
-            .as_deref()
-            .filter(|n| !n.trim().is_empty())
-            .map(|n| crate::text::redact(n).into_owned()),
+fn score_request(a: &OutreachScoreArgs) -> Result<String, CliError> {
+    let settings = settings(&a.config)?;
+    let model = match &a.model {
+        Some(dir) => crate::registry::open_outreach(dir).map_err(|e| e.to_string()),
+        None => model(&settings),
     };
-    if !store.review_flag_blocking(record.clone())? {
-        return Err(CliError::Usage(format!("no outreach flag {}", a.flag_id)));
-    }
-    Ok(pretty(&json!({
-        "advisory": true,
-        "flag_id": record.flag_id,
-        "status": record.status,
-        "reviewer": record.reviewer,
-        "reviewed_at": record.reviewed_at,
-        "note": record.note,
-    })))
+    let path = a.request.clone().unwrap_or_else(|| "-".into());
+    let body = super::read_input(&path)?;
+    let req = ops::decode::json::<ops::outreach::ScoreRequest>(&body)?;
+    let scored = super::with_service(&settings, async |svc: Service| {
+        Ok(ops::outreach::score(&svc, &model, req).await?)
+    })?;
+    Ok(pretty(&scored))
+}
+
+fn review(a: &OutreachReviewArgs) -> Result<String, CliError> {
+    let settings = settings(&a.config)?;
+    let req = ops::outreach::ReviewRequest {
+        status: a.status.clone(),
+        reviewer: a.reviewer.clone(),
+        note: a.note.clone(),
+    };
+    let reviewed = super::with_service(&settings, async |svc: Service| {
+        Ok(ops::outreach::review(&svc, &a.flag_id, req).await?)
+    })?;
+    Ok(pretty(&reviewed))
 }
 
 fn report(a: &ConfigArg) -> Result<String, CliError> {
-    let (settings, _store) = open(a)?;
-    let (scores, reviewed) = rec::report_rows(&settings.store.path)?;
-    let groups = flags::report(&scores, &reviewed, &settings.outreach.fairness_attributes);
-    Ok(pretty(&json!({
-        "advisory": true,
-        "note": ADVISORY_NOTE,
-        "groups": groups,
-    })))
+    let settings = settings(a)?;
+    let model = model(&settings);
+    let report = super::with_service(&settings, async |svc: Service| {
+        Ok(ops::outreach::report(&svc, &model).await?)
+    })?;
+    Ok(pretty(&report))
 }
 
 fn optout(a: &OutreachOptoutArgs) -> Result<String, CliError> {
-    if a.citizen_id.trim().is_empty() {
-        return Err(CliError::Usage("the citizen id is empty".into()));
-    }
-    let (settings, store) = open(&a.config)?;
-    let p = Pseudonymiser::from_key_file(&settings.store.pseudonym_key)?;
-    let reason = a
-        .reason
-        .as_deref()
-        .map(|r| crate::text::redact(r).into_owned());
-    let new = store.opt_out_blocking(p.pseudonym(&a.citizen_id), Utc::now(), reason)?;
-    Ok(pretty(&json!({"opted_out": true, "new": new})))
+    let settings = settings(&a.config)?;
+    let req = ops::outreach::OptOutRequest {
+        citizen_id: a.citizen_id.clone(),
+        reason: a.reason.clone(),
+    };
+    let ack = super::with_service(&settings, async |svc: Service| {
+        Ok(ops::outreach::optout(&svc, req).await?)
+    })?;
+    Ok(pretty(&ack))
 }

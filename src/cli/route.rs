@@ -2,19 +2,16 @@
 //! `POST /v1/route` would return. For replaying a day of tickets through a new policy or new
 //! models before deploying them, and for comparing two configurations line by line.
 //!
-//! Each input line is a `POST /v1/route` body, read and validated exactly as the API does (the
-//! same DTO, the same messages); the work is [`crate::route::Router::route`], as in the service.
+//! Each input line is a `POST /v1/route` body, read, validated and routed by
+//! [`crate::ops::route::rehearse`] (the API's checks and messages, the service's router).
 //! Nothing is written to the audit trail: these are rehearsals, not decisions anyone received.
 //! A line that is refused is reported on standard error with its number and error code, and the
 //! others are still routed; the command then fails, so that scripts notice.
 
 use super::CliError;
-use crate::api::ApiError;
-use crate::api::extract;
-use crate::api::route::RouteRequest;
 use crate::config::{Settings, Source};
-use crate::registry::Registry;
-use chrono::Utc;
+use crate::ops::route::rehearse;
+use crate::registry;
 use std::io::{BufRead, Write};
 
 /// What a run routed.
@@ -37,8 +34,9 @@ pub fn route_lines(
     mut output: impl Write,
     mut errors: impl Write,
 ) -> Result<RouteSummary, CliError> {
-    let registry = Registry::open(settings, source)?;
-    let router = registry.router();
+    // The routing models and policy only: nothing else of the service is needed to rehearse.
+    let router = registry::load_router(settings, source)?;
+    registry::load::warm_up(&router);
     let max_bytes = settings.server.max_body_bytes;
     let mut summary = RouteSummary {
         routed: 0,
@@ -62,21 +60,13 @@ pub fn route_lines(
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let parsed = if line.len() > max_bytes {
-            Err(ApiError::BodyTooLarge {
-                limit: format!("{max_bytes} bytes (server.max_body_bytes)"),
-            })
-        } else {
-            extract::parse::<RouteRequest>(line).and_then(|r| r.parse(""))
-        };
-        match parsed {
-            Ok(request) => {
-                let routed = router.route(&request, Utc::now());
-                writeln!(output, "{}", routed.body).map_err(write_err)?;
+        match rehearse(&router, line, max_bytes) {
+            Ok(body) => {
+                writeln!(output, "{body}").map_err(write_err)?;
                 summary.routed += 1;
             }
             Err(e) => {
-                let message = format!("{}: {e}", e.code().0);
+                let message = format!("{}: {e}", e.code());
                 writeln!(errors, "line {number}: {message}").map_err(write_err)?;
                 summary.refused.push((number, message));
             }

@@ -1,23 +1,17 @@
 //! `instrada staffing`: one what-if, the agents and FTE for one interval's contacts, as a table
 //! or (`--json`) one object with the fields of `POST /v1/staffing`'s answer.
 //!
-//! Translates the arguments into the API's request DTO (so the command line and the API answer
-//! alike), solves it with [`crate::forecast::staffing`], and prints.
+//! Translates the arguments into the operation's request ([`crate::ops::staffing`], the same as
+//! `POST /v1/staffing`'s: the command line and the API answer alike, with the same messages) and
+//! prints its answer.
 
 use super::{CliError, StaffingArgs};
-use crate::api::staffing::{IntervalLength, StaffingRequest, StaffingResponse};
-use crate::forecast::staffing::{Method, Staffed};
-use crate::route::Channel;
+use crate::forecast::staffing::Method;
+use crate::ops::staffing::{IntervalLength, StaffingAnswer, StaffingRequest, solve};
 use std::fmt::Write;
 
 /// Runs `instrada staffing` and returns what it prints.
 pub fn staffing_cmd(args: &StaffingArgs) -> Result<String, CliError> {
-    let channel = args
-        .channel
-        .as_deref()
-        .map(str::parse::<Channel>)
-        .transpose()
-        .map_err(|e| CliError::Usage(format!("--channel: {e}")))?;
     let req = StaffingRequest {
         contacts: args.contacts,
         interval: IntervalLength::Text(args.interval.clone()),
@@ -27,12 +21,11 @@ pub fn staffing_cmd(args: &StaffingArgs) -> Result<String, CliError> {
         patience_seconds: args.patience,
         shrinkage: Some(args.shrinkage),
         max_occupancy: Some(args.max_occupancy),
-        channel,
+        channel: args.channel.clone(),
     };
-    let staffed = req.solve()?;
+    let staffed = solve(&req)?;
     if args.json {
-        let body = StaffingResponse::from(staffed);
-        let mut s = serde_json::to_string(&body).unwrap_or_default();
+        let mut s = serde_json::to_string(&staffed).unwrap_or_default();
         s.push('\n');
         return Ok(s);
     }
@@ -40,7 +33,7 @@ pub fn staffing_cmd(args: &StaffingArgs) -> Result<String, CliError> {
 }
 
 /// The readable answer: one figure a line, the method first.
-fn table(args: &StaffingArgs, s: &Staffed) -> String {
+fn table(args: &StaffingArgs, s: &StaffingAnswer) -> String {
     let method = match s.method {
         Method::ErlangC => "Erlang C (no abandonment)".to_string(),
         Method::ErlangA => format!(

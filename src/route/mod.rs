@@ -18,6 +18,7 @@
 //! Imports [`crate::calendar`], `classify`, `text` and `label`; `router.rs` also `store` and
 //! `config` for the audit record it builds. Never `api` or `cli`, which call it.
 
+mod audit;
 pub mod channel;
 mod compile;
 mod compiled;
@@ -32,10 +33,11 @@ pub mod sla;
 mod test_support;
 pub mod types;
 
+pub use audit::Answer;
 pub use channel::Channel;
 pub use config::{QueueConfig, RoutingConfig, RuleConfig, SlaConfig, WhenConfig};
 pub use decision::Decision;
 pub use error::{PolicyError, PolicyProblem};
 pub use policy::Policy;
-pub use router::{Request, Routed, Router, RouterOptions};
+pub use router::{Audit, Request, Routed, Router, RouterOptions};
 pub use types::{RouteInput, RouteOutcome};

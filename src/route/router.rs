@@ -15,7 +15,7 @@ use super::decision::{
 };
 use super::{Channel, Policy, RouteInput, reasons};
 use crate::classify::{Bundle, PredictOptions, Prediction, Signal};
-use crate::store::{DecisionRecord, StoredText};
+use crate::store::StoredText;
 use crate::text::LanguageDetector;
 use crate::text::normalize::truncate_chars;
 use chrono::{DateTime, Utc};
@@ -79,17 +79,34 @@ pub struct RouterOptions {
     pub stored_text: StoredText,
 }
 
-/// A decision, its JSON and its audit record.
+/// A decision and what its audit record keeps besides it. [`Routed::answer`] serialises the
+/// decision once, for the caller, and builds the record; nothing is copied out of JSON text.
 #[derive(Debug)]
 pub struct Routed {
     /// What the caller gets.
     pub decision: Decision,
-    /// The decision as JSON (the API's response body, a line of `instrada route`).
-    pub body: String,
-    /// What the store keeps.
-    pub record: DecisionRecord,
+    /// What the audit trail keeps besides the decision.
+    pub audit: Audit,
     /// Time spent deciding (also in `decision.timing_us`).
     pub elapsed: Duration,
+}
+
+/// The audit data of a decision that the decision itself does not carry.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    /// When it was decided.
+    pub created_at: DateTime<Utc>,
+    /// The request's channel.
+    pub channel: Channel,
+    /// SHA-256 (hex) of the text as received.
+    pub text_sha256: String,
+    /// What `store.text` keeps of the text.
+    pub text: Option<String>,
+    /// The urgency lexicon's signals, by name.
+    pub urgency_signals: Vec<String>,
+    /// The topic reason the audit copy keeps instead of the caller's, when the caller's quotes
+    /// words of a text the store does not keep.
+    pub stored_topic_reason: Option<String>,
 }
 
 /// The models and the policy validated against their labels, with the language detector the
@@ -163,7 +180,7 @@ impl Router {
         let truncated = cut || topic.truncated || urgency.prediction.truncated;
         // The evidence quotes the citizen's own words (a surname can be one): where the text is
         // not kept, neither are they, and the audit copy of the topic reason leaves them out.
-        let stored_topic_reason = (self.options.stored_text == StoredText::None
+        let stored_topic_reason = (!self.options.stored_text.keeps_words()
             && !topic.evidence.is_empty())
         .then(|| reasons::topic(&topic, false));
         let mut why = vec![
@@ -174,7 +191,7 @@ impl Router {
         why.extend(outcome.reasons);
         why.extend(truncation_reason(cut, truncated, max_chars));
         let alternatives = alternatives(&topic);
-        let decision = Decision {
+        let mut decision = Decision {
             decision_id: Uuid::now_v7(),
             request_id: req.request_id.clone(),
             topic: TopicResult {
@@ -203,13 +220,20 @@ impl Router {
             timing_us: 0,
             truncated,
         };
-        let audit = Audit {
-            urgency_signals: signal_names,
-            text: self.stored_text(text),
-            stored_topic_reason,
-            now,
-        };
-        finish(decision, req, audit, started)
+        let elapsed = started.elapsed();
+        decision.timing_us = elapsed.as_micros().try_into().unwrap_or(u64::MAX);
+        Routed {
+            decision,
+            audit: Audit {
+                created_at: now,
+                channel: req.channel,
+                text_sha256: req.text_sha256.clone(),
+                text: self.options.stored_text.keep_text(text),
+                urgency_signals: signal_names,
+                stored_topic_reason,
+            },
+            elapsed,
+        }
     }
 }
 
@@ -226,17 +250,6 @@ impl Router {
                 let reason = reasons::detected_language(&l, &self.language);
                 (l.code.to_string(), reason)
             }
-        }
-    }
-}
-
-impl Router {
-    /// What the audit record keeps of `text` (`store.text`).
-    fn stored_text(&self, text: &str) -> Option<String> {
-        match self.options.stored_text {
-            StoredText::None => None,
-            StoredText::Redacted => Some(crate::text::redact(text).into_owned()),
-            StoredText::Raw => Some(text.to_string()),
         }
     }
 }
@@ -278,68 +291,4 @@ fn alternatives(topic: &Prediction) -> Vec<Alternative> {
         probability: a.probability,
     }));
     alternatives
-}
-
-/// What the audit record keeps besides the decision.
-struct Audit {
-    urgency_signals: Vec<String>,
-    text: Option<String>,
-    stored_topic_reason: Option<String>,
-    now: DateTime<Utc>,
-}
-
-/// Stamps the timing, serialises the decision and builds the audit record.
-fn finish(mut decision: Decision, req: &Request, audit: Audit, started: Instant) -> Routed {
-    let elapsed = started.elapsed();
-    decision.timing_us = elapsed.as_micros().try_into().unwrap_or(u64::MAX);
-    // Serialising plain data cannot fail; the fallback keeps the body valid JSON regardless.
-    let json = |d: &Decision| serde_json::to_string(d).unwrap_or_else(|_| "{}".into());
-    let body = json(&decision);
-    let decision_json = match (audit.stored_topic_reason, decision.reasons.first()) {
-        // Swap the one reason inside the serialised body rather than serialise everything twice.
-        (Some(stored), Some(shown)) => {
-            let (shown, stored) = (json_string(shown), json_string(&stored));
-            if body.contains(&shown) {
-                body.replacen(&shown, &stored, 1)
-            } else {
-                let mut copy = decision.clone();
-                copy.reasons[0] = serde_json::from_str(&stored).unwrap_or_default();
-                json(&copy)
-            }
-        }
-        _ => body.clone(),
-    };
-    let record = DecisionRecord {
-        decision_id: decision.decision_id,
-        created_at: audit.now,
-        request_id: decision.request_id.clone(),
-        channel: req.channel.as_str().to_string(),
-        language: decision.language.clone(),
-        text_sha256: req.text_sha256.clone(),
-        text: audit.text,
-        topic: decision.topic.label.clone(),
-        topic_confidence: decision.topic.confidence,
-        urgency: decision.urgency.level.as_str().to_string(),
-        urgency_confidence: decision.urgency.confidence,
-        urgency_signals: audit.urgency_signals,
-        queue: decision.queue.clone(),
-        priority: decision.priority,
-        needs_human_review: decision.needs_human_review,
-        review_reason: decision.review_reason.clone(),
-        topic_model: decision.models.topic.clone(),
-        urgency_model: decision.models.urgency.clone(),
-        timing_us: decision.timing_us,
-        decision_json,
-    };
-    Routed {
-        decision,
-        body,
-        record,
-        elapsed,
-    }
-}
-
-/// `s` as a JSON string literal, quotes included.
-fn json_string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_default()
 }

@@ -98,6 +98,17 @@ impl Store {
             .map_err(|_| self.gone())
     }
 
+    /// Enqueues several decisions as one command: all of them, or (on an error) none. The writer
+    /// commits them like as many [`Store::record`]s.
+    pub async fn record_all(&self, recs: Vec<DecisionRecord>) -> Result<(), StoreError> {
+        self.check_open()?;
+        self.inner
+            .tx
+            .send(Command::Records(recs))
+            .await
+            .map_err(|_| self.gone())
+    }
+
     /// Like [`Store::record`] but never waits: [`StoreError::Busy`] when the queue is full.
     pub fn try_record(&self, rec: DecisionRecord) -> Result<(), StoreError> {
         self.check_open()?;

@@ -69,6 +69,8 @@ mod test_support;
 #[cfg(test)]
 mod tests;
 
+/// What of a request's text the audit trail keeps (decided in [`crate::text::kept`]).
+pub use crate::text::StoredText;
 pub use contacts::{ContactQuery, contact_counts};
 pub use error::StoreError;
 pub use events::{EventRecord, EventsStored};
@@ -78,5 +80,5 @@ pub use handle::Store;
 pub use history::{HistoryEvent, HistoryReader};
 pub use types::{
     DEFAULT_MAX_BATCH, DEFAULT_QUEUE_CAPACITY, DecisionRecord, ExportSummary, FeedbackRecord,
-    StoreConfig, StoreCounts, StoreStats, StoredDecision, StoredText,
+    StoreConfig, StoreCounts, StoreStats, StoredDecision,
 };

@@ -152,27 +152,3 @@ impl StoreConfig {
         Ok(())
     }
 }
-
-/// What of a request's text goes into the audit trail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum StoredText {
-    /// Only the text's SHA-256 (the default): nothing to train on, nothing personal kept.
-    #[default]
-    None,
-    /// The text with e-mail addresses, phone numbers, IBANs and codici fiscali replaced.
-    Redacted,
-    /// The text as received.
-    Raw,
-}
-
-impl StoredText {
-    /// The name used in the configuration.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Redacted => "redacted",
-            Self::Raw => "raw",
-        }
-    }
-}

@@ -44,6 +44,9 @@ const LINGER: Duration = Duration::from_millis(2);
 pub(super) enum Command {
     /// Boxed so that the queue's slots stay small whatever the record's size.
     Record(Box<DecisionRecord>),
+    /// Several decisions enqueued at once (a batch answered all or nothing); each becomes a
+    /// `Record` of the batch that takes it.
+    Records(Vec<DecisionRecord>),
     Feedback {
         feedback: FeedbackRecord,
         reply: oneshot::Sender<Result<(), StoreError>>,
@@ -189,6 +192,9 @@ impl Writer {
                 let _ = paused.send(());
                 let _ = resume.recv();
             }
+            Command::Records(recs) => {
+                batch.extend(recs.into_iter().map(|r| Command::Record(Box::new(r))));
+            }
             other => batch.push(other),
         }
     }
@@ -301,7 +307,7 @@ impl Writer {
                     let _ = reply.send(Err(failed()));
                 }
                 Command::Job(job) => job.fail(failed()),
-                Command::Shutdown => {}
+                Command::Records(_) | Command::Shutdown => {}
                 #[cfg(test)]
                 Command::Pause { .. } => {}
             }
@@ -346,7 +352,8 @@ fn apply(conn: &Connection, cmd: &mut Command) -> rusqlite::Result<Outcome> {
         Command::Events { events, .. } => {
             Outcome::Events(contain(conn, events::insert_events(conn, events))?)
         }
-        Command::Shutdown => Outcome::Nothing,
+        // Expanded into records when the writer takes them (`accept`): never in a batch.
+        Command::Records(_) | Command::Shutdown => Outcome::Nothing,
         #[cfg(test)]
         Command::Pause { .. } => Outcome::Nothing,
     })

@@ -10,7 +10,6 @@ use instrada::classify::train::{TrainParams, Validation};
 use instrada::config::{Settings, Source, StoredText};
 use instrada::registry::Registry;
 use instrada::route::Decision;
-use instrada::store::Store;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -365,10 +364,8 @@ pub fn settings(db_dir: &Path) -> Settings {
 pub fn state(settings: Settings) -> AppState {
     let registry =
         Registry::open(&settings, &Source::Embedded).expect("fixture bundle and policy are valid");
-    let store = Store::open(&settings.store.store_config()).expect("store opens");
-    let pseudonyms = instrada::digest::Pseudonymiser::from_key_file(&settings.store.pseudonym_key)
-        .expect("pseudonym key");
-    AppState::new(settings, registry, store, pseudonyms)
+    let service = instrada::ops::Service::open(settings).expect("store and key open");
+    AppState::new(service, registry)
 }
 
 /// A running service.

@@ -1,14 +1,15 @@
 //! The human side of outreach: `POST /v1/outreach/{flag_id}/review` (a case worker's decision,
 //! who and when, the note redacted), `POST /v1/outreach/optout` (a citizen excluded: never scored
 //! again) and `GET /v1/outreach/report` (flag rates and review outcomes by group, so that a
-//! reviewer can spot unequal treatment).
+//! reviewer can spot unequal treatment). The rules are [`crate::ops::outreach`]'s; the types
+//! here are schema mirrors for OpenAPI.
 
-use super::{read, unavailable};
+use super::model;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::extract::ApiJson;
 use crate::api::state::AppState;
-use crate::outreach::flags::{self, ADVISORY_NOTE};
-use crate::store::outreach::{self as rec, ReviewRecord};
+use crate::ops;
+use crate::outreach::flags;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -17,12 +18,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// Longest reviewer name and note.
-const MAX_REVIEWER_CHARS: usize = 128;
-const MAX_NOTE_CHARS: usize = 2_000;
-
+// The schema of [`ops::outreach::ReviewRequest`] (never built).
 /// A case worker's decision on a flag.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 #[serde(deny_unknown_fields)]
 pub struct ReviewRequest {
     /// `contacted`, `dismissed` or `not_needed`.
@@ -34,8 +33,10 @@ pub struct ReviewRequest {
     pub note: Option<String>,
 }
 
+// The schema of [`ops::outreach::ReviewOut`] (never built).
 /// A review as recorded.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 pub struct ReviewOut {
     /// Always true: the flag was advice; this is the person's decision.
     pub advisory: bool,
@@ -51,35 +52,6 @@ pub struct ReviewOut {
     pub note: Option<String>,
 }
 
-fn check_review(req: &ReviewRequest) -> Result<(), ApiError> {
-    if !rec::REVIEW_STATUSES.contains(&req.status.as_str()) {
-        return Err(ApiError::invalid(format!(
-            "`status` must be one of {}, not `{}`",
-            rec::REVIEW_STATUSES.join(", "),
-            req.status.chars().take(40).collect::<String>()
-        )));
-    }
-    let reviewer = req.reviewer.trim();
-    if reviewer.is_empty()
-        || reviewer.chars().count() > MAX_REVIEWER_CHARS
-        || reviewer.chars().any(char::is_control)
-    {
-        return Err(ApiError::invalid(format!(
-            "`reviewer` must be 1 to {MAX_REVIEWER_CHARS} characters, without control characters"
-        )));
-    }
-    if req
-        .note
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
-    {
-        return Err(ApiError::invalid(format!(
-            "`note` is longer than {MAX_NOTE_CHARS} characters"
-        )));
-    }
-    Ok(())
-}
-
 /// Records a case worker's decision on a flag: who, when, and a note redacted of personal data.
 #[utoipa::path(post, path = "/v1/outreach/{flag_id}/review", tag = "outreach", request_body = ReviewRequest,
     params(("flag_id" = Uuid, Path, description = "The flag's id")),
@@ -92,45 +64,16 @@ fn check_review(req: &ReviewRequest) -> Result<(), ApiError> {
 pub async fn review(
     State(state): State<AppState>,
     Path(flag_id): Path<String>,
-    ApiJson(req): ApiJson<ReviewRequest>,
-) -> Result<(StatusCode, Json<ReviewOut>), ApiError> {
-    let flag_id = Uuid::parse_str(flag_id.trim())
-        .map_err(|_| ApiError::invalid("the flag id in the path is not a UUID"))?;
-    check_review(&req)?;
-    let record = ReviewRecord {
-        flag_id,
-        reviewer: req.reviewer.trim().to_string(),
-        reviewed_at: Utc::now(),
-        status: req.status,
-        note: req
-            .note
-            .filter(|n| !n.trim().is_empty())
-            .map(|n| crate::text::redact(&n).into_owned()),
-    };
-    let found = state
-        .store
-        .review_flag(record.clone())
-        .await
-        .map_err(|e| unavailable(&state, e))?;
-    if !found {
-        return Err(ApiError::UnknownFlag { flag_id });
-    }
-    tracing::info!(%flag_id, status = %record.status, "outreach flag reviewed");
-    Ok((
-        StatusCode::CREATED,
-        Json(ReviewOut {
-            advisory: true,
-            flag_id,
-            status: record.status,
-            reviewer: record.reviewer,
-            reviewed_at: record.reviewed_at,
-            note: record.note,
-        }),
-    ))
+    ApiJson(req): ApiJson<ops::outreach::ReviewRequest>,
+) -> Result<(StatusCode, Json<ops::outreach::ReviewOut>), ApiError> {
+    let out = ops::outreach::review(&state.service, &flag_id, req).await?;
+    Ok((StatusCode::CREATED, Json(out)))
 }
 
+// The schema of [`ops::outreach::OptOutRequest`] (never built).
 /// A citizen who no longer wants to be scored.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 #[serde(deny_unknown_fields)]
 pub struct OptOutRequest {
     /// The citizen's identifier, as in events (pseudonymised, never stored as sent).
@@ -140,8 +83,10 @@ pub struct OptOutRequest {
     pub reason: Option<String>,
 }
 
+// The schema of [`ops::outreach::OptOutAck`] (never built).
 /// An opt-out as recorded.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 pub struct OptOutAck {
     /// Always true: the citizen is never scored from now on, nor listed.
     pub opted_out: bool,
@@ -158,27 +103,9 @@ pub struct OptOutAck {
     ))]
 pub async fn optout(
     State(state): State<AppState>,
-    ApiJson(req): ApiJson<OptOutRequest>,
-) -> Result<Json<OptOutAck>, ApiError> {
-    if req.citizen_id.trim().is_empty() {
-        return Err(ApiError::invalid("`citizen_id` is empty"));
-    }
-    let citizen = state.pseudonyms.pseudonym(&req.citizen_id);
-    let reason = req.reason.filter(|r| !r.trim().is_empty()).map(|r| {
-        crate::text::redact(&r)
-            .chars()
-            .take(MAX_NOTE_CHARS)
-            .collect()
-    });
-    let new = state
-        .store
-        .opt_out(citizen, Utc::now(), reason)
-        .await
-        .map_err(|e| unavailable(&state, e))?;
-    Ok(Json(OptOutAck {
-        opted_out: true,
-        new,
-    }))
+    ApiJson(req): ApiJson<ops::outreach::OptOutRequest>,
+) -> Result<Json<ops::outreach::OptOutAck>, ApiError> {
+    Ok(Json(ops::outreach::optout(&state.service, req).await?))
 }
 
 // The schema of the domain's `flags::GroupStats`, which the report serves as it is: never
@@ -207,8 +134,10 @@ pub struct GroupOut {
     pub not_needed: usize,
 }
 
+// The schema of [`ops::outreach::ReportOut`] (never built).
 /// The fairness report.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 pub struct ReportOut {
     /// Always true: advice, not a decision.
     pub advisory: bool,
@@ -228,20 +157,12 @@ pub struct ReportOut {
         (status = 200, description = "Per group: scored, flagged, flag rate, reviews and their outcomes", body = ReportOut),
         (status = 503, description = "`store_unavailable`", body = ErrorBody),
     ))]
-pub async fn report(State(state): State<AppState>) -> Result<Json<ReportOut>, ApiError> {
-    let (scores, reviewed) = read(&state, rec::report_rows).await?;
-    let attrs = &state.settings.outreach.fairness_attributes;
-    let groups = flags::report(&scores, &reviewed, attrs);
-    Ok(Json(ReportOut {
-        advisory: true,
-        note: ADVISORY_NOTE.into(),
-        model_version: state
-            .registry
-            .outreach()
-            .ok()
-            .map(|m| m.manifest().model_version.clone()),
-        groups,
-    }))
+pub async fn report(
+    State(state): State<AppState>,
+) -> Result<Json<ops::outreach::ReportOut>, ApiError> {
+    Ok(Json(
+        ops::outreach::report(&state.service, &model(&state)).await?,
+    ))
 }
 
 #[cfg(test)]

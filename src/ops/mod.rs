@@ -1,0 +1,37 @@
+//! The operations every edge calls: one function per thing a user can do, below any transport.
+//! `api/` (HTTP), `cli/` (the command line) and the console to come translate their input into
+//! one call of these and the answer back; none of them holds a rule a user could observe that
+//! another lacks, so the same input gets the same answer and the same message whichever edge it
+//! came through.
+//!
+//! | operation | function |
+//! |---|---|
+//! | route one request, a batch (all or nothing), a rehearsal (`instrada route`) | [`route::route_one`], [`route::route_batch`], [`route::rehearse`] |
+//! | record a correction of a decision | [`feedback::record`] |
+//! | ingest contact events: a JSON array, NDJSON, CSV rows | [`events::ingest`], [`events::import_csv`] |
+//! | staff one interval (what-if) | [`staffing::solve`] |
+//! | outreach: list, score, review, opt-out, report | [`outreach`] |
+//! | read a forecast | [`forecast::view`] |
+//!
+//! The forecast refit and the outreach scoring run are jobs ([`crate::jobs`]): they hold a lock,
+//! run on a blocking thread and have a schedule.
+//!
+//! Each operation takes the [`Service`] (settings, store, pseudonymiser) and the models it needs
+//! (a [`crate::route::Router`], an outreach model), and fails with an [`OpError`] whose `code` is
+//! the same at every edge. The inputs are serde shapes ([`decode`] reads JSON with messages in the
+//! caller's terms); their OpenAPI description lives at the HTTP edge. This module imports no
+//! edge, nothing of HTTP and nothing of the command line.
+
+pub mod decode;
+mod error;
+pub mod events;
+pub mod feedback;
+pub mod fields;
+pub mod forecast;
+pub mod outreach;
+pub mod route;
+mod service;
+pub mod staffing;
+
+pub use error::OpError;
+pub use service::{OpenError, Parts, Service};

@@ -1,0 +1,88 @@
+//! A routed decision becomes an answer and an audit record: the decision is serialised once for
+//! the caller, and the record is built from the typed decision and its [`Audit`] data. Where the
+//! audit copy must differ (the topic reason without the citizen's words, when the text is not
+//! kept), the one reason is swapped in the typed decision and the copy serialised from it: no
+//! text surgery on JSON.
+
+use super::decision::Decision;
+use super::router::{Audit, Routed};
+use crate::store::DecisionRecord;
+use std::time::Duration;
+
+/// A decision as answered: the decision and its JSON.
+#[derive(Debug)]
+pub struct Answer {
+    /// What the caller gets.
+    pub decision: Decision,
+    /// The decision as JSON (the API's response body, a line of `instrada route`).
+    pub body: String,
+    /// Time spent deciding.
+    pub elapsed: Duration,
+}
+
+impl Routed {
+    /// The answer (the decision and its JSON) and its audit record.
+    pub fn answer(self) -> (Answer, DecisionRecord) {
+        let Routed {
+            mut decision,
+            mut audit,
+            elapsed,
+        } = self;
+        let body = to_json(&decision);
+        let decision_json = match (
+            audit.stored_topic_reason.take(),
+            decision.reasons.first_mut(),
+        ) {
+            (Some(stored), Some(first)) => {
+                let shown = std::mem::replace(first, stored);
+                let copy = to_json(&decision);
+                decision.reasons[0] = shown;
+                copy
+            }
+            _ => body.clone(),
+        };
+        let record = record(&decision, audit, decision_json);
+        let answer = Answer {
+            decision,
+            body,
+            elapsed,
+        };
+        (answer, record)
+    }
+
+    /// Only the decision's JSON, for a rehearsal that records nothing (`instrada route`).
+    pub fn body(&self) -> String {
+        to_json(&self.decision)
+    }
+}
+
+/// Serialising plain data cannot fail; the fallback keeps the body valid JSON regardless.
+fn to_json(d: &Decision) -> String {
+    serde_json::to_string(d).unwrap_or_else(|_| "{}".into())
+}
+
+/// The audit record: the columns the store indexes and exports, and the whole decision as JSON.
+fn record(d: &Decision, audit: Audit, decision_json: String) -> DecisionRecord {
+    DecisionRecord {
+        decision_id: d.decision_id,
+        created_at: audit.created_at,
+        request_id: d.request_id.clone(),
+        channel: audit.channel.as_str().to_string(),
+        language: d.language.clone(),
+        text_sha256: audit.text_sha256,
+        text: audit.text,
+        topic: d.topic.label.clone(),
+        topic_confidence: d.topic.confidence,
+        urgency: d.urgency.level.as_str().to_string(),
+        urgency_confidence: d.urgency.confidence,
+        urgency_signals: audit.urgency_signals,
+        queue: d.queue.clone(),
+        priority: d.priority,
+        needs_human_review: d.needs_human_review,
+        review_reason: d.review_reason.clone(),
+        topic_model: d.models.topic.clone(),
+        urgency_model: d.models.urgency.clone(),
+        timing_us: d.timing_us,
+        decision_json,
+    }
+}
