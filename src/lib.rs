@@ -34,6 +34,7 @@ pub mod cli;
 pub mod config;
 pub mod digest;
 pub mod forecast;
+pub mod jobs;
 pub mod label;
 #[cfg(feature = "onnx")]
 pub mod onnxrt;

@@ -9,7 +9,7 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiQuery;
-use super::state::{AppState, Job};
+use super::state::AppState;
 use crate::forecast::plan::Forecasts;
 use crate::ops::{self, OpError, forecast::Format};
 use axum::Json;
@@ -175,8 +175,10 @@ async fn chart(
     Ok(([(header::CONTENT_TYPE, drawn.0)], drawn.1).into_response())
 }
 
+// The schema of [`crate::jobs::refit::RefitSummary`] (never built).
 /// What a refit did.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 pub struct RefitSummary {
     /// When it ran.
     pub fitted_at: Option<DateTime<Utc>>,
@@ -191,55 +193,9 @@ pub struct RefitSummary {
     responses(
         (status = 200, description = "The refit is done and serving", body = RefitSummary),
     ))]
-pub async fn refit(State(state): State<AppState>) -> Result<Json<RefitSummary>, ApiError> {
-    let f = refit_now(&state).await?;
-    Ok(Json(RefitSummary {
-        fitted_at: f.fitted_at,
-        fitted: f.series.len(),
-        failed: f.failed.len(),
-    }))
-}
-
-/// Runs a refit on a blocking thread, after the one running (if any).
-pub async fn refit_now(state: &AppState) -> Result<Arc<Forecasts>, ApiError> {
-    let running = state.start(Job::Refit).await;
-    refit_holding(state, running).await
-}
-
-/// Runs a refit unless one is running (`None`): for the schedule.
-pub async fn refit_if_idle(state: &AppState) -> Option<Result<Arc<Forecasts>, ApiError>> {
-    let running = state.try_start(Job::Refit)?;
-    Some(refit_holding(state, running).await)
-}
-
-/// The refit, with `running` held until the fitting ends.
-async fn refit_holding(
-    state: &AppState,
-    running: tokio::sync::OwnedMutexGuard<()>,
-) -> Result<Arc<Forecasts>, ApiError> {
-    let task = state.clone();
-    let queues: Vec<String> = state
-        .router()
-        .policy()
-        .queue_names()
-        .map(str::to_string)
-        .collect();
-    let f = tokio::task::spawn_blocking(move || {
-        let _running = running;
-        task.registry.refit_forecasts(&queues)
-    })
-    .await
-    .map_err(|e| OpError::internal(format!("the refit task failed: {e}")))?;
-    tracing::info!(
-        fitted = f.series.len(),
-        failed = f.failed.len(),
-        "forecasts refitted"
-    );
-    if let Some(at) = f.fitted_at {
-        // Served from memory either way; the cache only spares a restart the refit.
-        if let Err(e) = state.store.save_forecasts(at, f.to_json()).await {
-            tracing::error!(error = %e, "the forecasts were not saved in the store");
-        }
-    }
-    Ok(f)
+pub async fn refit(
+    State(state): State<AppState>,
+) -> Result<Json<crate::jobs::refit::RefitSummary>, ApiError> {
+    let done = crate::jobs::refit::refit_now(&state.jobs, &state.service, &state.registry).await?;
+    Ok(Json(done))
 }

@@ -11,16 +11,13 @@
 use super::error::{ApiError, ErrorBody};
 use super::events::EventIn;
 use super::extract::{ApiJson, ApiQuery};
-use super::state::{AppState, Job};
-use crate::ops::{self, OpError};
-use crate::outreach::OutreachModel;
-use crate::outreach::flags::{self, ADVISORY_NOTE, RunSpec};
+use super::state::AppState;
+use crate::ops;
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -199,8 +196,10 @@ pub async fn score(
     ))
 }
 
+// The schema of [`crate::jobs::run::RunOut`] (never built).
 /// What a scoring run did.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
 pub struct RunOut {
     /// Always true: advice, not a decision.
     pub advisory: bool,
@@ -222,93 +221,15 @@ pub struct RunOut {
     pub seconds: f64,
 }
 
-/// Scores every citizen in the store (on a blocking thread), after the run going (if any).
-pub async fn run_now(state: &AppState) -> Result<RunOut, ApiError> {
-    let model = model(state).map_err(|reason| OpError::NotReady { reason })?;
-    let running = state.start(Job::OutreachRun).await;
-    run_holding(state, model, running).await
-}
-
-/// Scores every citizen unless a run is going (`None`): for the `[outreach] schedule`.
-pub async fn run_if_idle(state: &AppState) -> Option<Result<RunOut, ApiError>> {
-    let model = match model(state) {
-        Ok(m) => m,
-        Err(reason) => return Some(Err(OpError::NotReady { reason }.into())),
-    };
-    let running = state.try_start(Job::OutreachRun)?;
-    Some(run_holding(state, model, running).await)
-}
-
-/// The run, with `running` held until the scoring ends.
-async fn run_holding(
-    state: &AppState,
-    model: Arc<dyn OutreachModel>,
-    running: tokio::sync::OwnedMutexGuard<()>,
-) -> Result<RunOut, ApiError> {
-    let task = state.clone();
-    let spec = RunSpec {
-        as_of: Utc::now(),
-        fairness_attributes: state.settings.outreach.fairness_attributes.clone(),
-    };
-    let s = tokio::task::spawn_blocking(move || {
-        let _running = running;
-        flags::run(&task.store, &*model, &spec)
-    })
-    .await
-    .map_err(|e| OpError::internal(format!("the outreach run failed: {e}")))?
-    .map_err(|e| state.service.unavailable(e))?;
-    tracing::info!(
-        scored = s.scored,
-        flagged = s.flagged,
-        opted_out = s.opted_out,
-        seconds = s.seconds,
-        "outreach scoring run"
-    );
-    Ok(RunOut {
-        advisory: true,
-        note: ADVISORY_NOTE.into(),
-        scored_at: s.scored_at,
-        as_of: s.as_of,
-        scored: s.scored,
-        flagged: s.flagged,
-        opted_out: s.opted_out,
-        model_version: s.model_version,
-        seconds: s.seconds,
-    })
-}
-
 /// Scores every citizen in the store who has not opted out, off the request path.
 #[utoipa::path(post, path = "/v1/outreach/run", tag = "outreach",
     responses(
         (status = 200, description = "Every citizen scored and stored", body = RunOut),
         (status = 503, description = "`not_ready` (no outreach model), `store_unavailable`", body = ErrorBody),
     ))]
-pub async fn run(State(state): State<AppState>) -> Result<Json<RunOut>, ApiError> {
-    run_now(&state).await.map(Json)
-}
-
-/// Scores the store at each `[outreach] schedule` time, while the service runs.
-pub async fn run_on_schedule(state: AppState) {
-    while let Some(next) = state.settings.outreach.next_run(Utc::now()) {
-        let wait = (next - Utc::now()).to_std().unwrap_or_default();
-        tokio::time::sleep(wait).await;
-        match run_if_idle(&state).await {
-            Some(Ok(_)) => {}
-            None => tracing::info!("an outreach run is going: the scheduled one is skipped"),
-            Some(Err(ApiError::Op(OpError::NotReady { reason }))) => {
-                tracing::info!(%reason, "no scheduled outreach run");
-            }
-            Some(Err(e)) => tracing::error!(error = %e, "the scheduled outreach run failed"),
-        }
-    }
-}
-
-/// Reloads the outreach model (on SIGHUP, with the routing models).
-pub async fn reload(state: &AppState) {
-    let task = state.clone();
-    match tokio::task::spawn_blocking(move || task.registry.reload_outreach()).await {
-        Ok(Ok(version)) => tracing::info!(%version, "outreach model reloaded"),
-        Ok(Err(why)) => tracing::warn!(%why, "outreach model not reloaded"),
-        Err(e) => tracing::error!(error = %e, "the outreach reload task failed"),
-    }
+pub async fn run(
+    State(state): State<AppState>,
+) -> Result<Json<crate::jobs::run::RunOut>, ApiError> {
+    let out = crate::jobs::run::run_now(&state.jobs, &state.service, &model(&state)).await?;
+    Ok(Json(out))
 }

@@ -19,8 +19,8 @@ use crate::registry::{Invalid, RollbackError, Versions};
 
 /// Loads `models.dir` again and, if it passes every check, serves it from now on.
 pub async fn reload(state: &AppState) -> Result<Versions, Invalid> {
-    let task = state.clone();
-    let loaded = tokio::task::spawn_blocking(move || task.registry.reload())
+    let registry = state.registry.clone();
+    let loaded = tokio::task::spawn_blocking(move || registry.reload())
         .await
         .unwrap_or_else(|join| {
             Err(Invalid {
@@ -39,6 +39,17 @@ pub async fn reload(state: &AppState) -> Result<Versions, Invalid> {
         }
     }
     loaded
+}
+
+/// Reloads the outreach model (on SIGHUP, with the routing models); a model that fails to load
+/// leaves the one serving in place.
+pub async fn reload_outreach(state: &AppState) {
+    let registry = state.registry.clone();
+    match tokio::task::spawn_blocking(move || registry.reload_outreach()).await {
+        Ok(Ok(version)) => tracing::info!(%version, "outreach model reloaded"),
+        Ok(Err(why)) => tracing::warn!(%why, "outreach model not reloaded"),
+        Err(e) => tracing::error!(error = %e, "the outreach reload task failed"),
+    }
 }
 
 /// Serves the models in use before the last swap again.
@@ -104,7 +115,7 @@ pub async fn reload_on_signals(state: AppState, signals: Option<ReloadSignals>) 
                 if got.is_none() { return; }
                 tracing::info!("SIGHUP: reloading the models");
                 let _ = reload(&state).await;
-                super::outreach::reload(&state).await;
+                reload_outreach(&state).await;
             }
             got = usr1.recv() => {
                 if got.is_none() { return; }

@@ -12,12 +12,17 @@
 use super::state::AppState;
 use super::{build_router, metrics};
 use crate::config::{ConfigError, Settings, Source};
+use crate::jobs::{
+    self,
+    schedule::{Clock, SystemClock},
+};
 use crate::ops::{OpenError, Service};
 use crate::registry::{Invalid, Registry};
 use crate::store::StoreError;
 use axum::serve::ListenerExt;
 use std::future::{Future, IntoFuture};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -111,57 +116,36 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
         pid_file = pid_file.as_ref().map(|f| f.path.display().to_string()),
         "listening (SIGHUP reloads the models, SIGUSR1 rolls them back, SIGTERM stops)"
     );
-    let state = AppState::new(service, registry);
-    match state.registry.restore_forecasts() {
+    match jobs::refit::restore(&service, &registry) {
         Ok(Some(at)) => tracing::info!(fitted_at = %at, "serving the cached forecasts"),
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "the cached forecasts were not restored"),
     }
+    let state = AppState::new(service, registry);
     let reloader = tokio::spawn(super::reload::reload_on_signals(
         state.clone(),
         reload_signals,
     ));
-    let refitter = tokio::spawn(refit_on_schedule(state.clone()));
-    let scorer = tokio::spawn(super::outreach::run_on_schedule(state.clone()));
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let (jobs, svc, registry) = (&state.jobs, &state.service, &state.registry);
+    let refitter = tokio::spawn(jobs::refit::on_schedule(
+        jobs.clone(),
+        svc.clone(),
+        registry.clone(),
+        clock.clone(),
+    ));
+    let scorer = tokio::spawn(jobs::run::on_schedule(
+        jobs.clone(),
+        svc.clone(),
+        registry.clone(),
+        clock,
+    ));
     let served = run(listener, state, stop).await;
     reloader.abort();
     refitter.abort();
     scorer.abort();
     drop(pid_file);
     served
-}
-
-/// Fits the forecasts at start unless the store's cache holds a refit at least as recent as the
-/// last scheduled one (in the background: the service answers meanwhile, and `GET /v1/forecast`
-/// says they are being fitted), then at each `[forecast] refit` time.
-async fn refit_on_schedule(state: AppState) {
-    let now = chrono::Utc::now();
-    let cached = state.registry.forecasts().fitted_at;
-    if let Some(at) = cached.filter(|at| state.settings.forecast.cache_is_current(*at, now)) {
-        tracing::info!(fitted_at = %at, "the cached forecasts are current: no refit at start");
-    } else {
-        scheduled_refit(&state).await;
-    }
-    loop {
-        let Some(next) = state.settings.forecast.next_refit(chrono::Utc::now()) else {
-            return;
-        };
-        let wait = (next - chrono::Utc::now()).to_std().unwrap_or_default();
-        tracing::info!(next = %next, "next forecast refit");
-        tokio::time::sleep(wait).await;
-        scheduled_refit(&state).await;
-    }
-}
-
-/// One scheduled refit; skipped when one asked for is still running.
-async fn scheduled_refit(state: &AppState) {
-    match super::forecast::refit_if_idle(state).await {
-        Some(Ok(_)) => {}
-        None => tracing::info!("a forecast refit is running: the scheduled one is skipped"),
-        Some(Err(e)) => {
-            tracing::error!(error = %e, "forecast refit failed: the previous forecasts keep serving");
-        }
-    }
 }
 
 /// `server.pid_file` while the service runs: holds this process's id, removed when dropped.

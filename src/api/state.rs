@@ -2,13 +2,14 @@
 //! (settings, store, pseudonymiser), the [`Registry`] of models, and what only HTTP needs (the
 //! concurrency limiter, the metrics recorder, the shutdown flag). Building it does no I/O.
 
+use crate::jobs::Jobs;
 use crate::ops::Service;
 use crate::registry::Registry;
 use crate::route::Router;
 use crate::telemetry::Metrics;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use tokio::sync::{Mutex, OwnedMutexGuard, Semaphore};
+use tokio::sync::Semaphore;
 
 /// Shared state of the service; cheap to clone (one `Arc`).
 #[derive(Clone)]
@@ -30,20 +31,8 @@ pub struct Inner {
     pub metrics: Metrics,
     /// Set when shutdown begins, so that `/readyz` turns away new traffic.
     pub shutting_down: AtomicBool,
-    /// Held while a forecast refit runs.
-    refit: Arc<Mutex<()>>,
-    /// Held while an outreach scoring run runs.
-    outreach_run: Arc<Mutex<()>>,
-}
-
-/// A long job of which one at a time runs: two refits, or two scoring runs, at once would compete
-/// for the same cores and the same store and write the same results twice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Job {
-    /// `POST /v1/forecast/refit`, and the `[forecast] refit` schedule.
-    Refit,
-    /// `POST /v1/outreach/run`, and the `[outreach] schedule`.
-    OutreachRun,
+    /// The locks that keep one refit and one scoring run going at a time.
+    pub jobs: Jobs,
 }
 
 impl std::fmt::Debug for AppState {
@@ -65,30 +54,9 @@ impl AppState {
                 limiter,
                 metrics: Metrics::new(),
                 shutting_down: AtomicBool::new(false),
-                refit: Arc::default(),
-                outreach_run: Arc::default(),
+                jobs: Jobs::default(),
             }),
         }
-    }
-
-    fn job_lock(&self, job: Job) -> Arc<Mutex<()>> {
-        Arc::clone(match job {
-            Job::Refit => &self.inner.refit,
-            Job::OutreachRun => &self.inner.outreach_run,
-        })
-    }
-
-    /// Starts `job` once the one running (if any) has finished: what a caller asking for it
-    /// wants, since the running one may predate the events it just sent. Move the guard into the
-    /// blocking task that does the work: the job then counts as running until the work ends,
-    /// even when the request that asked for it has gone.
-    pub async fn start(&self, job: Job) -> OwnedMutexGuard<()> {
-        self.job_lock(job).lock_owned().await
-    }
-
-    /// Starts `job` unless one is running (for a schedule: the running one does the work).
-    pub fn try_start(&self, job: Job) -> Option<OwnedMutexGuard<()>> {
-        self.job_lock(job).try_lock_owned().ok()
     }
 
     /// The router (models and policy) in use now; hold it for the whole request.

@@ -16,8 +16,8 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 pub struct ForecastArgs {
     /// The series (`total`, `queue:NAME`, `channel:NAME` when none are configured).
-    #[arg(long, value_name = "NAME")]
-    pub series: String,
+    #[arg(long, value_name = "NAME", required_unless_present = "refit")]
+    pub series: Option<String>,
     /// How far ahead, in days (`14d`) or weeks (`2w`), at most 28 days.
     #[arg(long, default_value = "14d")]
     pub horizon: String,
@@ -33,8 +33,13 @@ pub struct ForecastArgs {
     pub json: bool,
     /// The service's last refit, from the store's forecast cache (what `GET /v1/forecast`
     /// serves), instead of fitting now.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "refit")]
     pub cached: bool,
+    /// Refit every series as the service's schedule does and save the refit in the store's
+    /// forecast cache (what a service serves when it starts on this store); prints what was
+    /// fitted, as `POST /v1/forecast/refit` answers.
+    #[arg(long, conflicts_with_all = ["series", "out", "json"])]
+    pub refit: bool,
 }
 
 /// The `[forecast]` series `name` of `settings` (the policy's queues give the default ones).
@@ -58,6 +63,16 @@ pub(super) fn stored_series_config(
 /// Fits the series (or reads the cached refit) and returns what to print.
 pub fn forecast_cmd(args: &ForecastArgs) -> Result<String, CliError> {
     let (settings, _) = Settings::load(args.config.as_deref(), &[])?;
+    let Some(name) = args.series.as_deref().filter(|_| !args.refit) else {
+        let svc = crate::ops::Service::open(settings)?;
+        let refit = crate::jobs::refit::refit_blocking(&svc);
+        super::close(&svc)?;
+        let done = crate::jobs::refit::RefitSummary::of(&refit);
+        return Ok(format!(
+            "{}\n",
+            serde_json::to_string(&done).unwrap_or_default()
+        ));
+    };
     let fitted = if args.cached {
         op::cached(&settings)?.ok_or_else(|| {
             CliError::Usage(format!(
@@ -68,9 +83,9 @@ pub fn forecast_cmd(args: &ForecastArgs) -> Result<String, CliError> {
             ))
         })?
     } else {
-        op::fit_one(&settings, &args.series)?
+        op::fit_one(&settings, name)?
     };
-    let selected = op::select(&fitted, &args.series, Some(&args.horizon))?;
+    let selected = op::select(&fitted, name, Some(&args.horizon))?;
     if let Some(dir) = &args.out {
         write_files(dir, &settings, fitted.fitted_at, selected)?;
     }

@@ -6,10 +6,8 @@
 use super::CliError;
 use crate::config::Settings;
 use crate::ops::{self, Service};
-use crate::outreach::flags::{self, ADVISORY_NOTE, RunSpec};
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
-use serde_json::json;
 use std::path::PathBuf;
 
 /// `instrada outreach …`.
@@ -149,17 +147,10 @@ fn score_all(a: &OutreachScoreArgs) -> Result<String, CliError> {
     let settings = settings(&a.config)?;
     let dir = a.model.clone().unwrap_or(settings.outreach.model.clone());
     let model = crate::registry::open_outreach(&dir)?;
-    let spec = RunSpec {
-        as_of: a.as_of.unwrap_or_else(Utc::now),
-        fairness_attributes: settings.outreach.fairness_attributes.clone(),
-    };
     let svc = Service::open(settings)?;
-    let run = flags::run(&svc.store, &*model, &spec);
+    let run = crate::jobs::run::run_blocking(&svc, &*model, a.as_of.unwrap_or_else(Utc::now));
     super::close(&svc)?;
-    let mut v = serde_json::to_value(run?).unwrap_or_default();
-    v["advisory"] = json!(true);
-    v["note"] = json!(ADVISORY_NOTE);
-    Ok(pretty(&v))
+    Ok(pretty(&run?))
 }
 
 fn score_request(a: &OutreachScoreArgs) -> Result<String, CliError> {

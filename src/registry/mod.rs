@@ -23,7 +23,7 @@ pub use outreach::{OutreachSlot, open_outreach};
 pub use slot::Slot;
 
 use crate::config::{Settings, Source};
-use crate::forecast::plan::{self, Forecasts};
+use crate::forecast::plan::Forecasts;
 use crate::route::Router;
 use std::sync::Arc;
 
@@ -53,9 +53,23 @@ pub enum RollbackError {
     NothingToRollBack,
 }
 
-/// Every model kind the service runs, current and previous.
-#[derive(Debug)]
+/// Every model kind the service runs, current and previous; cheap to clone (shared), so that a
+/// job's blocking task can hold it.
+#[derive(Debug, Clone)]
 pub struct Registry {
+    inner: Arc<Slots>,
+}
+
+impl std::ops::Deref for Registry {
+    type Target = Slots;
+    fn deref(&self) -> &Slots {
+        &self.inner
+    }
+}
+
+/// The slots behind a [`Registry`].
+#[derive(Debug)]
+pub struct Slots {
     /// Where to load from again on reload (`models.dir`) and how to check it (`routing`).
     settings: Settings,
     /// Named in the problems of a refused reload.
@@ -79,11 +93,13 @@ impl Registry {
     /// A registry serving `router`, which the caller has built and validated.
     pub fn with_router(settings: &Settings, source: &Source, router: Router) -> Self {
         Self {
-            settings: settings.clone(),
-            source: source.clone(),
-            routing: Slot::new(router),
-            forecasts: Slot::new(Forecasts::default()),
-            outreach: Slot::new(outreach::load_outreach(settings)),
+            inner: Arc::new(Slots {
+                settings: settings.clone(),
+                source: source.clone(),
+                routing: Slot::new(router),
+                forecasts: Slot::new(Forecasts::default()),
+                outreach: Slot::new(outreach::load_outreach(settings)),
+            }),
         }
     }
 
@@ -113,32 +129,12 @@ impl Registry {
         self.forecasts.current()
     }
 
-    /// Fits every `[forecast]` series on the store's contacts and serves the result from now on
-    /// (the previous forecasts are kept, as for the models). Blocking and slow (a backtest per
-    /// series): call it from a blocking thread, never per request. `queues` are the policy's, for
-    /// the default series.
-    pub fn refit_forecasts(&self, queues: &[String]) -> Arc<Forecasts> {
-        let fc = &self.settings.forecast;
-        let channels = crate::route::Channel::ALL.map(crate::route::Channel::as_str);
-        let defs = fc.series_or_default(queues, &channels);
-        let path = &self.settings.store.path;
-        let counts = |def: &_| plan::stored_counts(path, def, fc.count_decisions);
-        let fitted = plan::fit_all(&defs, fc, counts, chrono::Utc::now());
-        self.forecasts.swap(fitted);
+    /// Serves `forecasts` (a refit's, or the store's cached one) from now on; the previous ones
+    /// are kept, as for the models. Fitting and saving them is the refit job's
+    /// ([`crate::jobs::refit`]).
+    pub fn serve_forecasts(&self, forecasts: Forecasts) -> Arc<Forecasts> {
+        self.forecasts.swap(forecasts);
         self.forecasts.current()
-    }
-
-    /// Serves the last forecasts saved in the store (`store.path`), if any: what a restarted
-    /// service answers with until its next refit. Returns when they were fitted.
-    pub fn restore_forecasts(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
-        let path = &self.settings.store.path;
-        let Some((at, body)) = crate::store::latest_forecasts(path).map_err(|e| e.to_string())?
-        else {
-            return Ok(None);
-        };
-        let cached = Forecasts::from_json(&body)?;
-        self.forecasts.swap(cached);
-        Ok(Some(at))
     }
 
     /// Serves the previous models again, from memory; a second rollback undoes the first.

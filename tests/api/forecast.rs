@@ -84,6 +84,9 @@ async fn forecasts_are_fitted_off_the_request_path_and_served_with_staff() {
     let mut again = settings(app.db_path.parent().unwrap());
     again.forecast = app.state.settings.forecast.clone();
     let restarted = state(again);
+    let restored = instrada::jobs::refit::restore(&restarted.service, &restarted.registry)
+        .expect("the cache reads");
+    assert!(restored.is_some(), "a refit was cached");
     let (cached, served) = (
         restarted.registry.forecasts(),
         app.state.registry.forecasts(),

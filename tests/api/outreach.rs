@@ -386,32 +386,41 @@ async fn without_a_model_scoring_is_not_ready_and_the_rest_still_answers() {
 
 #[tokio::test]
 async fn one_scoring_run_and_one_refit_at_a_time() {
-    use instrada::api::state::Job;
-    use instrada::api::{forecast, outreach};
+    use instrada::jobs::{Job, refit, run};
     let app = app().await;
     post_events(&app, troubled("t1", "CITIZEN-T1")).await;
+    let (jobs, svc, registry) = (&app.state.jobs, &app.state.service, &app.state.registry);
     for (job, path) in [
         (Job::OutreachRun, "/v1/outreach/run"),
         (Job::Refit, "/v1/forecast/refit"),
     ] {
         // As if one were running.
-        let running = app.state.start(job).await;
+        let running = jobs.start(job).await;
         let scheduled_ran = match job {
-            Job::OutreachRun => outreach::run_if_idle(&app.state).await.is_some(),
-            Job::Refit => forecast::refit_if_idle(&app.state).await.is_some(),
+            Job::OutreachRun => run::run_if_idle(jobs, svc, &registry.outreach())
+                .await
+                .is_some(),
+            Job::Refit => refit::refit_if_idle(jobs, svc, registry).await.is_some(),
         };
         assert!(!scheduled_ran, "{path}: a scheduled one is skipped");
         let asked = tokio::spawn({
             let (client, url) = (app.client.clone(), format!("{}{path}", app.address));
             async move { client.post(url).json(&json!({})).send().await }
         });
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        // The request has reached the lock: it waits there, and cannot answer until released.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while jobs.waiting(job) == 0 {
+            assert!(!asked.is_finished(), "{path}: answered without waiting");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{path}: never reached the lock"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
         assert!(!asked.is_finished(), "{path}: waits for the running one");
         drop(running);
         ok_json(asked.await.unwrap().unwrap(), 200).await;
-        assert!(
-            app.state.try_start(job).is_some(),
-            "{path}: released when done"
-        );
+        assert_eq!(jobs.waiting(job), 0);
+        assert!(jobs.try_start(job).is_some(), "{path}: released when done");
     }
 }

@@ -1,0 +1,135 @@
+//! The forecast refit: fit every `[forecast]` series on the store's contacts
+//! ([`crate::ops::forecast::fit`]), serve the result from the registry, and save it in the
+//! store's forecast cache so that a restart serves it at once ([`restore`]). On demand
+//! ([`refit_now`]: `POST /v1/forecast/refit`), and on the `[forecast] refit` schedule
+//! ([`on_schedule`]), which also refits at start-up unless the cache holds a refit at least as
+//! recent as the last scheduled one.
+
+use super::schedule::{self, Clock};
+use super::{Job, Jobs, Running};
+use crate::forecast::plan::Forecasts;
+use crate::ops::{self, OpError, Service};
+use crate::registry::Registry;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// What a refit did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefitSummary {
+    /// When it ran.
+    pub fitted_at: Option<DateTime<Utc>>,
+    /// Series fitted.
+    pub fitted: usize,
+    /// Series that could not be.
+    pub failed: usize,
+}
+
+impl RefitSummary {
+    /// The summary of a refit.
+    pub fn of(f: &Forecasts) -> Self {
+        Self {
+            fitted_at: f.fitted_at,
+            fitted: f.series.len(),
+            failed: f.failed.len(),
+        }
+    }
+}
+
+/// Refits now, after the refit running (if any); answers once the new forecasts serve.
+pub async fn refit_now(
+    jobs: &Jobs,
+    svc: &Service,
+    registry: &Registry,
+) -> Result<RefitSummary, OpError> {
+    let running = jobs.start(Job::Refit).await;
+    holding(svc, registry, running).await
+}
+
+/// Refits unless one is running (`None`): for the schedule.
+pub async fn refit_if_idle(
+    jobs: &Jobs,
+    svc: &Service,
+    registry: &Registry,
+) -> Option<Result<RefitSummary, OpError>> {
+    let running = jobs.try_start(Job::Refit)?;
+    Some(holding(svc, registry, running).await)
+}
+
+/// The refit, on a blocking thread that holds `running` until the forecasts are fitted, served
+/// and saved: all of it happens even if the caller goes away.
+async fn holding(
+    svc: &Service,
+    registry: &Registry,
+    running: Running,
+) -> Result<RefitSummary, OpError> {
+    let (svc, registry) = (svc.clone(), registry.clone());
+    let f = tokio::task::spawn_blocking(move || {
+        let _running = running;
+        registry.serve_forecasts(refit_blocking(&svc))
+    })
+    .await
+    .map_err(|e| OpError::internal(format!("the refit task failed: {e}")))?;
+    Ok(RefitSummary::of(&f))
+}
+
+/// Fits every series on the store's contacts and saves the refit in the store's cache (a
+/// service serves it from memory either way: the cache only spares a restart the refit).
+/// Blocking and slow; `instrada forecast --refit` runs it, the service in a job.
+pub fn refit_blocking(svc: &Service) -> Forecasts {
+    let defs = ops::forecast::series_defs(&svc.settings);
+    let f = ops::forecast::fit(&svc.settings, &defs);
+    tracing::info!(
+        fitted = f.series.len(),
+        failed = f.failed.len(),
+        "forecasts refitted"
+    );
+    if let Some(at) = f.fitted_at
+        && let Err(e) = svc.store.save_forecasts_blocking(at, f.to_json())
+    {
+        tracing::error!(error = %e, "the forecasts were not saved in the store");
+    }
+    f
+}
+
+/// Serves the last refit saved in the store, if any: what a restarted service answers with until
+/// its next refit. Returns when it was fitted. Blocking (reads the store): call it at start-up.
+pub fn restore(svc: &Service, registry: &Registry) -> Result<Option<DateTime<Utc>>, OpError> {
+    let Some(cached) = ops::forecast::cached(&svc.settings)? else {
+        return Ok(None);
+    };
+    let at = cached.fitted_at;
+    registry.serve_forecasts(cached);
+    Ok(at)
+}
+
+/// Refits at start unless the cache is current (in the background: the service answers
+/// meanwhile, and `GET /v1/forecast` says the forecasts are being fitted), then at each
+/// `[forecast] refit` time, skipping one due while a refit asked for runs.
+pub async fn on_schedule(jobs: Jobs, svc: Service, registry: Registry, clock: Arc<dyn Clock>) {
+    let cached = registry.forecasts().fitted_at;
+    let fc = &svc.settings.forecast;
+    match cached.filter(|at| fc.cache_is_current(*at, clock.now())) {
+        Some(at) => {
+            tracing::info!(fitted_at = %at, "the cached forecasts are current: no refit at start")
+        }
+        None => scheduled(&jobs, &svc, &registry).await,
+    }
+    schedule::at_times(
+        &*clock,
+        |now| fc.next_refit(now),
+        || scheduled(&jobs, &svc, &registry),
+    )
+    .await;
+}
+
+/// One scheduled refit; skipped when one asked for is still running.
+async fn scheduled(jobs: &Jobs, svc: &Service, registry: &Registry) {
+    match refit_if_idle(jobs, svc, registry).await {
+        Some(Ok(_)) => {}
+        None => tracing::info!("a forecast refit is running: the scheduled one is skipped"),
+        Some(Err(e)) => {
+            tracing::error!(error = %e, "forecast refit failed: the previous forecasts keep serving");
+        }
+    }
+}
