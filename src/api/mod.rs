@@ -30,6 +30,8 @@ pub mod feedback;
 pub mod forecast;
 pub mod health;
 pub mod metrics;
+#[cfg(test)]
+mod mirrors;
 pub mod models;
 pub mod openapi;
 pub mod outreach;

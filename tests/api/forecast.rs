@@ -80,6 +80,21 @@ async fn forecasts_are_fitted_off_the_request_path_and_served_with_staff() {
         "{done}"
     );
 
+    // The command line refits alike (and saves its refit in the store's cache).
+    let cli = app.cli(&["forecast", "--refit"], "").json();
+    assert_eq!(
+        (&cli["fitted"], &cli["failed"]),
+        (&done["fitted"], &done["failed"]),
+        "{cli}"
+    );
+    let refit: Value = app
+        .post("/v1/forecast/refit", &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(refit["fitted"], done["fitted"]);
+
     // The refit is cached in the store: a service started on it serves the same forecasts.
     let mut again = settings(app.db_path.parent().unwrap());
     again.forecast = app.state.settings.forecast.clone();
@@ -95,7 +110,7 @@ async fn forecasts_are_fitted_off_the_request_path_and_served_with_staff() {
         cached
             .fitted_at
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        done["fitted_at"].as_str().map(|t| t
+        refit["fitted_at"].as_str().map(|t| t
             .parse::<chrono::DateTime<chrono::Utc>>()
             .unwrap()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
@@ -124,17 +139,10 @@ async fn forecasts_are_fitted_off_the_request_path_and_served_with_staff() {
     let points = f["points"].as_array().unwrap();
     assert_eq!(points.len(), 7, "{f}");
     // `instrada forecast --cached` prints what the service serves, read from the store.
-    let cli = |extra: &[&str]| {
+    let cli_horizon = |series: &str, horizon: &str| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_instrada"))
-            .args([
-                "forecast",
-                "--cached",
-                "--json",
-                "--horizon",
-                "7d",
-                "--series",
-            ])
-            .args(extra)
+            .args(["forecast", "--cached", "--json", "--horizon", horizon])
+            .args(["--series", series])
             .arg("--config")
             .arg(write_config(app.db_path.parent().unwrap()))
             .env("INSTRADA__STORE__PATH", &app.db_path)
@@ -146,25 +154,35 @@ async fn forecasts_are_fitted_off_the_request_path_and_served_with_staff() {
             String::from_utf8_lossy(&out.stderr).to_string(),
         )
     };
+    let cli = |series: &[&str]| cli_horizon(series[0], "7d");
     let (ok, stdout, stderr) = cli(&["daily"]);
     assert!(ok, "{stderr}");
+    // The same answer, field for field, whichever edge read it.
     let printed: Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(printed["model"], f["series"]["model"], "{printed}");
-    let expected = |v: &Value| -> Vec<f64> {
-        v["points"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["expected"].as_f64().unwrap())
-            .collect()
-    };
-    assert_eq!(expected(&printed), expected(&f));
+    assert_eq!(printed, f);
+    // The same refusal too.
     let (ok, _, stderr) = cli(&["weekly"]);
     assert!(!ok);
+    let message = assert_error(
+        app.get("/v1/forecast?series=weekly&horizon=7d").await,
+        404,
+        "unknown_series",
+    )
+    .await;
     assert!(
-        stderr.contains("the cached refit has no series `weekly` (it has daily, "),
-        "{stderr}"
+        message.starts_with("no series `weekly` (the series are daily, "),
+        "{message}"
     );
+    assert_eq!(stderr.trim(), format!("error: {message}"));
+    let (ok, _, stderr) = cli_horizon("daily", "9w");
+    assert!(!ok);
+    let message = assert_error(
+        app.get("/v1/forecast?series=daily&horizon=9w").await,
+        422,
+        "invalid_request",
+    )
+    .await;
+    assert_eq!(stderr.trim(), format!("error: {message}"));
     // The history is the days before today: the forecast starts at today's local midnight.
     let midnight = instrada::calendar::local_to_utc(
         chrono_tz::Europe::Rome,

@@ -435,6 +435,41 @@ impl TestApp {
             .expect("the decision is stored")
     }
 
+    /// Runs `instrada ARGS --config FILE` on this service's settings (its store, its pseudonym
+    /// key, its models), `stdin` on its standard input: the command line's edge beside the API's.
+    pub fn cli(&self, args: &[&str], stdin: &str) -> Cli {
+        use std::io::Write;
+        let dir = self.db_path.parent().expect("the database's folder");
+        let config = dir.join("cli.toml");
+        let toml = toml::to_string(&self.state.settings).expect("the settings serialise");
+        std::fs::write(&config, toml).expect("the CLI's configuration is written");
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_instrada"));
+        command.args(args);
+        // `instrada staffing` reads no settings: it takes no `--config`.
+        if args.first() != Some(&"staffing") {
+            command.arg("--config").arg(&config);
+        }
+        let mut child = command
+            .env_remove("RUST_LOG")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("instrada runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("stdin written");
+        let out = child.wait_with_output().expect("instrada ends");
+        Cli {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     /// GETs `path`.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
@@ -469,6 +504,35 @@ impl TestApp {
             Some(server) => server.await.expect("server task"),
             None => Ok(()),
         }
+    }
+}
+
+/// What a command printed.
+#[derive(Debug)]
+pub struct Cli {
+    /// Whether it exited with success.
+    pub ok: bool,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Cli {
+    /// Standard output as one JSON document (asserting success).
+    pub fn json(&self) -> Value {
+        assert!(self.ok, "the command failed: {}", self.stderr);
+        serde_json::from_str(&self.stdout).expect("one JSON document")
+    }
+
+    /// The message of a refusal (asserting failure): standard error's `error: MESSAGE`.
+    pub fn refusal(&self) -> String {
+        assert!(!self.ok, "the command succeeded: {}", self.stdout);
+        self.stderr
+            .trim()
+            .strip_prefix("error: ")
+            .unwrap_or(self.stderr.trim())
+            .to_string()
     }
 }
 

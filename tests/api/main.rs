@@ -5,6 +5,7 @@
 
 mod cli_import;
 mod cli_route;
+mod edges;
 mod errors;
 mod events;
 mod feedback;

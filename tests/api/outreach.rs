@@ -424,3 +424,157 @@ async fn one_scoring_run_and_one_refit_at_a_time() {
         assert!(jobs.try_start(job).is_some(), "{path}: released when done");
     }
 }
+
+#[tokio::test]
+async fn the_command_line_runs_lists_reviews_reports_scores_and_opts_out_as_the_api_does() {
+    let app = app().await;
+    post_events(&app, troubled("t", "RSSMRA80A01H501U")).await;
+    post_events(&app, vec![quiet("BNCGNN90C03L219Y")]).await;
+
+    // The run: the same counts through either edge.
+    let api = run(&app).await;
+    let cli = app.cli(&["outreach", "score", "--all"], "").json();
+    for key in [
+        "advisory",
+        "note",
+        "scored",
+        "flagged",
+        "opted_out",
+        "model_version",
+    ] {
+        assert_eq!(cli[key], api[key], "{key}: {cli} / {api}");
+    }
+    // The list, the report: the same documents.
+    assert_eq!(
+        app.cli(&["outreach", "list", "--limit", "10"], "").json(),
+        listed(&app).await
+    );
+    let report = ok_json(app.get("/v1/outreach/report").await, 200).await;
+    assert_eq!(app.cli(&["outreach", "report"], "").json(), report);
+    for (query, args) in [
+        ("limit=0", vec!["outreach", "list", "--limit", "0"]),
+        ("min_score=2", vec!["outreach", "list", "--min-score", "2"]),
+    ] {
+        let message = assert_error(
+            app.get(&format!("/v1/outreach?{query}")).await,
+            422,
+            "invalid_request",
+        )
+        .await;
+        assert_eq!(app.cli(&args, "").refusal(), message, "{query}");
+    }
+
+    // A review: the API's caps and messages on the command line too.
+    let flag = listed(&app).await["flags"][0]["flag_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/v1/outreach/{flag}/review");
+    let long = "x".repeat(129);
+    for (body, args) in [
+        (
+            json!({"status": "ok", "reviewer": "m.bianchi"}),
+            vec!["--status", "ok", "--reviewer", "m.bianchi"],
+        ),
+        (
+            json!({"status": "dismissed", "reviewer": long}),
+            vec!["--status", "dismissed", "--reviewer", &long],
+        ),
+        (
+            json!({"status": "dismissed", "reviewer": " "}),
+            vec!["--status", "dismissed", "--reviewer", " "],
+        ),
+    ] {
+        let message = assert_error(app.post(&path, &body).await, 422, "invalid_request").await;
+        let mut cli = vec!["outreach", "review", &flag];
+        cli.extend(args);
+        assert_eq!(app.cli(&cli, "").refusal(), message, "{body}");
+    }
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let message = assert_error(
+        app.post(
+            &format!("/v1/outreach/{unknown}/review"),
+            &json!({"status": "dismissed", "reviewer": "m.bianchi"}),
+        )
+        .await,
+        404,
+        "unknown_flag",
+    )
+    .await;
+    let cli = app.cli(
+        &[
+            "outreach",
+            "review",
+            &unknown,
+            "--status",
+            "dismissed",
+            "--reviewer",
+            "m.bianchi",
+        ],
+        "",
+    );
+    assert_eq!(cli.refusal(), message);
+    let reviewed = app
+        .cli(
+            &[
+                "outreach",
+                "review",
+                &flag,
+                "--status",
+                "contacted",
+                "--reviewer",
+                "m.bianchi",
+                "--note",
+                "richiamato al 333 1234567",
+            ],
+            "",
+        )
+        .json();
+    assert_eq!(reviewed["advisory"], true);
+    assert_eq!(reviewed["note"], "richiamato al [PHONE]", "{reviewed}");
+
+    // A score of a supplied history: the same flag (its id and times aside).
+    let request = json!({"history": troubled("s", "CITIZEN-S")});
+    let strip = |mut v: Value| {
+        for key in ["flag_id", "scored_at", "as_of"] {
+            v["flag"].as_object_mut().unwrap().remove(key);
+        }
+        v
+    };
+    let api = ok_json(app.post("/v1/outreach/score", &request).await, 200).await;
+    let cli = app.cli(
+        &["outreach", "score", "--request", "-"],
+        &request.to_string(),
+    );
+    assert_eq!(strip(cli.json()), strip(api));
+
+    // An opt-out: the same acknowledgement; the refusal of an empty id alike.
+    let ack = ok_json(
+        app.post("/v1/outreach/optout", &json!({"citizen_id": "CITIZEN-S"}))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(ack["new"], true);
+    let again = app.cli(&["outreach", "optout", "CITIZEN-S"], "").json();
+    assert_eq!(again, json!({"opted_out": true, "new": false}));
+    let message = assert_error(
+        app.post("/v1/outreach/optout", &json!({"citizen_id": " "}))
+            .await,
+        422,
+        "invalid_request",
+    )
+    .await;
+    assert_eq!(app.cli(&["outreach", "optout", " "], "").refusal(), message);
+    let opted = app.cli(
+        &["outreach", "score", "--request", "-"],
+        &request.to_string(),
+    );
+    let message = assert_error(
+        app.post("/v1/outreach/score", &request).await,
+        409,
+        "opted_out",
+    )
+    .await;
+    assert_eq!(opted.refusal(), message);
+}

@@ -310,7 +310,10 @@ fn outreach_commands(d: &Path, model: &Path) {
             "x",
         ],
     );
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("--status `ok`"));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("`status` must be one of contacted, dismissed, not_needed, not `ok`")
+    );
 }
 
 #[test]
