@@ -92,7 +92,8 @@ pub struct Settings {
 #[serde(deny_unknown_fields, default)]
 pub struct ServerSettings {
     /// Address to listen on. Default `127.0.0.1:8080`.
-    pub bind: String,
+    #[serde(deserialize_with = "socket_address")]
+    pub bind: SocketAddr,
     /// Largest request body, in bytes, for single requests and feedback. Default 65536.
     pub max_body_bytes: usize,
     /// Largest body of `POST /v1/route/batch`, in bytes. Default 1048576.
@@ -118,7 +119,7 @@ pub struct ServerSettings {
 impl Default for ServerSettings {
     fn default() -> Self {
         Self {
-            bind: "127.0.0.1:8080".into(),
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_body_bytes: 64 * 1024,
             max_batch_body_bytes: 1024 * 1024,
             max_batch: 100,
@@ -394,15 +395,6 @@ impl Settings {
     fn keyed_problems(&self) -> Vec<(&'static str, String)> {
         let mut p = Vec::new();
         let s = &self.server;
-        if s.bind.parse::<SocketAddr>().is_err() {
-            p.push((
-                "server.bind",
-                format!(
-                    "`server.bind` = \"{}\" is not an address such as \"127.0.0.1:8080\"",
-                    s.bind
-                ),
-            ));
-        }
         if s.pid_file
             .as_ref()
             .is_some_and(|f| f.as_os_str().is_empty())
@@ -473,17 +465,32 @@ impl Settings {
 }
 
 /// The override that makes the settings fail to deserialise, found by applying each alone over
-/// the file; `None` when no single one does.
+/// the file, the last applied first (it is the one that wins); `None` when no single one does.
 fn culprit(file: &toml::Table, layers: &[(&str, &str, String)]) -> Option<ConfigError> {
-    layers.iter().find_map(|(key, value, origin)| {
+    layers.iter().rev().find_map(|(key, value, origin)| {
         let mut table = file.clone();
         set(&mut table, key, value).ok()?;
         let e = Settings::deserialize(toml::Value::Table(table)).err()?;
+        // A value's own message (`is not an address such as …`) reads after it; serde's own
+        // (`invalid type: …`) after a colon.
+        let message = match e.message() {
+            m if m.starts_with("is not ") => format!("`{key}` = \"{value}\" {m}"),
+            m => format!("`{key}` = {value}: {m}"),
+        };
         Some(ConfigError::Override {
             origin: origin.clone(),
-            message: format!("`{key}` = {value}: {}", e.message()),
+            message,
         })
     })
+}
+
+/// `server.bind`: parsed once, when the settings are read, with a message that says what is
+/// wanted.
+fn socket_address<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    let text = String::deserialize(d)?;
+    text.trim()
+        .parse()
+        .map_err(|_| serde::de::Error::custom("is not an address such as \"127.0.0.1:8080\""))
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {

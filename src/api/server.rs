@@ -47,7 +47,7 @@ pub enum ServeError {
     #[error("cannot listen on {addr}")]
     Bind {
         /// The address.
-        addr: String,
+        addr: std::net::SocketAddr,
         /// The cause.
         source: std::io::Error,
     },
@@ -87,8 +87,8 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
     let registry = Registry::open(&settings, &source)?;
     let service = Service::open(settings.clone())?;
     let store = service.store.clone();
-    let addr = settings.server.bind.clone();
-    let listener = match TcpListener::bind(&addr).await {
+    let addr = settings.server.bind;
+    let listener = match TcpListener::bind(addr).await {
         Ok(l) => l,
         Err(source) => {
             // Nothing was recorded yet, but close cleanly all the same.
@@ -111,7 +111,7 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
         None => None,
     };
     tracing::info!(
-        addr = %listener.local_addr().map_or(addr, |a| a.to_string()),
+        addr = %listener.local_addr().unwrap_or(addr),
         pid = std::process::id(),
         pid_file = pid_file.as_ref().map(|f| f.path.display().to_string()),
         "listening (SIGHUP reloads the models, SIGUSR1 rolls them back, SIGTERM stops)"

@@ -156,7 +156,8 @@ mod tests {
                 .await;
             })
         };
-        tokio::time::sleep(std::time::Duration::from_secs(3_600)).await;
+        // Due at 02:00 UTC (03:00 in Rome); two hours of tokio's time cover it with room to spare.
+        tokio::time::sleep(std::time::Duration::from_secs(2 * 3_600)).await;
         task.abort();
         assert_eq!(*runs.lock().unwrap(), 1);
     }
