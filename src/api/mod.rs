@@ -18,10 +18,11 @@
 //! only, the concurrency limit (tower's, shedding load past it) and the body size limit. Start-up
 //! and shutdown are in [`server`]; loading and validating models is the [`crate::registry`]'s.
 //!
-//! This module translates HTTP into one library call and back: it holds the DTOs, extractors,
-//! the error table and the handlers, and no model loading or routing logic. Nothing in the
-//! library imports it but the other edge, `cli` (for `serve`, and the request DTO of
-//! `instrada route`).
+//! This module translates HTTP into one call of [`crate::ops`] or [`crate::jobs`] and back: it
+//! holds the schema mirrors of their inputs and answers (OpenAPI's business, checked field for
+//! field in `mirrors.rs`), the extractors, the status of each error and the handlers, and no rule
+//! a user could observe: those are the operations', the same for every edge. It must not import
+//! `cli`; nothing in the library imports it (`main.rs` calls [`serve`]).
 
 pub mod error;
 pub mod events;

@@ -1,11 +1,12 @@
 //! The command line: argument definitions (`args.rs`, clap), the errors of the commands, and the
-//! commands, one file each (`train`, `evaluate`, `classify`, `route`, `import`, `backtest`,
-//! `staffing`).
+//! commands, one file each (`train`, `evaluate`, `classify`, `route`, `import`, `feedback`,
+//! `backtest`, `forecast`, `staffing`, `outreach`).
 //!
 //! `main.rs` only parses and dispatches; the commands live here so that tests and benches can call
-//! them. An edge, like `api`: each command translates arguments into one library call and prints
-//! its result. It may use `api`'s request DTOs (`instrada route` reads `POST /v1/route` bodies);
-//! nothing in the library imports it.
+//! them. An edge, like `api`: each command translates arguments into one call of [`crate::ops`]
+//! or [`crate::jobs`] (or a library call for training and evaluation, which have no other edge)
+//! and prints its result; a refusal is the operation's message, the one the API gives. It must
+//! not import `api`; nothing in the library imports it.
 
 mod args;
 mod backtest;

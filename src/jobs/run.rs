@@ -15,41 +15,24 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// What a scoring run did.
+/// What a scoring run did, labelled advisory.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunOut {
     /// Always true: advice, not a decision.
     pub advisory: bool,
     /// "advice for a case worker; a person decides".
     pub note: String,
-    /// When it scored.
-    pub scored_at: DateTime<Utc>,
-    /// Features as of.
-    pub as_of: DateTime<Utc>,
-    /// Citizens scored and stored.
-    pub scored: usize,
-    /// Of those, flagged.
-    pub flagged: usize,
-    /// Citizens left out: they opted out.
-    pub opted_out: usize,
-    /// The model.
-    pub model_version: String,
-    /// Wall time, seconds.
-    pub seconds: f64,
+    /// When it scored, as of when, how many, with which model, how long.
+    #[serde(flatten)]
+    pub run: RunSummary,
 }
 
 impl From<RunSummary> for RunOut {
-    fn from(s: RunSummary) -> Self {
+    fn from(run: RunSummary) -> Self {
         Self {
             advisory: true,
             note: ADVISORY_NOTE.into(),
-            scored_at: s.scored_at,
-            as_of: s.as_of,
-            scored: s.scored,
-            flagged: s.flagged,
-            opted_out: s.opted_out,
-            model_version: s.model_version,
-            seconds: s.seconds,
+            run,
         }
     }
 }

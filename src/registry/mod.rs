@@ -5,14 +5,15 @@
 //! rollback needs no disk read. Today there is one slot, `routing`: the topic and urgency models
 //! with the policy checked against them, held as one [`Router`] because the policy names the
 //! topic model's labels and the two models share a featurisation; they are validated and swapped
-//! together. The workload forecasts have a slot of their own, `forecasts`, filled by each refit;
+//! together. The workload forecasts have a slot of their own, `forecasts`, filled by each refit
+//! and by the start-up restore (both [`crate::jobs::refit`]'s: the registry does no forecast I/O);
 //! the outreach model has its own, `outreach` ([`outreach`]), empty when none is configured.
 //!
 //! A model's manifest names its kind (`topic`, `urgency`) and its backend (`linear`); loading
 //! dispatches on both ([`load`]). A swap is build → validate → warm up → swap an `Arc`: requests in
 //! flight finish on the version they started with, and a version that fails any check is never
-//! served. `api/` (SIGHUP, `/v1/models`, `/readyz`) and `cli/` (`instrada route`, `check-config`)
-//! call the registry; it imports neither, and knows nothing of HTTP.
+//! served. `api/` (SIGHUP, `/v1/models`, `/readyz`), `cli/` (`instrada route`, `check-config`) and
+//! `jobs` call the registry; it imports none of them, nor `ops`, and knows nothing of HTTP.
 
 pub mod load;
 pub mod outreach;

@@ -6,8 +6,9 @@
 //! sentences a supervisor understands.
 //!
 //! - [`config`]: the serde shape of `[routing]`.
-//! - [`router`]: [`Router`], the use case "classify and route one request" that the API, the CLI
-//!   and the tests call; [`decision`]: the [`Decision`] it returns.
+//! - [`router`]: [`Router`], "classify and route one request", which [`crate::ops::route`] calls;
+//!   [`decision`]: the [`Decision`] it returns, with the [`Audit`] data the decision does not
+//!   carry; `audit.rs`: the decision serialised once for the caller and its audit record.
 //! - [`policy`]: [`Policy`] and the decision order; [`types`]: [`RouteInput`] and [`RouteOutcome`].
 //!   `compile.rs` builds a [`Policy`] from configuration, `compiled.rs` holds the compiled queues
 //!   and rules both read (one-way: compile → policy → compiled → types).
@@ -15,8 +16,8 @@
 //!   hours and holidays are in [`crate::calendar`].
 //! - [`error`]: [`PolicyError`] and the [`PolicyProblem`]s of a refused configuration.
 //!
-//! Imports [`crate::calendar`], `classify`, `text` and `label`; `router.rs` also `store` and
-//! `config` for the audit record it builds. Never `api` or `cli`, which call it.
+//! Imports [`crate::calendar`], `classify`, `text` and `label`; `audit.rs` also `store` for the
+//! audit record it builds. Never `ops`, `jobs`, `api` or `cli`, which call it.
 
 mod audit;
 pub mod channel;

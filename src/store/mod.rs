@@ -18,7 +18,10 @@
 //!   to columns.
 //!
 //! Records are plain strings and numbers (`types.rs`), so the store imports nothing of the crate
-//! but the [`crate::label`] leaf: not `classify`, `route` or `api`, which all depend on it.
+//! but the [`crate::label`] and [`crate::text`] leaves (the latter for [`StoredText`], what is
+//! kept of a request's text): not `classify`, `route`, `ops` or `api`, which all depend on it.
+//! [`Store::record_all`] enqueues a batch's decisions as one command, so that they are all taken
+//! or none is.
 //!
 //! # Durability
 //!
