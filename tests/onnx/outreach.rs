@@ -3,7 +3,7 @@
 //! values), the registry loads them, and their probabilities must equal scikit-learn's; a graph
 //! that does not match its manifest is refused by name.
 
-use super::helpers::{copy_dir, edit_manifest, python, repo, sha256};
+use super::helpers::{copy_dir, edit_manifest, environment, python, repo, sha256, unusable};
 use instrada::outreach::manifest::FeatureSet;
 use instrada::outreach::{
     FeatureDef, FeatureRow, Metrics, OutreachModel, Table, TableSpec, Value, read_csv,
@@ -63,11 +63,11 @@ fn export(data: &Path, model: &str, out: &Path, probs: &Path) -> Result<Vec<f64>
         .collect())
 }
 
-fn tabular() -> Option<&'static Tabular> {
+/// The exported models; panics, saying how to set the environment up, when it does not work.
+fn tabular() -> &'static Tabular {
     static T: OnceLock<Result<Tabular, String>> = OnceLock::new();
     let made = T.get_or_init(|| {
-        // The same skip rule as the text models' fixtures.
-        super::helpers::exported().ok_or("no ONNX environment")?;
+        environment()?;
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let data = dir.path().join("table.csv");
         table(&data);
@@ -83,7 +83,8 @@ fn tabular() -> Option<&'static Tabular> {
             models,
         })
     });
-    made.as_ref().ok()
+    made.as_ref()
+        .unwrap_or_else(|why| panic!("{}", unusable(why)))
 }
 
 /// The generated table, read with the model's feature definitions.
@@ -111,8 +112,12 @@ fn refusal(dir: &Path) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    not(python_env),
+    ignore = "needs training/python/.venv: run training/python/setup.sh"
+)]
 fn outreach_probabilities_equal_scikit_learns() {
-    let Some(t) = tabular() else { return };
+    let t = tabular();
     for (kind, dir, sklearn) in &t.models {
         let model: Arc<dyn OutreachModel> = open_outreach(dir).unwrap();
         let rows = rows(t, &model.manifest().features.definitions);
@@ -132,8 +137,12 @@ fn outreach_probabilities_equal_scikit_learns() {
 }
 
 #[test]
+#[cfg_attr(
+    not(python_env),
+    ignore = "needs training/python/.venv: run training/python/setup.sh"
+)]
 fn instrada_evaluate_measures_an_exported_model_as_scikit_learn_scored_it() {
-    let Some(t) = tabular() else { return };
+    let t = tabular();
     for (kind, dir, sklearn) in &t.models {
         let defs = open_outreach(dir)
             .unwrap()
@@ -171,8 +180,12 @@ fn instrada_evaluate_measures_an_exported_model_as_scikit_learn_scored_it() {
 }
 
 #[test]
+#[cfg_attr(
+    not(python_env),
+    ignore = "needs training/python/.venv: run training/python/setup.sh"
+)]
 fn outreach_reasons_are_the_features_that_raise_the_score() {
-    let Some(t) = tabular() else { return };
+    let t = tabular();
     let (_, dir, _) = &t.models[0];
     let model = open_outreach(dir).unwrap();
     let mut row = FeatureRow::default();
@@ -203,8 +216,12 @@ fn outreach_reasons_are_the_features_that_raise_the_score() {
 }
 
 #[test]
+#[cfg_attr(
+    not(python_env),
+    ignore = "needs training/python/.venv: run training/python/setup.sh"
+)]
 fn a_manifest_feature_the_graph_lacks_is_refused_by_name() {
-    let Some(t) = tabular() else { return };
+    let t = tabular();
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("outreach");
     copy_dir(&t.models[0].1, &model);
@@ -229,8 +246,12 @@ fn a_manifest_feature_the_graph_lacks_is_refused_by_name() {
 }
 
 #[test]
+#[cfg_attr(
+    not(python_env),
+    ignore = "needs training/python/.venv: run training/python/setup.sh"
+)]
 fn an_outreach_graph_that_is_not_onnx_is_refused_by_name() {
-    let Some(t) = tabular() else { return };
+    let t = tabular();
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("outreach");
     copy_dir(&t.models[1].1, &model);
