@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, OnceLock};
 
-/// Rows of the generated table.
+/// Rows of the generated table, before the empty one appended to it.
 const ROWS: usize = 400;
 
 /// The exported models and the table they were trained on.
@@ -25,9 +25,13 @@ struct Tabular {
     models: Vec<(String, PathBuf, Vec<f64>)>,
 }
 
-/// The generated table of `ROWS` citizens (numbers with missing values, categories).
+/// The generated table of `ROWS` citizens (numbers with missing values, categories), then one
+/// labelled row with every feature missing, so that scikit-learn's probabilities include the
+/// one of an empty row (the last).
 fn table(path: &Path) {
-    std::fs::write(path, instrada::outreach::synthetic::feature_table_csv(ROWS)).unwrap();
+    let mut csv = instrada::outreach::synthetic::feature_table_csv(ROWS);
+    csv.push_str(&format!("{ROWS},,,,,no\n"));
+    std::fs::write(path, csv).unwrap();
 }
 
 fn export(data: &Path, model: &str, out: &Path, probs: &Path) -> Result<Vec<f64>, String> {
@@ -210,9 +214,15 @@ fn outreach_reasons_are_the_features_that_raise_the_score() {
         (plan.it.as_str(), plan.en.as_str()),
         ("plan: pro", "plan: pro")
     );
-    // An empty row is every imputed value: it scores, without failing.
+    // An empty row is every imputed value: it scores as scikit-learn scored the table's row
+    // with every cell blank (the last).
     let empty = model.score(&FeatureRow::default()).unwrap();
-    assert!((0.0..=1.0).contains(&empty.probability));
+    let sklearn = t.models[0].2.last().unwrap();
+    assert!(
+        (empty.probability - sklearn).abs() < 1e-5,
+        "{} vs scikit-learn's {sklearn}",
+        empty.probability
+    );
 }
 
 #[test]
