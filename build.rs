@@ -3,19 +3,21 @@
 //!
 //! - `cfg(shared_data)` when the public datasets are present in `../shared/data`. CI has them.
 //! - `cfg(python_env)` when the Python environment of `training/python/setup.sh` is there: the
-//!   venv's `bin/python` and an ONNX Runtime library, found as `src/onnxrt/runtime.rs` finds it
-//!   (`ORT_DYLIB_PATH` when set, else `onnxruntime/capi/libonnxruntime.so*` in the venv); and
-//!   always when `INSTRADA_REQUIRE_ONNX=1` or `INSTRADA_REQUIRE_PYTHON=1` (as `.ci/run` sets),
-//!   so that there a missing environment fails the ONNX and notebook tests instead.
+//!   venv's `bin/python`, and either `ORT_DYLIB_PATH` set or the venv's
+//!   `onnxruntime/capi/libonnxruntime.so*` (where `src/onnxrt/runtime.rs` looks for the ONNX
+//!   Runtime library); and always when `INSTRADA_REQUIRE_ONNX=1` or `INSTRADA_REQUIRE_PYTHON=1`
+//!   (`.ci/run` sets the first). The tests it marks check the environment again when they run: once
+//!   the cfg is set, a missing or broken one (a wrong `ORT_DYLIB_PATH`, a venv without the
+//!   notebooks' packages) fails them, saying what to run.
 //!
 //! What it watches decides when it runs again, and so when the crate rebuilds. A missing path
 //! would count as changed on every build, so it never watches one:
 //! - the data folder when it exists, else `../shared` (where the data would appear) when that
 //!   exists, else only this file (then, after adding `../shared/data`, `touch build.rs` once);
-//! - the venv's python and library when both exist; the venv's `bin/` when only the python does
-//!   (pip writes the scripts of what it installs there); `training/python` when there is no venv
-//!   (setup.sh creates `.venv` in it); `ORT_DYLIB_PATH` when it names a file (when it names none,
-//!   only the variable is watched).
+//! - the venv's python, and its library when `ORT_DYLIB_PATH` is not set and the library is
+//!   there, else the venv's `bin/` (pip writes the scripts of what it installs there, onnxruntime's
+//!   included); `training/python` when there is no venv (setup.sh creates `.venv` in it); and the
+//!   three variables.
 
 use std::path::{Path, PathBuf};
 
@@ -52,21 +54,23 @@ fn python_env(root: &Path) {
     let python_dir = root.join("training/python");
     let venv = python_dir.join(".venv");
     let python = venv.join("bin/python");
-    let has_python = python.is_file();
-    let library = match std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
-        Some(p) => Some(PathBuf::from(p)).filter(|p| p.is_file()),
-        None => venv_library(&venv),
-    };
-    if has_python {
+    let present = if python.is_file() {
         println!("cargo::rerun-if-changed={}", python.display());
-        match &library {
-            Some(lib) => println!("cargo::rerun-if-changed={}", lib.display()),
-            None => println!("cargo::rerun-if-changed={}", venv.join("bin").display()),
-        }
+        // A library named by ORT_DYLIB_PATH is a choice made: when it does not load, the tests
+        // say so, rather than being ignored.
+        let chosen = std::env::var_os("ORT_DYLIB_PATH").is_some_and(|p| !p.is_empty());
+        chosen
+            || match venv_library(&venv) {
+                Some(lib) => {
+                    println!("cargo::rerun-if-changed={}", lib.display());
+                    true
+                }
+                None => {
+                    println!("cargo::rerun-if-changed={}", venv.join("bin").display());
+                    false
+                }
+            }
     } else {
-        if let Some(lib) = library.as_ref().filter(|l| !l.starts_with(&venv)) {
-            println!("cargo::rerun-if-changed={}", lib.display());
-        }
         if venv.is_dir() {
             // A venv without its python (half made or half deleted): its folder, not all of
             // `training/python` around it, which would read every installed file on each build.
@@ -74,8 +78,9 @@ fn python_env(root: &Path) {
         } else if python_dir.is_dir() {
             println!("cargo::rerun-if-changed={}", python_dir.display());
         }
-    }
-    if required || (has_python && library.is_some()) {
+        false
+    };
+    if required || present {
         println!("cargo::rustc-cfg=python_env");
     }
 }

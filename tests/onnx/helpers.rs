@@ -46,12 +46,12 @@ pub fn unusable(why: &str) -> String {
     )
 }
 
-/// The venv's Python and the ONNX Runtime library are there, or why not.
+/// The venv's Python is there and the ONNX Runtime library loads, or why not.
 pub fn environment() -> Result<(), String> {
     if !python().is_file() {
         return Err(format!("there is no {}", python().display()));
     }
-    instrada::onnxrt::runtime::locate().map(drop)
+    instrada::onnxrt::runtime::ensure().map(drop)
 }
 
 fn export() -> Result<Exported, String> {
