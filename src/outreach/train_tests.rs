@@ -1,5 +1,6 @@
 use super::*;
 use crate::outreach::artefact;
+use crate::outreach::encode::ColumnEncoding;
 use crate::outreach::model::OutreachModel;
 use crate::outreach::row::{FeatureDef, Kind, Value};
 
@@ -219,6 +220,54 @@ fn folds_are_stratified() {
     }
 }
 
+/// The calibrated probability of the encoded row whose columns, named as
+/// [`Encoding::column_names`] names them, are `columns` (every other one 0): the logistic function
+/// of the model's own coefficients, worked out here; for the trees, their logit is the
+/// estimator's (a tree walk written again would only repeat `trees.rs`).
+fn by_hand(model: &NativeModel, columns: &[(&str, f64)]) -> f64 {
+    let names = model.manifest().encoding.column_names();
+    for (c, _) in columns {
+        assert!(names.iter().any(|n| n == c), "no column {c} in {names:?}");
+    }
+    let x: Vec<f64> = names
+        .iter()
+        .map(|n| {
+            columns
+                .iter()
+                .find(|(c, _)| c == n)
+                .map_or(0.0, |(_, v)| *v)
+        })
+        .collect();
+    let logit = match model.estimator() {
+        Estimator::Logistic(m) => {
+            let mut z = m.intercept;
+            for (j, x) in x.iter().enumerate() {
+                z += m.coef[j] * (x - m.mean[j]) / m.scale[j];
+            }
+            z
+        }
+        Estimator::Trees(m) => m.logit(&x),
+    };
+    let c = model.manifest().calibration;
+    1.0 / (1.0 + (-(c.a * logit + c.b)).exp())
+}
+
+/// The training median of numeric feature `name`, as the model's encoding imputes it.
+fn median(model: &NativeModel, name: &str) -> f64 {
+    model
+        .manifest()
+        .encoding
+        .columns
+        .iter()
+        .find_map(|c| match c {
+            ColumnEncoding::Numeric {
+                name: n, median, ..
+            } if n == name => Some(*median),
+            _ => None,
+        })
+        .unwrap()
+}
+
 #[test]
 fn constant_and_all_missing_columns_train_and_a_row_missing_a_column_or_with_a_new_level_scores() {
     let mut t = linear_table(300, 11);
@@ -233,22 +282,37 @@ fn constant_and_all_missing_columns_train_and_a_row_missing_a_column_or_with_a_n
     for choice in [ModelChoice::Logistic, ModelChoice::Trees] {
         let p = OutreachParams::new("t").model(choice).check().unwrap();
         let model = p.fit(&t, None, label()).unwrap();
-        // A level never seen, and a row without `plan` or `noise`: scored, never a panic.
+        // A level never seen, and a row without `plan` or `noise`: scored as the encoding says
+        // (a new level is `other/missing`, an absent number its median), never a panic. `same`
+        // is 4 in every row; `blank` has no value, so its median is 0 and its missing column on.
         let mut odd = row(6.0, "platinum");
         odd.set("office", Value::Cat("Spinetta Marengo".into()));
         let s = model.score(&odd).unwrap();
+        let fixed = [
+            ("same", 4.0),
+            ("blank=missing", 1.0),
+            ("office=other/missing", 1.0),
+        ];
+        let mut want = vec![("calls", 6.0), ("plan=other/missing", 1.0), ("noise", 0.5)];
+        want.extend(fixed);
+        let p = by_hand(&model, &want);
         assert!(
-            (0.0..=1.0).contains(&s.probability),
-            "{choice:?}: {}",
-            s.probability
+            (s.probability - p).abs() < 1e-12,
+            "{choice:?}: {s:?} vs {p}"
         );
         let mut sparse = FeatureRow::default();
         sparse.set("calls", Value::Num(6.0));
         let s = model.score(&sparse).unwrap();
+        let mut want = vec![
+            ("calls", 6.0),
+            ("plan=other/missing", 1.0),
+            ("noise", median(&model, "noise")),
+        ];
+        want.extend(fixed);
+        let p = by_hand(&model, &want);
         assert!(
-            (0.0..=1.0).contains(&s.probability),
-            "{choice:?}: {}",
-            s.probability
+            (s.probability - p).abs() < 1e-12,
+            "{choice:?}: {s:?} vs {p}"
         );
         // The constant and the empty column explain nothing.
         assert!(

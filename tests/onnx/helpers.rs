@@ -1,4 +1,4 @@
-//! The exported fixture models (made once per test run) and the skip rule.
+//! The exported fixture models, made once per test run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,39 +22,40 @@ pub struct Exported {
     pub sklearn: serde_json::Value,
 }
 
-/// Why the ONNX environment is missing, and how to set it up.
-fn missing(what: String) -> Option<&'static Exported> {
-    let msg = format!(
-        "{what}: run `training/python/setup.sh` and `export ORT_DYLIB_PATH=\"$(training/python/setup.sh)\"`"
-    );
-    if std::env::var("INSTRADA_REQUIRE_ONNX").as_deref() == Ok("1") {
-        panic!("INSTRADA_REQUIRE_ONNX=1 and {msg}");
-    }
-    println!("SKIP: {msg}");
-    eprintln!("SKIP: {msg}");
-    None
-}
-
 /// The venv's Python.
 pub fn python() -> PathBuf {
     repo().join("training/python/.venv/bin/python")
 }
 
-/// The exported models, or `None` (after a visible `SKIP:` line) when Python or ONNX Runtime is
-/// not set up and `INSTRADA_REQUIRE_ONNX` is not 1.
-pub fn exported() -> Option<&'static Exported> {
+/// The exported models. The tests that call it are ignored unless `cfg(python_env)` (see
+/// `build.rs`), so here the environment must work: a missing or broken one panics with how to
+/// set it up, never skips.
+pub fn exported() -> &'static Exported {
     static EXPORTED: OnceLock<Result<Exported, String>> = OnceLock::new();
     match EXPORTED.get_or_init(export) {
-        Ok(e) => Some(e),
-        Err(why) => missing(why.clone()),
+        Ok(e) => e,
+        Err(why) => panic!("{}", unusable(why)),
     }
 }
 
-fn export() -> Result<Exported, String> {
+/// Why the ONNX environment cannot be used, and how to set it up.
+pub fn unusable(why: &str) -> String {
+    format!(
+        "the ONNX tests run here (cfg(python_env), see build.rs) but {why}: run \
+         `export ORT_DYLIB_PATH=\"$(training/python/setup.sh)\"`"
+    )
+}
+
+/// The venv's Python is there and the ONNX Runtime library loads, or why not.
+pub fn environment() -> Result<(), String> {
     if !python().is_file() {
-        return Err(format!("no {}", python().display()));
+        return Err(format!("there is no {}", python().display()));
     }
-    instrada::onnxrt::runtime::locate()?;
+    instrada::onnxrt::runtime::ensure().map(drop)
+}
+
+fn export() -> Result<Exported, String> {
+    environment()?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let probs = dir.path().join("sklearn.json");
     let data = repo().join("training/starter/comune.csv");

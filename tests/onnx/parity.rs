@@ -8,8 +8,12 @@ use instrada::registry::{Model, open_bundle, open_model};
 use std::collections::HashMap;
 
 #[test]
+#[cfg_attr(
+    not(python_env),
+    ignore = "needs training/python/.venv: run training/python/setup.sh"
+)]
 fn probabilities_equal_scikit_learns_within_1e_5() {
-    let Some(e) = exported() else { return };
+    let e = exported();
     let Model::Topic(topic) = open_model(&e.topic).unwrap() else {
         panic!("a topic model")
     };
@@ -47,8 +51,12 @@ fn probabilities_equal_scikit_learns_within_1e_5() {
 }
 
 #[test]
+#[cfg_attr(
+    not(python_env),
+    ignore = "needs training/python/.venv: run training/python/setup.sh"
+)]
 fn batch_probabilities_equal_single_ones() {
-    let Some(e) = exported() else { return };
+    let e = exported();
     let c = OnnxClassifier::load(&e.topic).unwrap();
     let texts = [
         "Quando passa il camion dei rifiuti?",
@@ -64,8 +72,12 @@ fn batch_probabilities_equal_single_ones() {
 }
 
 #[test]
+#[cfg_attr(
+    not(python_env),
+    ignore = "needs training/python/.venv: run training/python/setup.sh"
+)]
 fn answers_have_the_linear_backends_shape_with_evidence_words() {
-    let Some(e) = exported() else { return };
+    let e = exported();
     let Model::Topic(onnx) = open_model(&e.topic).unwrap() else {
         panic!("a topic model")
     };
@@ -108,8 +120,12 @@ fn answers_have_the_linear_backends_shape_with_evidence_words() {
 }
 
 #[test]
+#[cfg_attr(
+    not(python_env),
+    ignore = "needs training/python/.venv: run training/python/setup.sh"
+)]
 fn a_bundle_mixes_a_linear_topic_model_with_an_onnx_urgency_model_and_its_lexicon() {
-    let Some(e) = exported() else { return };
+    let e = exported();
     let dir = tempfile::tempdir().unwrap();
     super::helpers::copy_dir(&repo().join("models/topic"), &dir.path().join("topic"));
     super::helpers::copy_dir(&e.urgency, &dir.path().join("urgency"));

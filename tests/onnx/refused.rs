@@ -4,16 +4,19 @@ use super::helpers::{copy_dir, edit_manifest, exported, sha256};
 use instrada::registry::{open_bundle, open_model};
 
 /// A copy of the exported topic model to break.
-fn copy() -> Option<tempfile::TempDir> {
-    let e = exported()?;
+fn copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&e.topic, &dir.path().join("topic"));
-    Some(dir)
+    copy_dir(&exported().topic, &dir.path().join("topic"));
+    dir
 }
 
 #[test]
+#[cfg_attr(
+    not(python_env),
+    ignore = "needs training/python/.venv: run training/python/setup.sh"
+)]
 fn a_graph_that_is_not_onnx_is_refused_by_name() {
-    let Some(dir) = copy() else { return };
+    let dir = copy();
     let model = dir.path().join("topic");
     let junk = b"not an onnx graph".to_vec();
     std::fs::write(model.join("model.onnx"), &junk).unwrap();
@@ -27,8 +30,12 @@ fn a_graph_that_is_not_onnx_is_refused_by_name() {
 }
 
 #[test]
+#[cfg_attr(
+    not(python_env),
+    ignore = "needs training/python/.venv: run training/python/setup.sh"
+)]
 fn a_truncated_graph_fails_its_checksum_by_name() {
-    let Some(dir) = copy() else { return };
+    let dir = copy();
     let model = dir.path().join("topic");
     let bytes = std::fs::read(model.join("model.onnx")).unwrap();
     std::fs::write(model.join("model.onnx"), &bytes[..bytes.len() / 2]).unwrap();
@@ -37,8 +44,12 @@ fn a_truncated_graph_fails_its_checksum_by_name() {
 }
 
 #[test]
+#[cfg_attr(
+    not(python_env),
+    ignore = "needs training/python/.venv: run training/python/setup.sh"
+)]
 fn a_graph_with_another_number_of_labels_is_refused_by_name() {
-    let Some(dir) = copy() else { return };
+    let dir = copy();
     let model = dir.path().join("topic");
     edit_manifest(&model, |m| {
         let labels = m["labels"].as_array_mut().unwrap();
@@ -52,10 +63,14 @@ fn a_graph_with_another_number_of_labels_is_refused_by_name() {
 }
 
 #[test]
+#[cfg_attr(
+    not(python_env),
+    ignore = "needs training/python/.venv: run training/python/setup.sh"
+)]
 fn explanation_data_of_another_model_is_refused_by_name() {
-    let Some(dir) = copy() else { return };
+    let dir = copy();
     let model = dir.path().join("topic");
-    let e = exported().unwrap();
+    let e = exported();
     // The urgency model's coefficients (4 classes) beside the topic graph (16).
     let theirs = std::fs::read(e.urgency.join("explain.safetensors")).unwrap();
     std::fs::write(model.join("explain.safetensors"), &theirs).unwrap();
@@ -67,8 +82,12 @@ fn explanation_data_of_another_model_is_refused_by_name() {
 }
 
 #[test]
+#[cfg_attr(
+    not(python_env),
+    ignore = "needs training/python/.venv: run training/python/setup.sh"
+)]
 fn a_bundle_with_an_urgency_model_in_the_topic_slot_is_refused() {
-    let Some(e) = exported() else { return };
+    let e = exported();
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&e.urgency, &dir.path().join("topic"));
     copy_dir(&e.urgency, &dir.path().join("urgency"));
@@ -80,8 +99,12 @@ fn a_bundle_with_an_urgency_model_in_the_topic_slot_is_refused() {
 }
 
 #[test]
+#[cfg_attr(
+    not(python_env),
+    ignore = "needs training/python/.venv: run training/python/setup.sh"
+)]
 fn a_missing_runtime_says_what_to_install() {
-    let Some(e) = exported() else { return };
+    let e = exported();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_instrada"))
         .args(["classify", "--model"])
         .arg(&e.topic)
@@ -98,8 +121,12 @@ fn a_missing_runtime_says_what_to_install() {
 }
 
 #[test]
+#[cfg_attr(
+    not(python_env),
+    ignore = "needs training/python/.venv: run training/python/setup.sh"
+)]
 fn the_cli_classifies_with_an_onnx_model() {
-    let Some(e) = exported() else { return };
+    let e = exported();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_instrada"))
         .args(["classify", "--json", "--model"])
         .arg(&e.topic)
