@@ -3,7 +3,7 @@
 //!
 //! What lives where. Arrows point inward only:
 //! `api | cli → registry → route → classify | forecast | outreach → text | calendar | store |
-//! label | digest | onnxrt`.
+//! label | digest | duration | onnxrt`.
 //!
 //! Edges (translate HTTP or arguments into one library call, and back):
 //! - [`api`]: the HTTP service: DTOs, extractors, the error table, handlers, metrics.
@@ -24,6 +24,8 @@
 //! - [`calendar`]: Italian holidays, local closures, opening hours and business-time arithmetic.
 //! - [`store`]: the audit trail of decisions and the feedback on them (SQLite).
 //! - [`label`], [`digest`]: the `unknown` label; SHA-256 as hex.
+//! - [`duration`]: the one grammar of durations (`30m`, `1d4h`, `2w`, `1800`) that configuration,
+//!   command line and API all read with.
 //! - [`config`]: the service settings; [`telemetry`]: logging and the metrics recorder.
 //! - `onnxrt` (feature `onnx`): the ONNX Runtime library and session pool both ONNX backends use.
 
@@ -33,6 +35,7 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod digest;
+pub mod duration;
 pub mod forecast;
 pub mod label;
 #[cfg(feature = "onnx")]
