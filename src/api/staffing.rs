@@ -27,7 +27,7 @@ impl IntervalLength {
     pub fn seconds(&self) -> Result<f64, StaffingError> {
         match self {
             Self::Seconds(s) => Ok(*s),
-            Self::Text(t) => staffing::parse_interval(t),
+            Self::Text(t) => staffing::parse_interval("interval", t),
         }
     }
 }
