@@ -176,8 +176,8 @@ pub async fn forecast(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ForecastQuery>,
 ) -> Result<Response, ApiError> {
-    let days = plan::parse_horizon_days(q.horizon.as_deref().unwrap_or("14d"))
-        .map_err(ApiError::invalid)?;
+    let days = plan::parse_horizon_days("horizon", q.horizon.as_deref().unwrap_or("14d"))
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
     let format = q.format.as_deref().unwrap_or("json");
     if !["json", "csv", "svg", "png"].contains(&format) {
         return Err(ApiError::invalid(format!(
@@ -218,12 +218,7 @@ async fn chart(
     days: usize,
     png: bool,
 ) -> Result<Response, ApiError> {
-    let zone = state
-        .settings
-        .forecast
-        .timezone
-        .parse()
-        .unwrap_or(chrono_tz::Europe::Rome);
+    let zone = state.settings.forecast.timezone;
     let (series, fitted_at) = (s.clone(), forecasts.fitted_at);
     let drawn = tokio::task::spawn_blocking(move || {
         let spec = chart::ChartSpec {

@@ -56,8 +56,8 @@ pub(super) fn stored_series_config(
 
 /// Fits the series (or reads the cached refit) and returns what to print.
 pub fn forecast_cmd(args: &ForecastArgs) -> Result<String, CliError> {
-    let horizon =
-        plan::parse_horizon_days(&args.horizon).map_err(|e| CliError::Usage(format!("--{e}")))?;
+    let horizon = plan::parse_horizon_days("--horizon", &args.horizon)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     let (settings, _) = Settings::load(args.config.as_deref(), &[])?;
     let fc = &settings.forecast;
     let fitted = if args.cached {
@@ -65,8 +65,7 @@ pub fn forecast_cmd(args: &ForecastArgs) -> Result<String, CliError> {
     } else {
         let def = stored_series_config(&settings, &args.series)?;
         let path = &settings.store.path;
-        let counts = |d: &_| plan::stored_counts(path, d, fc.count_decisions);
-        plan::fit_all(std::slice::from_ref(&def), fc, counts, chrono::Utc::now())
+        plan::fit_stored(path, std::slice::from_ref(&def), fc, chrono::Utc::now())
     };
     let s = one_series(&fitted, &args.series, args.cached)?;
     let n = horizon * s.interval.per_day();
@@ -136,7 +135,7 @@ fn write_files(
     let spec = chart::ChartSpec {
         forecast: s,
         days,
-        zone: fc.timezone.parse().unwrap_or(chrono_tz::Europe::Rome),
+        zone: fc.timezone,
         fitted_at,
     };
     let stem = s.config.name.replace([':', '/'], "-");

@@ -121,9 +121,7 @@ impl Registry {
         let fc = &self.settings.forecast;
         let channels = crate::route::Channel::ALL.map(crate::route::Channel::as_str);
         let defs = fc.series_or_default(queues, &channels);
-        let path = &self.settings.store.path;
-        let counts = |def: &_| plan::stored_counts(path, def, fc.count_decisions);
-        let fitted = plan::fit_all(&defs, fc, counts, chrono::Utc::now());
+        let fitted = plan::fit_stored(&self.settings.store.path, &defs, fc, chrono::Utc::now());
         self.forecasts.swap(fitted);
         self.forecasts.current()
     }

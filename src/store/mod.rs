@@ -69,7 +69,7 @@ mod test_support;
 #[cfg(test)]
 mod tests;
 
-pub use contacts::{ContactQuery, contact_counts};
+pub use contacts::{ContactCounts, ContactFilter};
 pub use error::StoreError;
 pub use events::{EventRecord, EventsStored};
 pub use export::{EXPORT_HEADER, export_feedback};
