@@ -21,6 +21,16 @@ fn daily(values: Vec<f64>) -> Series {
     )
 }
 
+/// Six weeks with a weekly shape and a linear trend (2 % of the start a day): the models differ.
+fn six_growing_weeks() -> Series {
+    let week = [10.0, 12.0, 11.0, 13.0, 9.0, 3.0, 2.0];
+    daily(
+        (0..7 * 6)
+            .map(|d| week[d % 7] * (1.0 + d as f64 / 50.0))
+            .collect(),
+    )
+}
+
 fn settings(horizon: usize, step: usize, origins: usize) -> Settings {
     Settings {
         horizon,
@@ -64,11 +74,7 @@ fn mase_is_the_horizon_mae_over_the_in_sample_weekly_naive_mae() {
 
 #[test]
 fn auto_keeps_the_lowest_mase_of_the_candidates() {
-    let week = [10.0, 12.0, 11.0, 13.0, 9.0, 3.0, 2.0];
-    let values: Vec<f64> = (0..7 * 6)
-        .map(|d| week[d % 7] * (1.0 + d as f64 / 50.0))
-        .collect();
-    let s = daily(values);
+    let s = six_growing_weeks();
     let r = backtest(&s, &settings(7, 7, 3), &ModelKind::ALL).unwrap();
     assert_eq!(r.candidates.len(), 3);
     let best = r
@@ -116,11 +122,7 @@ fn the_lowest_finite_mase_wins_and_ties_go_to_the_earlier() {
 
 #[test]
 fn the_baseline_runs_once_whatever_the_candidates() {
-    let week = [10.0, 12.0, 11.0, 13.0, 9.0, 3.0, 2.0];
-    let values: Vec<f64> = (0..7 * 6)
-        .map(|d| week[d % 7] * (1.0 + d as f64 / 50.0))
-        .collect();
-    let s = daily(values);
+    let s = six_growing_weeks();
     for (models, runs) in [
         (&[ModelKind::Snaive, ModelKind::Profile][..], 2),
         (&[ModelKind::Profile, ModelKind::Snaive][..], 2),
