@@ -6,7 +6,8 @@
 //! file closed). The same numbers come from `instrada backtest` with the arguments printed under
 //! the table.
 
-use instrada::forecast::backtest::{self, Choice, Report, Settings};
+use instrada::forecast::backtest::{self, Report, Settings};
+use instrada::forecast::models::ModelKind;
 use instrada::forecast::series::{CsvSpec, Interval, SeriesCalendar, parse_weekly, read_csv};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -99,10 +100,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             horizon: span,
             step: span,
             origins: 8,
-            choice: Choice::Auto,
         };
         let started = Instant::now();
-        let report = backtest::backtest(&series, &settings)?;
+        // `instrada backtest --model auto`: every model kind, chosen by the one rule.
+        let report = backtest::backtest(&series, &settings, &ModelKind::ALL)?;
         row(case.name, &report, started.elapsed().as_secs_f64());
         if case.interval != Interval::D1 {
             timings.push(fit_timing(case.name, &series, span));
@@ -111,6 +112,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             for n in &run.notes {
                 notes.push(format!("{}: {}: {n}", case.name, run.model));
             }
+        }
+        for (model, why) in &report.failed {
+            notes.push(format!("{}: {model}: not backtested: {why}", case.name));
         }
     }
     for n in notes {
@@ -154,7 +158,7 @@ fn row(name: &str, r: &Report, seconds: f64) {
 
 /// One fit on the whole series (with its inner calibration fits) and one forecast, per model.
 fn fit_timing(name: &str, series: &instrada::forecast::series::Series, horizon: usize) -> String {
-    use instrada::forecast::models::{ModelKind, calibrate};
+    use instrada::forecast::models::calibrate;
     let mut parts = Vec::new();
     for kind in ModelKind::ALL {
         let started = Instant::now();

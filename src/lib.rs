@@ -3,7 +3,8 @@
 //!
 //! What lives where. Arrows point inward only:
 //! `api | cli → ops | jobs → registry → route → classify | forecast | outreach → text | calendar |
-//! store | label | digest | onnxrt` (`jobs` also imports `ops`; `ops` never imports `jobs`).
+//! store | label | digest | duration | onnxrt` (`jobs` also imports `ops`; `ops` never imports
+//! `jobs`).
 //!
 //! Edges (translate HTTP or arguments into one call of `ops` or `jobs`, and back; no rule a user
 //! could observe lives here, and no edge imports another):
@@ -36,6 +37,8 @@
 //! - [`store`]: the audit trail of decisions and the feedback on them, events, outreach records,
 //!   the forecast cache (SQLite).
 //! - [`label`], [`digest`]: the `unknown` label; SHA-256 as hex, citizens' pseudonyms.
+//! - [`duration`]: the one grammar of durations (`30m`, `1d4h`, `2w`, `1800`) that configuration,
+//!   command line and API all read with.
 //! - [`config`]: the service settings, parsed into types when read; [`telemetry`]: logging and
 //!   the metrics recorder.
 //! - `onnxrt` (feature `onnx`): the ONNX Runtime library and session pool both ONNX backends use.
@@ -46,6 +49,7 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod digest;
+pub mod duration;
 pub mod forecast;
 pub mod jobs;
 pub mod label;

@@ -12,6 +12,8 @@
 //! - [`business`]: [`BusinessCalendar`], hours + holidays + time zone: [`BusinessCalendar::is_open`],
 //!   [`BusinessCalendar::open_minutes`], [`BusinessCalendar::add_business_time`] and the
 //!   close-of-business-day walk SLAs need.
+//! - [`schedule`]: [`Schedule`], a daily job's local time (`daily 02:00`) or `off`, and its next run.
+//! - [`zone`]: time zones in settings, read by name once (serde helpers for `chrono_tz::Tz`).
 //!
 //! # Why the holidays are hand-written
 //!
@@ -37,9 +39,12 @@
 pub mod business;
 pub mod holidays;
 pub mod hours;
+pub mod schedule;
 #[cfg(test)]
 pub(crate) mod test_support;
+pub mod zone;
 
 pub use business::{BusinessCalendar, local_to_utc};
 pub use holidays::{HolidayCalendar, HolidayError, easter_sunday, is_national_holiday};
 pub use hours::{HoursError, WeeklyHours, Window};
+pub use schedule::{Schedule, ScheduleError};

@@ -5,7 +5,7 @@
 //! forecast point of the chosen model.
 
 use super::{BacktestArgs, CliError};
-use crate::forecast::backtest::{self, Choice, Report, Run, Settings};
+use crate::forecast::backtest::{self, Report, Run, Settings};
 use crate::forecast::models::ModelKind;
 use crate::forecast::series::{
     CsvSpec, ForecastError, Interval, Series, SeriesCalendar, parse_weekly, read_csv,
@@ -25,7 +25,11 @@ pub fn backtest_cmd(args: &BacktestArgs) -> Result<String, CliError> {
     })?;
     let mut calendar = SeriesCalendar::always_open(tz);
     calendar.national = !args.no_national_holidays;
-    calendar.hours = args.open.as_deref().map(parse_weekly).transpose()?;
+    calendar.hours = args
+        .open
+        .as_deref()
+        .map(|t| parse_weekly(t).map_err(|e| e.named("--open")))
+        .transpose()?;
     if let Some(list) = &args.special_days {
         calendar.add_local(list)?;
     }
@@ -39,14 +43,14 @@ pub fn backtest_cmd(args: &BacktestArgs) -> Result<String, CliError> {
         }
         None => None,
     };
-    let choice = match args.model.as_str() {
-        "auto" => Choice::Auto,
-        name => Choice::One(ModelKind::parse(name).ok_or_else(|| {
+    let models = match args.model.as_str() {
+        "auto" => ModelKind::ALL.to_vec(),
+        name => vec![ModelKind::parse(name).ok_or_else(|| {
             bad(
                 "--model",
                 format!("`{name}` is not one of auto, snaive, profile, mstl"),
             )
-        })?),
+        })?],
     };
     let (loaded_series, notes) = match &args.series {
         Some(name) => stored_series(args, name, calendar)?,
@@ -66,7 +70,8 @@ pub fn backtest_cmd(args: &BacktestArgs) -> Result<String, CliError> {
                 time_col: time_col.clone(),
                 value_col: args.value_col.clone(),
                 delimiter,
-                interval: Interval::parse(interval)?,
+                interval: Interval::parse(interval)
+                    .map_err(|e| ForecastError::from(e.named("--interval")))?,
                 calendar,
             })?;
             let notes = csv_notes(&loaded);
@@ -78,9 +83,8 @@ pub fn backtest_cmd(args: &BacktestArgs) -> Result<String, CliError> {
         horizon: backtest::parse_span("--horizon", &args.horizon, series)?,
         step: backtest::parse_span("--step", &args.step, series)?,
         origins: args.origins,
-        choice,
     };
-    let report = backtest::backtest(series, &settings)?;
+    let report = backtest::backtest(series, &settings, &models)?;
     if let Some(out) = &args.out {
         write_points(out, &report.chosen)?;
     }
@@ -119,16 +123,16 @@ fn stored_series(
     let (settings, _) = crate::config::Settings::load(args.config.as_deref(), &[])?;
     let def = &super::forecast::stored_series_config(&settings, name)?;
     let fc = &settings.forecast;
-    calendar.tz = fc.timezone.parse().map_err(|_| {
-        CliError::Usage(format!(
-            "`forecast.timezone` = \"{}\" is not a time zone",
-            fc.timezone
-        ))
-    })?;
+    calendar.tz = fc.timezone;
     if let Some(open) = &def.open {
-        calendar.hours = Some(parse_weekly(open)?);
+        calendar.hours = Some(open.hours().clone());
     }
-    let interval = Interval::parse(args.interval.as_deref().unwrap_or(&def.interval))?;
+    let interval = match args.interval.as_deref() {
+        Some(text) => {
+            Interval::parse(text).map_err(|e| ForecastError::from(e.named("--interval")))?
+        }
+        None => def.interval,
+    };
     let counts =
         crate::forecast::plan::stored_counts(&settings.store.path, def, fc.count_decisions)
             .map_err(CliError::Usage)?;
@@ -184,6 +188,12 @@ fn json_report(report: &Report, notes: &[String]) -> Value {
             report.candidates.iter().map(scores_json).collect(),
         );
         map.insert("data_notes".into(), json!(notes));
+        let failed: Vec<Value> = report
+            .failed
+            .iter()
+            .map(|(model, why)| json!({"model": model, "error": why}))
+            .collect();
+        map.insert("failed".into(), json!(failed));
     }
     top
 }
@@ -211,6 +221,9 @@ fn table(report: &Report, notes: &[String]) -> String {
         .flat_map(|r| r.notes.iter().map(move |n| (r.model, n)))
     {
         out.push_str(&format!("note: {}: {}\n", n.0, n.1));
+    }
+    for (model, why) in &report.failed {
+        out.push_str(&format!("note: {model}: not backtested: {why}\n"));
     }
     for n in notes {
         out.push_str(&format!("note: {n}\n"));

@@ -157,3 +157,87 @@ fn problems_list_every_bad_value() {
     assert_eq!(p.len(), 3, "{p:?}");
     assert!(p[0].contains("server.max_batch"), "{p:?}");
 }
+
+#[test]
+fn a_bad_forecast_or_outreach_value_names_its_line_or_its_variable() {
+    let file = Source::File("c.toml".into());
+    let text = "[routing]\ntimezone = \"Europe/Rome\"\n[forecast]\ntimezone = \"Mars/Olympus\"\n";
+    let err = Settings::from_layers(text, &file, &[], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("c.toml:")
+            && err.contains("line 4")
+            && err.contains("`Mars/Olympus` is not an IANA time zone"),
+        "{err}"
+    );
+    let env = env_overrides([(
+        "INSTRADA__FORECAST__TIMEZONE".to_string(),
+        "Mars/Olympus".to_string(),
+    )])
+    .unwrap();
+    let err = Settings::from_layers(MINIMAL, &file, &env, &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(
+            "environment variable INSTRADA__FORECAST__TIMEZONE: `forecast.timezone` = Mars/Olympus:"
+        ) && err.contains("`Mars/Olympus` is not an IANA time zone"),
+        "{err}"
+    );
+    for (key, value, expected) in [
+        ("forecast.refit", "weekly", "`weekly`: `daily HH:MM`"),
+        (
+            "forecast.models",
+            "[\"arima\"]",
+            "`arima` is not one of snaive",
+        ),
+        (
+            "forecast.staffing.target",
+            "1.2",
+            "`target` must be a fraction",
+        ),
+        ("outreach.schedule", "at dawn", "`at dawn`: `daily HH:MM`"),
+        (
+            "outreach.timezone",
+            "Rome",
+            "`Rome` is not an IANA time zone",
+        ),
+    ] {
+        let err = Settings::from_layers(MINIMAL, &file, &[], &[ov(key, value)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(&format!("command-line setting `{key}`: `{key}` = {value}:"))
+                && err.contains(expected),
+            "{key}: {err}"
+        );
+    }
+    let text = "[routing]\n[[forecast.series]]\nname = \"a\"\ninterval = \"45m\"\n";
+    let err = Settings::from_layers(text, &file, &[], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("line 4") && err.contains("`45m` is not one of 15m, 30m, 1h, 1d"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_settings_round_trip_through_toml() {
+    let text = format!(
+        "{EMBEDDED}\n[[forecast.series]]\nname = \"tributi-phone\"\ninterval = \"60m\"\n\
+         queue = \"tributi\"\nchannel = \"phone\"\nopen = \"mon-fri 08:30-17:00; sat 09:00-12:00\"\n"
+    );
+    let mut s = Settings::from_layers(&text, &Source::Embedded, &[], &[]).unwrap();
+    s.outreach.schedule = crate::calendar::Schedule::Off;
+    s.outreach.timezone = chrono_tz::Europe::London;
+    s.forecast.models = vec![crate::forecast::models::ModelKind::Mstl];
+    let written = toml::to_string(&s).unwrap();
+    assert!(
+        written.contains("open = \"mon-fri 08:30-17:00; sat 09:00-12:00\""),
+        "{written}"
+    );
+    let again = Settings::from_layers(&written, &Source::Embedded, &[], &[]).unwrap();
+    assert_eq!(again, s);
+}

@@ -11,24 +11,18 @@
 //!   when both are 0).
 //! - **Coverage** of the 80 % and 95 % intervals: the share of actuals inside them.
 //!
-//! `auto` backtests every candidate and keeps the one with the lowest MASE. A model that cannot be
-//! fitted at an origin for too little history falls back to the next simpler one (MSTL → profile
-//! → seasonal naive) there, and the report's notes say so.
+//! [`backtest`] is the one place a model is chosen, for `instrada backtest` and for the refit's
+//! forecasts alike: the seasonal naive runs once as the baseline, every other candidate on the
+//! same origins, and the lowest MASE wins ([`choose`]). A model that cannot be fitted at an origin
+//! for too little history falls back to the next simpler one (MSTL → profile → seasonal naive)
+//! there, and the report's notes say so; a candidate that fails outright is left out and listed.
 
+use crate::duration::{Duration, DurationError, Unit};
 use crate::forecast::models::{ModelKind, Point, calibrate, snaive};
 use crate::forecast::series::{ForecastError, Series};
 
 /// Longest horizon accepted, in days.
 pub const MAX_HORIZON_DAYS: usize = 366;
-
-/// Which model(s) to backtest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Choice {
-    /// Every candidate; the lowest MASE wins.
-    Auto,
-    /// One model (the seasonal naive baseline is run beside it).
-    One(ModelKind),
-}
 
 /// The protocol, in intervals of the series.
 #[derive(Debug, Clone, Copy)]
@@ -39,46 +33,32 @@ pub struct Settings {
     pub step: usize,
     /// Number of origins.
     pub origins: usize,
-    /// The model(s).
-    pub choice: Choice,
 }
 
-/// Parses a duration such as `14d`, `1w`, `36h`, `90m` into intervals of `series`.
-pub fn parse_span(what: &'static str, text: &str, series: &Series) -> Result<usize, ForecastError> {
-    let bad = |reason: String| ForecastError::BadArgument { what, reason };
+/// A [`crate::duration`] as a number of intervals of `series`: more than zero, at most
+/// [`MAX_HORIZON_DAYS`], a whole number of intervals (`14d`, `1w`, `36h`, `90m` on a 30-minute
+/// series). `what` names the flag or field the text came from, in the error.
+pub fn parse_span(what: &str, text: &str, series: &Series) -> Result<usize, ForecastError> {
+    let bad = |message: String| DurationError::new(message).named(what);
     let text = text.trim();
-    let (number, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let n: u64 = number.parse().map_err(|_| {
-        bad(format!(
-            "`{text}` is not a duration such as 14d, 1w, 36h or 90m"
-        ))
-    })?;
-    let minutes = match unit {
-        "m" | "min" => n,
-        "h" => n * 60,
-        "d" => n * 1440,
-        "w" => n * 7 * 1440,
-        _ => return Err(bad(format!("`{text}`: the unit is one of m, h, d, w"))),
-    };
-    let interval = u64::from(series.interval().minutes());
-    if minutes == 0 {
-        return Err(bad("must be longer than zero".into()));
+    let duration = Duration::parse(text).map_err(|e| e.named(what))?;
+    let seconds = duration.seconds();
+    if seconds <= 0.0 {
+        return Err(bad("must be longer than zero".into()).into());
     }
-    if minutes > MAX_HORIZON_DAYS as u64 * 1440 {
-        return Err(bad(format!(
-            "`{text}` is longer than {MAX_HORIZON_DAYS} days"
-        )));
+    if seconds > (MAX_HORIZON_DAYS as u64 * Unit::Day.seconds()) as f64 {
+        return Err(bad(format!("`{text}` is longer than {MAX_HORIZON_DAYS} days")).into());
     }
-    if minutes % interval != 0 {
-        return Err(bad(format!(
+    let interval = series.interval();
+    let per = u64::from(interval.minutes());
+    match duration.whole(Unit::Minute) {
+        Some(minutes) if minutes % per == 0 => Ok((minutes / per) as usize),
+        _ => Err(bad(format!(
             "`{text}` is not a whole number of {} intervals",
-            series.interval().label()
-        )));
+            interval.label()
+        ))
+        .into()),
     }
-    Ok((minutes / interval) as usize)
 }
 
 /// Scores of one model over all origins.
@@ -115,6 +95,8 @@ pub struct Scored {
 #[derive(Debug, Clone)]
 pub struct Run {
     /// The model asked for.
+    pub kind: ModelKind,
+    /// Its name.
     pub model: &'static str,
     /// Its scores.
     pub scores: Scores,
@@ -131,37 +113,73 @@ pub struct Report {
     pub chosen: Run,
     /// The seasonal naive's run.
     pub baseline: Run,
-    /// Every candidate's run, the baseline included (for `auto`; else the model and the baseline).
+    /// The baseline's run, then every other candidate's, in the order asked.
     pub candidates: Vec<Run>,
+    /// Candidates that could not be backtested (a model that failed), with why.
+    pub failed: Vec<(&'static str, String)>,
 }
 
-/// Runs the backtest of `settings` on `series`.
-pub fn backtest(series: &Series, settings: &Settings) -> Result<Report, ForecastError> {
+/// Runs the backtest of `settings` on `series` for each of `models` and chooses among them
+/// ([`choose`]). The seasonal naive runs once, as the baseline, whether or not it is among them.
+/// An error when the origins need more history than there is, when the baseline fails, or when
+/// none of `models` could be backtested (the first one's error).
+pub fn backtest(
+    series: &Series,
+    settings: &Settings,
+    models: &[ModelKind],
+) -> Result<Report, ForecastError> {
     let origins = origins(series, settings)?;
-    let kinds: Vec<ModelKind> = match settings.choice {
-        Choice::Auto => ModelKind::ALL.to_vec(),
-        Choice::One(ModelKind::Snaive) => vec![ModelKind::Snaive],
-        Choice::One(k) => vec![ModelKind::Snaive, k],
-    };
-    let mut candidates = Vec::new();
-    for kind in kinds {
-        candidates.push(run(series, kind, &origins, settings.horizon)?);
+    let baseline = run(series, ModelKind::Snaive, &origins, settings.horizon)?;
+    let mut candidates = vec![baseline];
+    // Where each of `models` that ran is in `candidates`, in the order asked.
+    let mut asked: Vec<usize> = Vec::new();
+    let mut failed = Vec::new();
+    let mut first_error = None;
+    for &kind in models {
+        if let Some(i) = candidates.iter().position(|r| r.kind == kind) {
+            if !asked.contains(&i) {
+                asked.push(i);
+            }
+            continue;
+        }
+        if failed.iter().any(|(m, _)| *m == kind.name()) {
+            continue;
+        }
+        match run(series, kind, &origins, settings.horizon) {
+            Ok(r) => {
+                candidates.push(r);
+                asked.push(candidates.len() - 1);
+            }
+            Err(e) => {
+                failed.push((kind.name(), e.to_string()));
+                first_error.get_or_insert(e);
+            }
+        }
     }
-    let baseline = candidates[0].clone();
-    let chosen = match settings.choice {
-        Choice::Auto => candidates
-            .iter()
-            .filter(|r| r.scores.mase.is_finite())
-            .min_by(|a, b| a.scores.mase.total_cmp(&b.scores.mase))
-            .unwrap_or(&baseline)
-            .clone(),
-        Choice::One(_) => candidates.last().unwrap_or(&baseline).clone(),
+    let runs: Vec<&Run> = asked.iter().map(|&i| &candidates[i]).collect();
+    let Some(best) = choose(&runs) else {
+        return Err(first_error.unwrap_or(ForecastError::Model {
+            model: "none",
+            reason: "no model to backtest".into(),
+        }));
     };
+    let chosen = runs[best].clone();
     Ok(Report {
         chosen,
-        baseline,
+        baseline: candidates[0].clone(),
         candidates,
+        failed,
     })
+}
+
+/// The one rule that chooses a model: the lowest finite MASE among `runs`; ties, and runs with
+/// no MASE at all, go to the earlier. `None` only when `runs` is empty.
+pub fn choose(runs: &[&Run]) -> Option<usize> {
+    let mase = |i: usize| {
+        let m = runs[i].scores.mase;
+        if m.is_finite() { m } else { f64::INFINITY }
+    };
+    (0..runs.len()).reduce(|best, i| if mase(i) < mase(best) { i } else { best })
 }
 
 /// The origins, earliest first; an error when the first would have too little history.
@@ -207,6 +225,8 @@ fn run(
     origins: &[usize],
     horizon: usize,
 ) -> Result<Run, ForecastError> {
+    #[cfg(test)]
+    tests::RUNS.with(|n| n.set(n.get() + 1));
     let mut points = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     let mut mase_by_origin = Vec::new();
@@ -259,6 +279,7 @@ fn run(
         points.extend(scored);
     }
     Ok(Run {
+        kind,
         model: kind.name(),
         scores: scores(&points, mase_by_origin),
         points,

@@ -5,9 +5,10 @@
 //! The text is drawn with DejaVu Sans, embedded in the binary (`assets/fonts/`, Bitstream Vera
 //! licence beside it) and registered with plotters' `ab_glyph` renderer, so a chart renders on a
 //! server with no system fonts (plotters' default `ttf` feature needs fontconfig and FreeType at
-//! run time). A leaf of `forecast`: it reads [`SeriesForecast`] and imports nothing else.
+//! run time). A leaf of `forecast`: it reads [`SeriesForecast`] and [`HISTORY_DAYS`] of `plan`
+//! and imports nothing else.
 
-use super::plan::SeriesForecast;
+use super::plan::{HISTORY_DAYS, SeriesForecast};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use plotters::coord::Shift;
@@ -20,8 +21,6 @@ static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 const FAMILY: &str = "sans-serif";
 /// Pixels.
 const SIZE: (u32, u32) = (1200, 560);
-/// History drawn before the forecast.
-pub const HISTORY_DAYS: usize = 14;
 
 /// A chart that could not be drawn.
 #[derive(Debug, thiserror::Error)]
@@ -231,13 +230,14 @@ mod tests {
     use super::*;
     use crate::forecast::config::{ForecastConfig, SeriesConfig};
     use crate::forecast::plan;
+    use crate::forecast::series::Interval;
     use chrono::TimeZone;
 
     /// Eight weeks of hourly contacts, busy on weekday mornings, fitted as the service would.
     fn forecast() -> (SeriesForecast, DateTime<Utc>) {
         let def = SeriesConfig {
             name: "queue:tributi".into(),
-            interval: "1h".into(),
+            interval: Interval::H1,
             queue: None,
             channel: None,
             topic: None,

@@ -15,43 +15,54 @@
 //! ```
 //!
 //! With no `[[forecast.series]]`, the series are the total and one per queue and per channel, at
-//! 30 minutes. Serde shapes and their checks only: `config` imports this, not the other way.
+//! 30 minutes.
+//!
+//! Every value is read into its type when the settings are loaded (zone, interval, opening hours,
+//! model kinds, the refit's schedule, the staffing assumptions checked), so a bad one stops the
+//! load naming its line or its variable, and a refit parses nothing; [`ForecastConfig::problems`]
+//! keeps what involves several values (names used twice, no model). Serde shapes and their checks
+//! only: `config` and `plan` import this, not the other way.
 
 use super::models::ModelKind;
-use super::series::{Interval, parse_weekly};
-use serde::{Deserialize, Serialize};
+use super::series::{Interval, OpeningHours};
+use super::staffing::StaffingParams;
+use crate::calendar::Schedule;
+use chrono_tz::Tz;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// `[forecast]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ForecastConfig {
     /// IANA zone intervals are counted in. Default `Europe/Rome`.
-    pub timezone: String,
+    #[serde(with = "crate::calendar::zone")]
+    pub timezone: Tz,
     /// Whether routing decisions count as contacts. Default true.
     pub count_decisions: bool,
     /// The series; default the total and one per queue and per channel.
     pub series: Vec<SeriesConfig>,
-    /// Staffing assumptions for the forecasts' agents and FTE.
-    pub staffing: super::plan::StaffingConfig,
+    /// Staffing assumptions for the forecasts' agents and FTE (checked when read).
+    #[serde(deserialize_with = "checked_staffing")]
+    pub staffing: StaffingConfig,
     /// When the service refits every series: `daily HH:MM` in `timezone`, or `off` (at start-up
     /// when the store has no cached forecasts, and on `POST /v1/forecast/refit`). Default
     /// `daily 02:00`. A start-up after the last scheduled time refits unless the cache is newer.
-    pub refit: String,
+    pub refit: Schedule,
     /// The models each series' backtest chooses among: `snaive`, `profile`, `mstl`. Default
     /// seasonal naive and profile: MSTL takes seconds per series and has not won on the shared
     /// series (see README), so it is opt-in.
-    pub models: Vec<String>,
+    pub models: Vec<ModelKind>,
 }
 
 impl Default for ForecastConfig {
     fn default() -> Self {
         Self {
-            timezone: "Europe/Rome".into(),
+            timezone: chrono_tz::Europe::Rome,
             count_decisions: true,
             series: Vec::new(),
-            staffing: super::plan::StaffingConfig::default(),
-            refit: "daily 02:00".into(),
-            models: vec!["snaive".into(), "profile".into()],
+            staffing: StaffingConfig::default(),
+            refit: Schedule::Daily(chrono::NaiveTime::MIN + chrono::TimeDelta::hours(2)),
+            models: vec![ModelKind::Snaive, ModelKind::Profile],
         }
     }
 }
@@ -64,7 +75,7 @@ pub struct SeriesConfig {
     pub name: String,
     /// `15m`, `30m`, `1h` or `1d`. Default `30m`.
     #[serde(default = "default_interval")]
-    pub interval: String,
+    pub interval: Interval,
     /// Only this queue's contacts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
@@ -80,11 +91,11 @@ pub struct SeriesConfig {
     /// Opening hours (`mon-fri 08:30-17:00; sat 09:00-12:00`); closed intervals are not fitted
     /// and are forecast as 0. Default: always open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub open: Option<String>,
+    pub open: Option<OpeningHours>,
 }
 
-fn default_interval() -> String {
-    "30m".into()
+fn default_interval() -> Interval {
+    Interval::M30
 }
 
 impl SeriesConfig {
@@ -101,78 +112,87 @@ impl SeriesConfig {
     }
 }
 
+/// Staffing assumptions of the forecasts (`[forecast.staffing]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StaffingConfig {
+    /// Average handle time, seconds. Default 300.
+    pub aht_seconds: f64,
+    /// Share answered within `within_seconds`. Default 0.8.
+    pub target: f64,
+    /// Answer time of the target, seconds (the response window for e-mail, PEC, web). Default 20.
+    pub within_seconds: f64,
+    /// Mean patience before hanging up (Erlang A), seconds. Default none (Erlang C).
+    pub patience_seconds: Option<f64>,
+    /// Share of paid time not on contacts. Default 0.3.
+    pub shrinkage: f64,
+    /// Highest occupancy allowed. Default 0.85.
+    pub max_occupancy: f64,
+}
+
+impl Default for StaffingConfig {
+    fn default() -> Self {
+        Self {
+            aht_seconds: 300.0,
+            target: 0.8,
+            within_seconds: 20.0,
+            patience_seconds: None,
+            shrinkage: 0.3,
+            max_occupancy: 0.85,
+        }
+    }
+}
+
+impl StaffingConfig {
+    /// The staffing parameters for a series of `channel` (all channels: answered live).
+    pub fn params(&self, channel: Option<&str>) -> StaffingParams {
+        StaffingParams::new(self.aht_seconds, self.target, self.within_seconds)
+            .patience(self.patience_seconds)
+            .shrinkage(self.shrinkage)
+            .max_occupancy(self.max_occupancy)
+            .channel(channel)
+    }
+}
+
+/// `[forecast.staffing]`, refused when read if its values cannot staff a live channel.
+fn checked_staffing<'de, D: Deserializer<'de>>(d: D) -> Result<StaffingConfig, D::Error> {
+    let config = StaffingConfig::deserialize(d)?;
+    config
+        .params(None)
+        .check()
+        .map_err(serde::de::Error::custom)?;
+    Ok(config)
+}
+
 impl ForecastConfig {
-    /// What is wrong, one line per problem, naming the key.
+    /// What is wrong across values (each value was checked when read), one line per problem,
+    /// naming the key.
     pub fn problems(&self) -> Vec<String> {
         let mut p = Vec::new();
-        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
-            p.push(format!(
-                "`forecast.timezone` = \"{}\" is not an IANA time zone (e.g. Europe/Rome)",
-                self.timezone
-            ));
-        }
-        for m in &self.models {
-            if ModelKind::parse(m).is_none() {
-                p.push(format!(
-                    "`forecast.models`: `{m}` is not one of snaive, profile, mstl"
-                ));
-            }
-        }
         if self.models.is_empty() {
             p.push("`forecast.models` is empty: name at least one of snaive, profile, mstl".into());
         }
-        if let Err(e) = self.refit_time() {
-            p.push(e);
-        }
-        if let Err(e) = self.staffing.params(None).check() {
-            p.push(format!("forecast.staffing: {e}"));
-        }
         let mut seen = std::collections::HashSet::new();
         for s in &self.series {
-            let at = format!("forecast.series `{}`", s.name);
             if s.name.trim().is_empty() {
                 p.push("forecast.series: a series has an empty `name`".into());
             } else if !seen.insert(s.name.as_str()) {
-                p.push(format!("{at}: the name is used twice"));
-            }
-            if let Err(e) = Interval::parse(&s.interval) {
-                p.push(format!("{at}: {e}"));
-            }
-            if let Some(Err(e)) = s.open.as_deref().map(parse_weekly) {
-                p.push(format!("{at}: {e}"));
+                p.push(format!(
+                    "forecast.series `{}`: the name is used twice",
+                    s.name
+                ));
             }
         }
         p
     }
 
-    /// The models to choose among (the valid names of `models`; seasonal naive if none).
-    pub fn model_kinds(&self) -> Vec<ModelKind> {
-        let kinds: Vec<ModelKind> = self
-            .models
-            .iter()
-            .filter_map(|m| ModelKind::parse(m))
-            .collect();
-        if kinds.is_empty() {
-            vec![ModelKind::Snaive]
+    /// The models to choose among: `models`, or the seasonal naive if none.
+    pub fn model_kinds(&self) -> &[ModelKind] {
+        if self.models.is_empty() {
+            &[ModelKind::Snaive]
         } else {
-            kinds
+            &self.models
         }
-    }
-
-    /// The local time of the daily refit, or `None` when it is `off`.
-    pub fn refit_time(&self) -> Result<Option<chrono::NaiveTime>, String> {
-        let text = self.refit.trim();
-        if text.eq_ignore_ascii_case("off") {
-            return Ok(None);
-        }
-        text.strip_prefix("daily ")
-            .and_then(|t| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").ok())
-            .map(Some)
-            .ok_or_else(|| {
-                format!(
-                    "`forecast.refit` = \"{text}\": `daily HH:MM` (e.g. `daily 02:00`) or `off`"
-                )
-            })
     }
 
     /// Whether forecasts fitted at `fitted_at` are still current at `now`: fitted at or after the
@@ -185,37 +205,20 @@ impl ForecastConfig {
         if fitted_at > now {
             return false;
         }
-        match self.refit_time() {
-            Ok(None) => true,
-            Ok(Some(_)) => self
+        match self.refit {
+            Schedule::Off => true,
+            Schedule::Daily(_) => self
                 .next_refit(now - chrono::TimeDelta::days(1))
                 .is_some_and(|due| due > now || fitted_at >= due),
-            Err(_) => false,
         }
     }
 
-    /// The first refit time after `now`, or `None` when refits are `off` or the setting is bad.
+    /// The first refit time after `now`, or `None` when refits are `off`.
     pub fn next_refit(
         &self,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Option<chrono::DateTime<chrono::Utc>> {
-        use chrono::TimeZone;
-        let at = self.refit_time().ok().flatten()?;
-        let tz: chrono_tz::Tz = self.timezone.parse().ok()?;
-        let today = now.with_timezone(&tz).date_naive();
-        (0..3).find_map(|d| {
-            let date = today + chrono::Days::new(d);
-            // A time skipped by a DST change is taken an hour later; a repeated one, the first.
-            let local = tz
-                .from_local_datetime(&date.and_time(at))
-                .earliest()
-                .or_else(|| {
-                    tz.from_local_datetime(&(date.and_time(at) + chrono::TimeDelta::hours(1)))
-                        .earliest()
-                })?
-                .with_timezone(&chrono::Utc);
-            (local > now).then_some(local)
-        })
+        self.refit.next_after(now, self.timezone)
     }
 
     /// The series named `name` among [`Self::series_or_default`], or why not (naming them all).
@@ -270,25 +273,77 @@ mod tests {
     }
 
     #[test]
-    fn bad_series_are_named() {
+    fn values_are_read_into_their_types() {
         let toml = r#"
-            timezone = "Mars/Olympus"
+            timezone = "Europe/London"
+            refit = "daily 03:30"
+            models = ["profile", "mstl"]
             [[series]]
             name = "a"
-            interval = "7m"
-            [[series]]
-            name = "a"
-            open = "someday"
+            interval = "60m"
+            open = "mon-fri 08:00-17:00"
         "#;
         let c: ForecastConfig = toml::from_str(toml).unwrap();
-        let p = c.problems().join("\n");
-        assert!(p.contains("`forecast.timezone` = \"Mars/Olympus\""), "{p}");
+        assert_eq!(c.timezone, chrono_tz::Europe::London);
+        assert_eq!(c.refit.to_string(), "daily 03:30");
+        assert_eq!(c.models, [ModelKind::Profile, ModelKind::Mstl]);
+        let s = &c.series[0];
+        assert_eq!(s.interval, Interval::H1);
+        let open = s.open.as_ref().unwrap();
+        assert_eq!(open.text(), "mon-fri 08:00-17:00");
+        assert!(open.hours().windows(chrono::Weekday::Sat).is_empty());
+        // Written back, read again: the same settings.
+        let again: ForecastConfig = toml::from_str(&toml::to_string(&c).unwrap()).unwrap();
+        assert_eq!(again, c);
+    }
+
+    #[test]
+    fn a_bad_value_stops_the_read_quoting_it() {
+        for (toml, expected) in [
+            (
+                "timezone = \"Mars/Olympus\"",
+                "`Mars/Olympus` is not an IANA time zone",
+            ),
+            ("refit = \"weekly\"", "`weekly`: `daily HH:MM`"),
+            (
+                "models = [\"arima\"]",
+                "`arima` is not one of snaive, profile, mstl",
+            ),
+            (
+                "[[series]]\nname = \"a\"\ninterval = \"7m\"",
+                "`7m` is not one of 15m, 30m, 1h, 1d",
+            ),
+            (
+                "[[series]]\nname = \"a\"\nopen = \"someday\"",
+                "`someday` is not `DAYS HH:MM-HH:MM`",
+            ),
+            ("[staffing]\ntarget = 1.2", "`target` must be a fraction"),
+        ] {
+            let e = toml::from_str::<ForecastConfig>(toml)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(expected), "{toml}: {e}");
+        }
+    }
+
+    #[test]
+    fn problems_are_what_involves_several_values() {
+        let toml = r#"
+            models = []
+            [[series]]
+            name = "a"
+            [[series]]
+            name = "a"
+        "#;
+        let c: ForecastConfig = toml::from_str(toml).unwrap();
+        let p = c.problems();
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].contains("`forecast.models` is empty"), "{p:?}");
         assert!(
-            p.contains("forecast.series `a`: the name is used twice"),
-            "{p}"
+            p[1].contains("forecast.series `a`: the name is used twice"),
+            "{p:?}"
         );
-        assert!(p.contains("7m"), "{p}");
-        assert_eq!(c.problems().len(), 4, "{p}");
+        assert_eq!(c.model_kinds(), [ModelKind::Snaive]);
     }
 
     #[test]
@@ -306,14 +361,14 @@ mod tests {
             "from the future"
         );
         let off = ForecastConfig {
-            refit: "off".into(),
+            refit: Schedule::Off,
             ..ForecastConfig::default()
         };
         assert!(off.cache_is_current(due - chrono::TimeDelta::days(30), now));
     }
 
     #[test]
-    fn the_next_refit_is_the_next_local_time_in_the_zone() {
+    fn the_next_refit_is_the_schedule_in_the_forecast_zone() {
         use chrono::TimeZone;
         let c = ForecastConfig::default();
         // 01:30 in Rome (UTC+1 in winter): tonight at 02:00 local, 01:00 UTC.
@@ -322,31 +377,18 @@ mod tests {
             c.next_refit(now),
             Some(chrono::Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap())
         );
-        // After it: tomorrow.
-        let now = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap();
+        let london = ForecastConfig {
+            timezone: chrono_tz::Europe::London,
+            ..ForecastConfig::default()
+        };
         assert_eq!(
-            c.next_refit(now),
-            Some(chrono::Utc.with_ymd_and_hms(2026, 12, 2, 1, 0, 0).unwrap())
-        );
-        // 02:00 does not exist on 29 March 2026 in Rome: 03:00 local (01:00 UTC).
-        let now = chrono::Utc.with_ymd_and_hms(2026, 3, 28, 23, 0, 0).unwrap();
-        assert_eq!(
-            c.next_refit(now),
-            Some(chrono::Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0).unwrap())
+            london.next_refit(now),
+            Some(chrono::Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap())
         );
         let off = ForecastConfig {
-            refit: "off".into(),
+            refit: Schedule::Off,
             ..ForecastConfig::default()
         };
         assert_eq!(off.next_refit(now), None);
-        let bad = ForecastConfig {
-            refit: "weekly".into(),
-            ..ForecastConfig::default()
-        };
-        assert!(
-            bad.problems()[0].contains("`daily HH:MM`"),
-            "{:?}",
-            bad.problems()
-        );
     }
 }

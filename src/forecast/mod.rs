@@ -5,13 +5,17 @@
 //! - [`staffing`]: agents for a workload: Erlang C, Erlang A, backlog channels.
 //! - [`series`]: counts per interval in a time zone, with open and closed intervals.
 //! - [`models`]: seasonal naive, daily total × intraday profile, MSTL (augurs).
-//! - [`config`]: `[forecast]` of `instrada.toml` (zone, series, decisions as contacts).
-//! - [`plan`]: the forecasts planners read, fitted off the request path (backtest, fit, staff).
-//! - [`backtest`]: rolling-origin evaluation (MASE, sMAPE, interval coverage) and model choice.
+//! - [`config`]: `[forecast]` of `instrada.toml` (zone, series, models, refit, staffing), read
+//!   into types when the settings are loaded.
+//! - [`plan`]: the forecasts planners read, fitted off the request path (backtest, fit, staff),
+//!   on the store's contacts read once for every series.
+//! - [`backtest`]: rolling-origin evaluation (MASE, sMAPE, interval coverage) and the one rule
+//!   that chooses a model.
 //! - [`chart`]: a forecast with its intervals and recent history, as SVG or PNG.
 //!
-//! A model family like `classify`: it imports the [`crate::calendar`] and [`crate::label`] leaves,
-//! never `api`, `cli`, `registry` or `route`.
+//! Inside, imports run one way: `chart → plan → config | backtest → models | series | staffing`.
+//! A model family like `classify`: it imports the [`crate::calendar`] and [`crate::duration`]
+//! leaves and the store's contact counts, never `api`, `cli`, `registry` or `route`.
 
 pub mod backtest;
 pub mod chart;

@@ -167,8 +167,9 @@ pub(crate) fn too_little(model: &str, series: &Series, needed: usize, what: &str
     }
 }
 
-/// Which model a caller asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which model a caller asks for (written by its name in settings: `snaive`, `profile`, `mstl`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "&'static str")]
 pub enum ModelKind {
     /// Seasonal naive.
     Snaive,
@@ -176,6 +177,19 @@ pub enum ModelKind {
     Profile,
     /// MSTL + AutoETS trend.
     Mstl,
+}
+
+impl TryFrom<String> for ModelKind {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        Self::parse(&text).ok_or_else(|| format!("`{text}` is not one of snaive, profile, mstl"))
+    }
+}
+
+impl From<ModelKind> for &'static str {
+    fn from(k: ModelKind) -> Self {
+        k.name()
+    }
 }
 
 impl ModelKind {

@@ -1,17 +1,25 @@
 //! Forecasts for planners, fitted off the request path: for each series of `[forecast]`, count
 //! its contacts, choose the model by backtest, fit it on all the history, forecast the horizon
 //! and staff every interval. The registry keeps the result (and the one before it) and the API
-//! serves it: nothing is fitted per request.
+//! serves it: nothing is fitted per request, and nothing is parsed per fit (the settings arrive
+//! typed from [`super::config`]).
+//!
+//! Imports `config`, `backtest`, `models`, `series` and `staffing` of `forecast`, and the store's
+//! contact counts; `chart` imports this, not the other way.
 
-use super::backtest::{self, Choice};
+use super::backtest;
 use super::config::{ForecastConfig, SeriesConfig};
 use super::models::{ModelKind, Point, calibrate};
-use super::series::{Interval, Series, SeriesCalendar, parse_weekly};
-use super::staffing::{Staffed, Staffing, StaffingParams};
+use super::series::{Interval, Series, SeriesCalendar};
+use super::staffing::{Staffed, Staffing};
+use crate::duration::{Duration, DurationError, Unit};
+use crate::store::{ContactCounts, ContactFilter};
 use chrono::{DateTime, Utc};
 
 /// Days forecast ahead at each refit (requests may ask for less).
 pub const HORIZON_DAYS: usize = 28;
+/// Days of history kept with each forecast, for its chart.
+pub const HISTORY_DAYS: usize = 14;
 /// Backtest origins used to choose the model (fewer when the history is short).
 const ORIGINS: usize = 4;
 
@@ -46,7 +54,7 @@ pub struct SeriesForecast {
     pub contacts: u64,
     /// First and last interval of the history.
     pub history: (DateTime<Utc>, DateTime<Utc>),
-    /// The last [`super::chart::HISTORY_DAYS`] days of the history (interval start, count), for
+    /// The last [`HISTORY_DAYS`] days of the history (interval start, count), for
     /// the chart.
     #[serde(default)]
     pub recent: Vec<(DateTime<Utc>, f64)>,
@@ -103,23 +111,24 @@ impl Forecasts {
     }
 }
 
-/// Days in a horizon such as `14d` or `2w`, 1 to [`HORIZON_DAYS`]; the message says what is
-/// wrong otherwise.
-pub fn parse_horizon_days(text: &str) -> Result<usize, String> {
+/// Days in a horizon: a [`crate::duration`] of whole days, 1 to [`HORIZON_DAYS`] (`14d`, `2w`).
+/// `what` names the flag or field the text came from, in the error.
+pub fn parse_horizon_days(what: &str, text: &str) -> Result<usize, DurationError> {
     let t = text.trim();
-    let bad = || format!("horizon `{t}`: 1 to {HORIZON_DAYS} days (`14d`) or weeks (`2w`)");
-    let (n, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
-    let n: usize = n.parse().map_err(|_| bad())?;
-    let days = match unit {
-        "d" => n,
-        "w" => n.saturating_mul(7),
-        _ => return Err(bad()),
+    let bad = || {
+        DurationError::new(format!(
+            "`{t}` is not 1 to {HORIZON_DAYS} days (e.g. `14d`, `2w`)"
+        ))
+        .named(what)
     };
-    if (1..=HORIZON_DAYS).contains(&days) {
-        Ok(days)
-    } else {
-        Err(bad())
-    }
+    let days = Duration::parse(t)
+        .ok()
+        .and_then(|d| d.whole(Unit::Day))
+        .ok_or_else(bad)?;
+    usize::try_from(days)
+        .ok()
+        .filter(|d| (1..=HORIZON_DAYS).contains(d))
+        .ok_or_else(bad)
 }
 
 /// The points as CSV for spreadsheets: `start,expected,lower80,upper80,lower95,upper95,agents,fte`
@@ -149,6 +158,16 @@ pub fn points_csv(points: &[StaffedPoint]) -> String {
     out
 }
 
+/// The store's filter for the contacts of the series `def`.
+pub fn contact_filter(def: &SeriesConfig) -> ContactFilter {
+    ContactFilter {
+        queue: def.queue.clone(),
+        channel: def.channel.clone(),
+        topic: def.topic.clone(),
+        urgency: def.urgency.clone(),
+    }
+}
+
 /// The contacts of the series `def` per 15-minute UTC bucket, from the store at `path` (events,
 /// and routed requests with `include_decisions`).
 pub fn stored_counts(
@@ -156,14 +175,30 @@ pub fn stored_counts(
     def: &SeriesConfig,
     include_decisions: bool,
 ) -> Result<Vec<(DateTime<Utc>, u64)>, String> {
-    let query = crate::store::ContactQuery {
-        queue: def.queue.clone(),
-        channel: def.channel.clone(),
-        topic: def.topic.clone(),
-        urgency: def.urgency.clone(),
-        include_decisions,
-    };
-    crate::store::contact_counts(path, &query).map_err(|e| e.to_string())
+    let counts = ContactCounts::read(path, include_decisions).map_err(|e| e.to_string())?;
+    Ok(counts.series(&contact_filter(def)))
+}
+
+/// Fits every series of `defs` on the contacts of the store at `path`, read once for all of them
+/// (one connection, one grouped scan); when the store cannot be read, every series fails with why.
+pub fn fit_stored(
+    path: &std::path::Path,
+    defs: &[SeriesConfig],
+    config: &ForecastConfig,
+    now: DateTime<Utc>,
+) -> Forecasts {
+    match ContactCounts::read(path, config.count_decisions) {
+        Ok(counts) => fit_all(
+            defs,
+            config,
+            |def| Ok(counts.series(&contact_filter(def))),
+            now,
+        ),
+        Err(e) => {
+            let why = e.to_string();
+            fit_all(defs, config, |_| Err(why.clone()), now)
+        }
+    }
 }
 
 /// Fits every series of `defs`; `counts` gives a series' contacts per 15-minute UTC bucket.
@@ -195,17 +230,12 @@ fn fit_one(
     rows: &[(DateTime<Utc>, u64)],
     now: DateTime<Utc>,
 ) -> Result<SeriesForecast, String> {
-    let tz: chrono_tz::Tz = config
-        .timezone
-        .parse()
-        .map_err(|_| format!("`{}` is not a time zone", config.timezone))?;
+    let tz = config.timezone;
     let today = now.with_timezone(&tz).date_naive();
     let midnight = crate::calendar::local_to_utc(tz, today.and_time(chrono::NaiveTime::MIN));
     let mut calendar = SeriesCalendar::always_open(tz);
-    if let Some(open) = &def.open {
-        calendar.hours = Some(parse_weekly(open).map_err(|e| e.to_string())?);
-    }
-    let interval = Interval::parse(&def.interval).map_err(|e| e.to_string())?;
+    calendar.hours = def.open.as_ref().map(|o| o.hours().clone());
+    let interval = def.interval;
     let mut values: Vec<_> = rows
         .iter()
         .filter(|(t, _)| *t < midnight)
@@ -219,7 +249,7 @@ fn fit_one(
     let series = Series::from_instants(interval, calendar, &values)
         .ok_or_else(|| "no contacts yet".to_string())?;
     let horizon = HORIZON_DAYS * series.per_day();
-    let (kind, report) = choose(&series, &config.model_kinds())?;
+    let (kind, report) = choose(&series, config.model_kinds())?;
     let fitted = kind
         .fit(
             &series,
@@ -260,10 +290,7 @@ fn fit_one(
         coverage80,
         contacts: rows.iter().map(|r| r.1).sum(),
         history: (series.start_utc(0), series.start_utc(series.len() - 1)),
-        recent: (series
-            .len()
-            .saturating_sub(super::chart::HISTORY_DAYS * series.per_day())
-            ..series.len())
+        recent: (series.len().saturating_sub(HISTORY_DAYS * series.per_day())..series.len())
             .map(|i| (series.start_utc(i), series.values()[i]))
             .collect(),
         points,
@@ -271,35 +298,22 @@ fn fit_one(
     })
 }
 
-/// The model among `kinds` with the lowest backtest MASE (two-week horizon and step), or, with
-/// too little history for a backtest, the first of them that fits, without scores.
+/// The model among `kinds` chosen by [`backtest::backtest`] (two-week horizon and step, as many
+/// origins up to [`ORIGINS`] as the history allows), or, with too little history for a backtest,
+/// the first of them that fits, without scores.
 fn choose(
     series: &Series,
     kinds: &[ModelKind],
 ) -> Result<(ModelKind, Option<backtest::Report>), String> {
     let per_day = series.per_day();
     for origins in (1..=ORIGINS).rev() {
-        let mut best: Option<(ModelKind, backtest::Report)> = None;
-        for &kind in kinds {
-            let settings = backtest::Settings {
-                horizon: 14 * per_day,
-                step: 14 * per_day,
-                origins,
-                choice: Choice::One(kind),
-            };
-            let Ok(report) = backtest::backtest(series, &settings) else {
-                continue;
-            };
-            let mase = |r: &backtest::Report| {
-                let m = r.chosen.scores.mase;
-                if m.is_nan() { f64::INFINITY } else { m }
-            };
-            if best.as_ref().is_none_or(|(_, b)| mase(&report) < mase(b)) {
-                best = Some((kind, report));
-            }
-        }
-        if let Some((kind, report)) = best {
-            return Ok((kind, Some(report)));
+        let settings = backtest::Settings {
+            horizon: 14 * per_day,
+            step: 14 * per_day,
+            origins,
+        };
+        if let Ok(report) = backtest::backtest(series, &settings, kinds) {
+            return Ok((report.chosen.kind, Some(report)));
         }
     }
     kinds
@@ -316,44 +330,29 @@ fn choose(
         })
 }
 
-/// Staffing assumptions of the forecasts (`[forecast.staffing]`).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct StaffingConfig {
-    /// Average handle time, seconds. Default 300.
-    pub aht_seconds: f64,
-    /// Share answered within `within_seconds`. Default 0.8.
-    pub target: f64,
-    /// Answer time of the target, seconds (the response window for e-mail, PEC, web). Default 20.
-    pub within_seconds: f64,
-    /// Mean patience before hanging up (Erlang A), seconds. Default none (Erlang C).
-    pub patience_seconds: Option<f64>,
-    /// Share of paid time not on contacts. Default 0.3.
-    pub shrinkage: f64,
-    /// Highest occupancy allowed. Default 0.85.
-    pub max_occupancy: f64,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl Default for StaffingConfig {
-    fn default() -> Self {
-        Self {
-            aht_seconds: 300.0,
-            target: 0.8,
-            within_seconds: 20.0,
-            patience_seconds: None,
-            shrinkage: 0.3,
-            max_occupancy: 0.85,
+    #[test]
+    fn a_horizon_is_1_to_28_whole_days_however_written() {
+        for (text, days) in [
+            ("14d", 14),
+            ("2w", 14),
+            ("1w3d", 10),
+            ("48h", 2),
+            ("28d", 28),
+        ] {
+            assert_eq!(parse_horizon_days("horizon", text), Ok(days), "{text}");
         }
-    }
-}
-
-impl StaffingConfig {
-    /// The staffing parameters for a series of `channel` (all channels: answered live).
-    pub fn params(&self, channel: Option<&str>) -> StaffingParams {
-        StaffingParams::new(self.aht_seconds, self.target, self.within_seconds)
-            .patience(self.patience_seconds)
-            .shrinkage(self.shrinkage)
-            .max_occupancy(self.max_occupancy)
-            .channel(channel)
+        for bad in ["0d", "29d", "5w", "36h", "1.5d", "14", "soon", ""] {
+            let e = parse_horizon_days("--horizon", bad)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("--horizon: `") && e.contains("is not 1 to 28 days"),
+                "{bad}: {e}"
+            );
+        }
     }
 }

@@ -24,10 +24,11 @@ mod hours;
 mod load;
 
 pub use error::ForecastError;
-pub use hours::parse_weekly;
+pub use hours::{OpeningHours, OpeningHoursError, parse_weekly};
 pub use load::{CsvSpec, Loaded, Stamp, parse_stamp, read_csv};
 
 use crate::calendar::{WeeklyHours, is_national_holiday, local_to_utc};
+use crate::duration::{Duration, DurationError, Unit};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 
@@ -46,18 +47,20 @@ pub enum Interval {
 }
 
 impl Interval {
-    /// Parses `15m`, `30m`, `60m` or `1h`, `1d`.
-    pub fn parse(text: &str) -> Result<Self, ForecastError> {
-        match text.trim() {
-            "15m" => Ok(Self::M15),
-            "30m" => Ok(Self::M30),
-            "60m" | "1h" => Ok(Self::H1),
-            "1d" | "24h" => Ok(Self::D1),
-            other => Err(ForecastError::BadArgument {
-                what: "--interval",
-                reason: format!("`{other}` is not one of 15m, 30m, 1h, 1d"),
-            }),
-        }
+    /// Reads a [`crate::duration`] of 15 minutes, 30 minutes, an hour or a day, however written
+    /// (`15m`, `30m`, `60m` or `1h`, `1d` or `24h`). The error does not name where the text came
+    /// from: the caller does ([`DurationError::named`]).
+    pub fn parse(text: &str) -> Result<Self, DurationError> {
+        let bad =
+            || DurationError::new(format!("`{}` is not one of 15m, 30m, 1h, 1d", text.trim()));
+        let minutes = Duration::parse(text)
+            .ok()
+            .and_then(|d| d.whole(Unit::Minute))
+            .ok_or_else(bad)?;
+        [Self::M15, Self::M30, Self::H1, Self::D1]
+            .into_iter()
+            .find(|i| u64::from(i.minutes()) == minutes)
+            .ok_or_else(bad)
     }
 
     /// Minutes in one interval (1440 for a day).
@@ -87,8 +90,8 @@ impl Interval {
 }
 
 impl TryFrom<String> for Interval {
-    type Error = ForecastError;
-    fn try_from(text: String) -> Result<Self, ForecastError> {
+    type Error = DurationError;
+    fn try_from(text: String) -> Result<Self, DurationError> {
         Self::parse(&text)
     }
 }

@@ -28,6 +28,7 @@ pub mod erlang;
 
 pub use erlang::{Performance, Queue};
 
+use crate::duration::{Duration, Unit};
 use serde::{Deserialize, Serialize};
 
 /// The most agents a search tries before it calls the target unreachable.
@@ -119,8 +120,10 @@ pub enum StaffingError {
         interval_seconds: f64,
     },
     /// An interval that is neither a duration nor seconds.
-    #[error("`interval` must be 15m, 30m, 1h, 1d or a number of seconds, got `{given}`")]
+    #[error("`{what}` must be 15m, 30m, 1h, 1d or a number of seconds, got `{given}`")]
     IntervalText {
+        /// The field or flag it came from (`interval`, `--interval`).
+        what: String,
         /// As given.
         given: String,
     },
@@ -499,28 +502,20 @@ fn ceil(x: f64) -> u64 {
     }
 }
 
-/// An interval as `15m`, `30m`, `1h`, `1d` (any `<n>s|m|h|d`) or a number of seconds.
-pub fn parse_interval(text: &str) -> Result<f64, StaffingError> {
-    let t = text.trim();
+/// An interval's length in seconds: a [`crate::duration`] in days, hours, minutes or seconds
+/// (`15m`, `30m`, `1h`, `1d`, `0.5h`, `1d4h`) or a bare number of seconds (`1800`), more than
+/// zero. `what` names the field or flag the text came from, in the error.
+pub fn parse_interval(what: &str, text: &str) -> Result<f64, StaffingError> {
     let bad = || StaffingError::IntervalText {
+        what: what.to_string(),
         given: text.to_string(),
     };
-    let (num, unit) = match t.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_lowercase()),
-        _ => (t, 's'),
-    };
-    let factor = match unit {
-        's' => 1.0,
-        'm' => 60.0,
-        'h' => 3600.0,
-        'd' => 86_400.0,
-        _ => return Err(bad()),
-    };
-    let n: f64 = num.trim().parse().map_err(|_| bad())?;
-    if !n.is_finite() {
+    let duration = Duration::parse(text).map_err(|_| bad())?;
+    // Weeks are no interval a queue is staffed for (and were never accepted here).
+    if !duration.uses_only(&[Unit::Day, Unit::Hour, Unit::Minute, Unit::Second]) {
         return Err(bad());
     }
-    let seconds = n * factor;
+    let seconds = duration.seconds();
     if seconds <= 0.0 {
         return Err(StaffingError::Interval {
             interval_seconds: seconds,

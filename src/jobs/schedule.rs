@@ -73,6 +73,7 @@ pub async fn at_times<F, Fut>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calendar::Schedule;
     use crate::outreach::config::OutreachConfig;
     use chrono::TimeZone;
     use std::sync::{Arc, Mutex};
@@ -84,7 +85,7 @@ mod tests {
         span: std::time::Duration,
     ) -> Vec<DateTime<Utc>> {
         let config = OutreachConfig {
-            schedule: schedule.into(),
+            schedule: Schedule::parse(schedule).expect("a schedule"),
             ..OutreachConfig::default()
         };
         let runs = Arc::new(Mutex::new(Vec::new()));

@@ -188,7 +188,8 @@ pub fn select<'a>(
     name: &str,
     horizon: Option<&str>,
 ) -> Result<Selected<'a>, OpError> {
-    let days = plan::parse_horizon_days(horizon.unwrap_or("14d")).map_err(OpError::invalid)?;
+    let days = plan::parse_horizon_days("horizon", horizon.unwrap_or("14d"))
+        .map_err(|e| OpError::invalid(e.to_string()))?;
     let s = find(f, name)?;
     let n = (days * s.interval.per_day()).min(s.points.len());
     Ok(Selected {
@@ -228,11 +229,7 @@ pub fn chart(
     let spec = ChartSpec {
         forecast: selected.forecast,
         days: selected.days,
-        zone: settings
-            .forecast
-            .timezone
-            .parse()
-            .unwrap_or(chrono_tz::Europe::Rome),
+        zone: settings.forecast.timezone,
         fitted_at,
     };
     let drawn = match format {
@@ -282,13 +279,11 @@ pub fn series_defs(settings: &Settings) -> Vec<SeriesConfig> {
         .series_or_default(&queues, &Channel::ALL.map(Channel::as_str))
 }
 
-/// Fits `defs` on the store's contacts as of now. Blocking and slow (a backtest per series):
-/// from a blocking thread or the command line, never per request.
+/// Fits `defs` on the store's contacts as of now (one scan of the store for all of them).
+/// Blocking and slow (a backtest per series): from a blocking thread or the command line, never
+/// per request.
 pub fn fit(settings: &Settings, defs: &[SeriesConfig]) -> Forecasts {
-    let fc = &settings.forecast;
-    let path = &settings.store.path;
-    let counts = |def: &_| plan::stored_counts(path, def, fc.count_decisions);
-    plan::fit_all(defs, fc, counts, Utc::now())
+    plan::fit_stored(&settings.store.path, defs, &settings.forecast, Utc::now())
 }
 
 /// The series `name` fitted now on the store's contacts (as a refit would fit it; nothing is

@@ -104,7 +104,7 @@ pub fn solve(req: &StaffingRequest) -> Result<StaffingAnswer, OpError> {
     let invalid = |e: staffing::StaffingError| OpError::invalid(e.to_string());
     let interval = match &req.interval {
         IntervalLength::Seconds(s) => *s,
-        IntervalLength::Text(t) => staffing::parse_interval(t).map_err(invalid)?,
+        IntervalLength::Text(t) => staffing::parse_interval("interval", t).map_err(invalid)?,
     };
     let channel = req
         .channel

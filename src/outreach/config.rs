@@ -9,8 +9,13 @@
 //! timezone = "Europe/Rome"
 //! fairness_attributes = ["municipio", "age_band"]
 //! ```
+//!
+//! The zone and the schedule are read into their types when the settings are loaded (a bad one
+//! stops the load, naming its line or variable); [`OutreachConfig::problems`] checks the rest.
 
-use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+use crate::calendar::Schedule;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -26,9 +31,10 @@ pub struct OutreachConfig {
     pub min_score: Option<f64>,
     /// When the service scores every citizen: `daily HH:MM` in `timezone`, or `off`. Default
     /// `daily 03:00`.
-    pub schedule: String,
+    pub schedule: Schedule,
     /// Time zone of `schedule`. Default `Europe/Rome`.
-    pub timezone: String,
+    #[serde(with = "crate::calendar::zone")]
+    pub timezone: Tz,
     /// Event attributes the report groups flag rates and reviews by (latest value per citizen),
     /// besides the channel and `language`. Default none.
     pub fairness_attributes: Vec<String>,
@@ -39,8 +45,8 @@ impl Default for OutreachConfig {
         Self {
             model: PathBuf::from("models/outreach"),
             min_score: None,
-            schedule: "daily 03:00".into(),
-            timezone: "Europe/Rome".into(),
+            schedule: Schedule::Daily(chrono::NaiveTime::MIN + chrono::TimeDelta::hours(3)),
+            timezone: chrono_tz::Europe::Rome,
             fairness_attributes: Vec::new(),
         }
     }
@@ -55,58 +61,22 @@ impl OutreachConfig {
         {
             out.push(format!("`outreach.min_score` = {m}: a score in [0, 1]"));
         }
-        if let Err(e) = self.schedule_time() {
-            out.push(e);
-        }
-        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
-            out.push(format!(
-                "`outreach.timezone` = \"{}\": not an IANA time zone",
-                self.timezone
-            ));
-        }
         out
     }
 
-    /// The local time of the daily run, or `None` when it is `off`.
-    pub fn schedule_time(&self) -> Result<Option<NaiveTime>, String> {
-        let text = self.schedule.trim();
-        if text.eq_ignore_ascii_case("off") {
-            return Ok(None);
-        }
-        text.strip_prefix("daily ")
-            .and_then(|t| NaiveTime::parse_from_str(t.trim(), "%H:%M").ok())
-            .map(Some)
-            .ok_or_else(|| {
-                format!(
-                    "`outreach.schedule` = \"{text}\": `daily HH:MM` (e.g. `daily 03:00`) or `off`"
-                )
-            })
-    }
-
-    /// The first scheduled run after `now`; `None` when `off` or misconfigured.
+    /// The first scheduled run after `now`; `None` when `off`.
     pub fn next_run(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let at = self.schedule_time().ok().flatten()?;
-        let tz: chrono_tz::Tz = self.timezone.parse().ok()?;
-        let today = now.with_timezone(&tz).date_naive();
-        (0..3).find_map(|d| {
-            let local = (today + chrono::Days::new(d)).and_time(at);
-            // A time skipped by a DST change is taken an hour later.
-            let t = tz.from_local_datetime(&local).earliest().or_else(|| {
-                tz.from_local_datetime(&(local + chrono::TimeDelta::hours(1)))
-                    .earliest()
-            })?;
-            let t = t.with_timezone(&Utc);
-            (t > now).then_some(t)
-        })
+        self.schedule.next_after(now, self.timezone)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
-    fn the_schedule_is_parsed_and_the_next_run_is_local_time() {
+    fn the_schedule_is_read_and_the_next_run_is_local_time() {
         let c = OutreachConfig::default();
         assert!(c.problems().is_empty());
         // 10:00 in Rome (CET): the next 03:00 is tomorrow, 02:00 UTC.
@@ -115,21 +85,22 @@ mod tests {
             c.next_run(now),
             Some(Utc.with_ymd_and_hms(2026, 11, 21, 2, 0, 0).unwrap())
         );
-        let off = OutreachConfig {
-            schedule: "off".into(),
-            ..c.clone()
-        };
+        let off: OutreachConfig = toml::from_str("schedule = \"off\"").unwrap();
         assert_eq!(off.next_run(now), None);
+        let e = toml::from_str::<OutreachConfig>("schedule = \"weekly\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`weekly`: `daily HH:MM`"), "{e}");
+        let e = toml::from_str::<OutreachConfig>("timezone = \"Rome\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`Rome` is not an IANA time zone"), "{e}");
         let bad = OutreachConfig {
-            schedule: "weekly".into(),
             min_score: Some(1.5),
             ..c
         };
         let p = bad.problems();
-        assert_eq!(p.len(), 2, "{p:?}");
-        assert!(
-            p[0].contains("min_score") && p[1].contains("weekly"),
-            "{p:?}"
-        );
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].contains("min_score"), "{p:?}");
     }
 }

@@ -1,7 +1,8 @@
 //! Service-level deadlines: SLA durations (`"30m"`, `"4h"`, `"2d"`, `"1d4h"`) and what they mean
 //! for a queue, round the clock or in its business hours. The business-time walk itself lives in
-//! [`crate::calendar`]; this file owns the SLA's text and its reading. Imports `calendar`, nothing
-//! else of the crate.
+//! [`crate::calendar`]; the grammar of the text is [`crate::duration`]'s, and this file owns what
+//! an SLA takes of it (whole days, hours and minutes) and what that means. Imports the `calendar`
+//! and `duration` leaves, nothing else of the crate.
 //!
 //! # What a duration means
 //!
@@ -28,6 +29,7 @@
 //! offset in force on that date ([`crate::calendar::local_to_utc`]), which is how DST is handled.
 
 use crate::calendar::BusinessCalendar;
+use crate::duration::{Duration, Unit};
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use std::fmt;
 
@@ -37,7 +39,8 @@ pub const MAX_SLA_DAYS: u32 = 366;
 /// An SLA duration could not be understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DurationError {
-    /// Not a sequence of number+unit in the order d, h, m.
+    /// Not whole numbers of d, h, m in that order (a [`crate::duration`] in other units, with
+    /// decimals, or a bare number is refused too: `Nd` counts business days, so the parts matter).
     #[error(
         "`{text}` is not a duration (expected e.g. 30m, 4h, 2d or 1d4h: units d, h, m in that order)"
     )]
@@ -71,41 +74,27 @@ pub struct SlaDuration {
 }
 
 impl SlaDuration {
-    /// Parses `"30m"`, `"4h"`, `"2d"`, `"1d4h"`, `"1h30m"`: each unit at most once, in the order d, h, m.
+    /// Parses `"30m"`, `"4h"`, `"2d"`, `"1d4h"`, `"1h30m"`: a [`crate::duration`] in whole days,
+    /// hours and minutes (each unit at most once, in that order), kept as written.
     pub fn parse(text: &str) -> Result<Self, DurationError> {
         let malformed = || DurationError::Malformed {
             text: text.to_string(),
         };
-        let mut parsed = Self::default();
-        let mut number: Option<u32> = None;
-        // Units seen so far, as an order index: 0 = none, 1 = d, 2 = h, 3 = m.
-        let mut last_unit = 0;
-        for c in text.trim().chars() {
-            if let Some(digit) = c.to_digit(10) {
-                let n = number.unwrap_or(0);
-                // Anything past a million is refused as too long below; this only avoids overflow.
-                number = Some(
-                    n.saturating_mul(10)
-                        .saturating_add(digit)
-                        .min(1_000_000_000),
-                );
-                continue;
-            }
-            let (order, slot) = match c {
-                'd' => (1, &mut parsed.days),
-                'h' => (2, &mut parsed.hours),
-                'm' => (3, &mut parsed.minutes),
-                _ => return Err(malformed()),
-            };
-            if order <= last_unit {
-                return Err(malformed());
-            }
-            *slot = number.take().ok_or_else(malformed)?;
-            last_unit = order;
-        }
-        if number.is_some() || last_unit == 0 {
+        let d = Duration::parse(text).map_err(|_| malformed())?;
+        if d.is_bare() || !d.is_whole() || !d.uses_only(&[Unit::Day, Unit::Hour, Unit::Minute]) {
             return Err(malformed());
         }
+        // Anything past a million is refused as too long below; this only avoids overflow.
+        let part = |unit| {
+            d.part(unit)
+                .and_then(|p| p.whole_amount())
+                .map_or(0, |n| n.min(1_000_000_000) as u32)
+        };
+        let parsed = Self {
+            days: part(Unit::Day),
+            hours: part(Unit::Hour),
+            minutes: part(Unit::Minute),
+        };
         if parsed.total_minutes() == 0 {
             return Err(DurationError::Zero {
                 text: text.to_string(),
@@ -188,12 +177,16 @@ mod tests {
         assert_eq!(SlaDuration::parse("1d4h").unwrap().to_string(), "1d4h");
         assert_eq!(SlaDuration::parse("90m").unwrap().total_minutes(), 90);
         assert_eq!(SlaDuration::parse("366d").unwrap().days, 366);
+        // The shared grammar's spacing, case and `min` spelling.
+        assert_eq!(SlaDuration::parse("1d 4h"), Ok(d(1, 4, 0)));
+        assert_eq!(SlaDuration::parse("4H"), Ok(d(0, 4, 0)));
+        assert_eq!(SlaDuration::parse("90min"), Ok(d(0, 0, 90)));
     }
 
     #[test]
     fn refuses_bad_durations() {
         for bad in [
-            "", "4", "h", "4x", "4 h", "4h1d", "1h1h", "-4h", "4.5h", "1d 4h", "4H",
+            "", "4", "h", "4x", "4h1d", "1h1h", "-4h", "4.5h", "4.0h", "1w", "30s", "1800",
         ] {
             assert!(
                 matches!(

@@ -2,6 +2,11 @@
 //! and, when configured, the routing decisions. A read-only connection of its own (WAL: the
 //! writer goes on), so it runs beside the service or from the command line.
 //!
+//! A refit needs every series' counts at once, so [`ContactCounts::read`] makes one grouped scan
+//! (bucket × queue × channel × topic × urgency) over one connection, and
+//! [`ContactCounts::series`] sums the groups a series' [`ContactFilter`] matches, in Rust: one
+//! scan of the store whatever the number of series.
+//!
 //! Fifteen-minute UTC buckets serve every interval the forecasts use (15 min to a day) in any
 //! zone whose offset is a multiple of 15 minutes, which is every zone in use.
 
@@ -12,9 +17,9 @@ use std::path::Path;
 use super::StoreError;
 use super::schema::open_for_reading;
 
-/// Which contacts to count; `None` filters match everything.
+/// Which contacts a series counts; `None` matches every value (and a missing one).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ContactQuery {
+pub struct ContactFilter {
     /// Only this queue's.
     pub queue: Option<String>,
     /// Only this channel's.
@@ -23,49 +28,99 @@ pub struct ContactQuery {
     pub topic: Option<String>,
     /// Only this urgency level's.
     pub urgency: Option<String>,
-    /// Count routing decisions too (their `created_at`, queue, channel, topic and urgency).
-    pub include_decisions: bool,
+}
+
+/// The values a group of contacts shares (events may lack a queue, a topic, an urgency).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Key {
+    queue: Option<String>,
+    channel: Option<String>,
+    topic: Option<String>,
+    urgency: Option<String>,
+}
+
+impl ContactFilter {
+    fn matches(&self, key: &Key) -> bool {
+        let one = |want: &Option<String>, have: &Option<String>| {
+            want.as_ref().is_none_or(|w| have.as_ref() == Some(w))
+        };
+        one(&self.queue, &key.queue)
+            && one(&self.channel, &key.channel)
+            && one(&self.topic, &key.topic)
+            && one(&self.urgency, &key.urgency)
+    }
+}
+
+/// Every contact of the store per 15-minute UTC bucket and group, from one scan.
+#[derive(Debug, Clone, Default)]
+pub struct ContactCounts {
+    /// (bucket, group, contacts), by bucket, oldest first.
+    groups: Vec<(DateTime<Utc>, Key, u64)>,
 }
 
 /// `YYYY-MM-DDTHH:` plus the minute floored to a quarter: the bucket of a stored timestamp.
 const BUCKET: &str =
     "substr(t, 1, 14) || printf('%02d', (CAST(substr(t, 15, 2) AS INTEGER) / 15) * 15)";
 
-/// Contacts per 15-minute UTC bucket, oldest first; buckets without contacts are left out.
-pub fn contact_counts(
-    path: &Path,
-    q: &ContactQuery,
-) -> Result<Vec<(DateTime<Utc>, u64)>, StoreError> {
-    let conn = open_for_reading(path)?;
-    let filter = "(?1 IS NULL OR queue = ?1) AND (?2 IS NULL OR channel = ?2) \
-                  AND (?3 IS NULL OR topic = ?3) AND (?4 IS NULL OR urgency = ?4)";
-    let sql = format!(
-        "SELECT {BUCKET} AS bucket, count(*) FROM (
-             SELECT occurred_at AS t FROM events WHERE {filter}
-             UNION ALL
-             SELECT created_at AS t FROM decisions WHERE ?5 AND {filter}
-         ) GROUP BY bucket ORDER BY bucket"
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(
-        params![q.queue, q.channel, q.topic, q.urgency, q.include_decisions],
-        |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
-    )?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (bucket, n) = row?;
-        let at = NaiveDateTime::parse_from_str(&bucket, "%Y-%m-%dT%H:%M")
-            .map_err(|e| {
-                StoreError::Sqlite(rusqlite::Error::FromSqlConversionFailure(
-                    0,
-                    rusqlite::types::Type::Text,
-                    Box::new(e),
-                ))
-            })?
-            .and_utc();
-        out.push((at, n.max(0) as u64));
+impl ContactCounts {
+    /// Reads the store at `path`: its events, and its routing decisions too with
+    /// `include_decisions` (their `created_at`, queue, channel, topic and urgency).
+    pub fn read(path: &Path, include_decisions: bool) -> Result<Self, StoreError> {
+        let conn = open_for_reading(path)?;
+        let sql = format!(
+            "SELECT {BUCKET} AS bucket, queue, channel, topic, urgency, count(*) FROM (
+                 SELECT occurred_at AS t, queue, channel, topic, urgency FROM events
+                 UNION ALL
+                 SELECT created_at AS t, queue, channel, topic, urgency FROM decisions WHERE ?1
+             ) GROUP BY bucket, queue, channel, topic, urgency ORDER BY bucket"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![include_decisions], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                Key {
+                    queue: r.get(1)?,
+                    channel: r.get(2)?,
+                    topic: r.get(3)?,
+                    urgency: r.get(4)?,
+                },
+                r.get::<_, i64>(5)?,
+            ))
+        })?;
+        let mut groups = Vec::new();
+        for row in rows {
+            let (bucket, key, n) = row?;
+            groups.push((bucket_time(&bucket)?, key, n.max(0) as u64));
+        }
+        Ok(Self { groups })
     }
-    Ok(out)
+
+    /// The contacts `filter` matches per bucket, oldest first; buckets without any are left out.
+    pub fn series(&self, filter: &ContactFilter) -> Vec<(DateTime<Utc>, u64)> {
+        let mut out: Vec<(DateTime<Utc>, u64)> = Vec::new();
+        for (at, key, n) in &self.groups {
+            if !filter.matches(key) {
+                continue;
+            }
+            match out.last_mut() {
+                Some((last, total)) if last == at => *total += n,
+                _ => out.push((*at, *n)),
+            }
+        }
+        out
+    }
+}
+
+fn bucket_time(bucket: &str) -> Result<DateTime<Utc>, StoreError> {
+    NaiveDateTime::parse_from_str(bucket, "%Y-%m-%dT%H:%M")
+        .map(|t| t.and_utc())
+        .map_err(|e| {
+            StoreError::Sqlite(rusqlite::Error::FromSqlConversionFailure(
+                0,
+                rusqlite::types::Type::Text,
+                Box::new(e),
+            ))
+        })
 }
 
 #[cfg(test)]
@@ -75,12 +130,12 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    fn event(id: &str, at: DateTime<Utc>, queue: &str) -> EventRecord {
+    fn event(id: &str, at: DateTime<Utc>, queue: Option<&str>, channel: &str) -> EventRecord {
         EventRecord {
             event_id: id.into(),
             occurred_at: at,
-            channel: "phone".into(),
-            queue: Some(queue.into()),
+            channel: channel.into(),
+            queue: queue.map(Into::into),
             topic: None,
             urgency: None,
             citizen: None,
@@ -92,18 +147,19 @@ mod tests {
         }
     }
 
-    #[tokio::test(flavor = "multi_thread")]
-    async fn contacts_are_counted_per_quarter_hour_with_filters_and_decisions() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.sqlite3");
-        let store = Store::open(&StoreConfig::new(&path)).unwrap();
-        let t = |h, m, s| Utc.with_ymd_and_hms(2026, 3, 2, h, m, s).unwrap();
+    fn t(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, h, m, s).unwrap()
+    }
+
+    /// Four events and one decision on 2 March 2026, between 09:00 and 10:44.
+    async fn small_store(path: &Path) {
+        let store = Store::open(&StoreConfig::new(path)).unwrap();
         store
             .events(vec![
-                event("a", t(9, 0, 0), "tributi"),
-                event("b", t(9, 14, 59), "tributi"),
-                event("c", t(9, 15, 0), "anagrafe"),
-                event("d", t(10, 44, 0), "tributi"),
+                event("a", t(9, 0, 0), Some("tributi"), "phone"),
+                event("b", t(9, 14, 59), Some("tributi"), "phone"),
+                event("c", t(9, 15, 0), Some("anagrafe"), "phone"),
+                event("d", t(10, 44, 0), Some("tributi"), "phone"),
             ])
             .await
             .unwrap();
@@ -113,21 +169,132 @@ mod tests {
         decision.channel = "phone".into();
         store.record(decision).await.unwrap();
         store.close().await.unwrap();
+    }
 
-        let all = contact_counts(&path, &ContactQuery::default()).unwrap();
+    #[tokio::test(flavor = "multi_thread")]
+    async fn contacts_are_counted_per_quarter_hour_with_filters_and_decisions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.sqlite3");
+        small_store(&path).await;
+
+        let events = ContactCounts::read(&path, false).unwrap();
+        let all = events.series(&ContactFilter::default());
         assert_eq!(all, [(t(9, 0, 0), 2), (t(9, 15, 0), 1), (t(10, 30, 0), 1)]);
-        let with_decisions = ContactQuery {
-            include_decisions: true,
-            ..Default::default()
-        };
-        let counted = contact_counts(&path, &with_decisions).unwrap();
-        assert_eq!(counted[0], (t(9, 0, 0), 3), "the decision is a contact");
-        let tributi = ContactQuery {
+        let counted = ContactCounts::read(&path, true).unwrap();
+        let every = counted.series(&ContactFilter::default());
+        assert_eq!(every[0], (t(9, 0, 0), 3), "the decision is a contact");
+        let tributi = ContactFilter {
             queue: Some("tributi".into()),
-            include_decisions: true,
             ..Default::default()
         };
-        let counted = contact_counts(&path, &tributi).unwrap();
-        assert_eq!(counted, [(t(9, 0, 0), 3), (t(10, 30, 0), 1)]);
+        assert_eq!(
+            counted.series(&tributi),
+            [(t(9, 0, 0), 3), (t(10, 30, 0), 1)]
+        );
+    }
+
+    /// The query each series made before the grouped one (one scan per series): the reference
+    /// the grouped counts must equal.
+    fn one_series_query(
+        path: &Path,
+        f: &ContactFilter,
+        include_decisions: bool,
+    ) -> Vec<(String, i64)> {
+        let conn = open_for_reading(path).unwrap();
+        let filter = "(?1 IS NULL OR queue = ?1) AND (?2 IS NULL OR channel = ?2) \
+                      AND (?3 IS NULL OR topic = ?3) AND (?4 IS NULL OR urgency = ?4)";
+        let sql = format!(
+            "SELECT {BUCKET} AS bucket, count(*) FROM (
+                 SELECT occurred_at AS t FROM events WHERE {filter}
+                 UNION ALL
+                 SELECT created_at AS t FROM decisions WHERE ?5 AND {filter}
+             ) GROUP BY bucket ORDER BY bucket"
+        );
+        let mut stmt = conn.prepare(&sql).unwrap();
+        stmt.query_map(
+            params![f.queue, f.channel, f.topic, f.urgency, include_decisions],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_grouped_scan_gives_every_series_what_its_own_query_gave() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.sqlite3");
+        let store = Store::open(&StoreConfig::new(&path)).unwrap();
+        // Events with and without a queue, topic and urgency, on two channels, over a day; and
+        // decisions on the same queues and channels.
+        let mut events = Vec::new();
+        for i in 0..120u32 {
+            let mut e = event(
+                &format!("e{i}"),
+                t(0, 0, 0) + chrono::TimeDelta::minutes(i64::from(i * 11)),
+                [Some("tributi"), Some("anagrafe"), None][i as usize % 3],
+                ["phone", "email"][i as usize % 2],
+            );
+            e.topic = [Some("tari"), None, Some("imu"), None][i as usize % 4].map(Into::into);
+            e.urgency = (i % 5 == 0).then(|| "high".into());
+            events.push(e);
+        }
+        store.events(events).await.unwrap();
+        for i in 0..40u64 {
+            let mut d = sample_record(i);
+            d.created_at = t(0, 0, 0) + chrono::TimeDelta::minutes(i as i64 * 29);
+            d.queue = ["tributi", "anagrafe"][i as usize % 2].into();
+            d.channel = ["phone", "web"][i as usize % 2].into();
+            d.topic = ["tari", "imu", "cie"][i as usize % 3].into();
+            d.urgency = ["normal", "high"][i as usize % 2].into();
+            store.record(d).await.unwrap();
+        }
+        store.close().await.unwrap();
+
+        let some = |s: &str| Some(s.to_string());
+        let filters = [
+            ContactFilter::default(),
+            ContactFilter {
+                queue: some("tributi"),
+                ..Default::default()
+            },
+            ContactFilter {
+                queue: some("anagrafe"),
+                channel: some("phone"),
+                ..Default::default()
+            },
+            ContactFilter {
+                channel: some("web"),
+                ..Default::default()
+            },
+            ContactFilter {
+                topic: some("tari"),
+                urgency: some("high"),
+                ..Default::default()
+            },
+            ContactFilter {
+                queue: some("nobody"),
+                ..Default::default()
+            },
+        ];
+        for include_decisions in [false, true] {
+            let counts = ContactCounts::read(&path, include_decisions).unwrap();
+            for f in &filters {
+                let want = one_series_query(&path, f, include_decisions);
+                let got: Vec<(String, i64)> = counts
+                    .series(f)
+                    .into_iter()
+                    .map(|(at, n)| (at.format("%Y-%m-%dT%H:%M").to_string(), n as i64))
+                    .collect();
+                assert_eq!(got, want, "{f:?}, decisions {include_decisions}");
+            }
+        }
+        let all = ContactCounts::read(&path, true).unwrap();
+        let total: u64 = all
+            .series(&ContactFilter::default())
+            .iter()
+            .map(|c| c.1)
+            .sum();
+        assert_eq!(total, 160, "every event and decision once");
     }
 }

@@ -1,7 +1,10 @@
-//! The store's error type: one enum for opening, writing, reading and exporting.
+//! The store's error type: one enum for opening, writing, reading and exporting; and [`contain`],
+//! which tells a failure of one command from a failure of its batch (the writer and the jobs both
+//! ask it, so it lives here, below both).
 
 use std::path::PathBuf;
 
+use rusqlite::{Connection, ErrorCode};
 use uuid::Uuid;
 
 /// Everything that can go wrong in [`crate::store`].
@@ -86,4 +89,38 @@ pub(super) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
+}
+
+/// Keeps a failure local to its command when the transaction survived it; otherwise passes it
+/// up to abort the batch.
+pub(super) fn contain<T>(
+    conn: &Connection,
+    result: rusqlite::Result<T>,
+) -> rusqlite::Result<Result<T, StoreError>> {
+    match result {
+        Ok(value) => Ok(Ok(value)),
+        Err(err) if statement_level(conn, &err) => Ok(Err(StoreError::Sqlite(err))),
+        Err(err) => Err(err),
+    }
+}
+
+/// True when `err` failed one statement and left the transaction usable.
+fn statement_level(conn: &Connection, err: &rusqlite::Error) -> bool {
+    if conn.is_autocommit() {
+        // SQLite already rolled the transaction back.
+        return false;
+    }
+    match err {
+        rusqlite::Error::SqliteFailure(e, _) => matches!(
+            e.code,
+            ErrorCode::ConstraintViolation | ErrorCode::TooBig | ErrorCode::TypeMismatch
+        ),
+        // Conversions on the Rust side, before binding or after reading.
+        rusqlite::Error::ToSqlConversionFailure(_)
+        | rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::IntegralValueOutOfRange(..)
+        | rusqlite::Error::InvalidColumnType(..)
+        | rusqlite::Error::Utf8Error(..) => true,
+        _ => false,
+    }
 }

@@ -1,7 +1,7 @@
 //! Reading citizens' contact histories back for outreach scoring: every event of one pseudonymous
 //! citizen up to a time, or every citizen's, in order (citizen, then `occurred_at`), walking the
 //! `events_citizen` index. A read-only connection of its own (WAL: the writer goes on), so it runs
-//! beside the service or from the command line, like [`super::contact_counts`].
+//! beside the service or from the command line, like [`super::ContactCounts`].
 //!
 //! Events without a citizen are never read here: they are nobody's history.
 

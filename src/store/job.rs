@@ -11,7 +11,7 @@ use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 use super::StoreError;
-use super::writer::contain;
+use super::error::contain;
 
 /// A job on the write queue, type-erased.
 pub(super) trait Job: Send {

@@ -74,7 +74,7 @@ mod tests;
 
 /// What of a request's text the audit trail keeps (decided in [`crate::text::kept`]).
 pub use crate::text::StoredText;
-pub use contacts::{ContactQuery, contact_counts};
+pub use contacts::{ContactCounts, ContactFilter};
 pub use error::StoreError;
 pub use events::{EventRecord, EventsStored};
 pub use export::{EXPORT_HEADER, export_feedback};

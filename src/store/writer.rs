@@ -19,11 +19,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
-use super::error::chain;
+use super::error::{chain, contain};
 use super::events::{self, EventRecord, EventsStored};
 use super::job::Job;
 use super::{DecisionRecord, FeedbackRecord, StoreCounts, StoreError, StoredDecision, rows};
@@ -357,40 +357,6 @@ fn apply(conn: &Connection, cmd: &mut Command) -> rusqlite::Result<Outcome> {
         #[cfg(test)]
         Command::Pause { .. } => Outcome::Nothing,
     })
-}
-
-/// Keeps a failure local to its command when the transaction survived it; otherwise passes it
-/// up to abort the batch.
-pub(super) fn contain<T>(
-    conn: &Connection,
-    result: rusqlite::Result<T>,
-) -> rusqlite::Result<Result<T, StoreError>> {
-    match result {
-        Ok(value) => Ok(Ok(value)),
-        Err(err) if statement_level(conn, &err) => Ok(Err(StoreError::Sqlite(err))),
-        Err(err) => Err(err),
-    }
-}
-
-/// True when `err` failed one statement and left the transaction usable.
-fn statement_level(conn: &Connection, err: &rusqlite::Error) -> bool {
-    if conn.is_autocommit() {
-        // SQLite already rolled the transaction back.
-        return false;
-    }
-    match err {
-        rusqlite::Error::SqliteFailure(e, _) => matches!(
-            e.code,
-            ErrorCode::ConstraintViolation | ErrorCode::TooBig | ErrorCode::TypeMismatch
-        ),
-        // Conversions on the Rust side, before binding or after reading.
-        rusqlite::Error::ToSqlConversionFailure(_)
-        | rusqlite::Error::FromSqlConversionFailure(..)
-        | rusqlite::Error::IntegralValueOutOfRange(..)
-        | rusqlite::Error::InvalidColumnType(..)
-        | rusqlite::Error::Utf8Error(..) => true,
-        _ => false,
-    }
 }
 
 #[cfg(test)]

@@ -4,12 +4,13 @@
 use crate::helpers::*;
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use instrada::forecast::config::SeriesConfig;
+use instrada::forecast::series::Interval;
 use serde_json::{Value, json};
 
 fn series(name: &str, channel: Option<&str>) -> SeriesConfig {
     SeriesConfig {
         name: name.into(),
-        interval: "1d".into(),
+        interval: Interval::D1,
         queue: None,
         channel: channel.map(str::to_string),
         topic: None,

@@ -1,8 +1,15 @@
-//! Origins, MASE on a hand-computed case, fallbacks and argument errors.
+//! Origins, MASE on a hand-computed case, the choice rule, fallbacks and argument errors.
 
 use super::*;
 use crate::forecast::series::{Interval, SeriesCalendar};
 use chrono::NaiveDate;
+use std::cell::Cell;
+
+thread_local! {
+    /// Model backtests run on this thread (each test runs on its own): counted by `run`, so a
+    /// test can tell the baseline ran once.
+    pub(super) static RUNS: Cell<usize> = const { Cell::new(0) };
+}
 
 fn daily(values: Vec<f64>) -> Series {
     let monday = NaiveDate::from_ymd_opt(2024, 9, 2).unwrap();
@@ -14,33 +21,37 @@ fn daily(values: Vec<f64>) -> Series {
     )
 }
 
-fn settings(horizon: usize, step: usize, origins: usize, choice: Choice) -> Settings {
+/// Six weeks with a weekly shape and a linear trend (2 % of the start a day): the models differ.
+fn six_growing_weeks() -> Series {
+    let week = [10.0, 12.0, 11.0, 13.0, 9.0, 3.0, 2.0];
+    daily(
+        (0..7 * 6)
+            .map(|d| week[d % 7] * (1.0 + d as f64 / 50.0))
+            .collect(),
+    )
+}
+
+fn settings(horizon: usize, step: usize, origins: usize) -> Settings {
     Settings {
         horizon,
         step,
         origins,
-        choice,
     }
 }
 
 #[test]
 fn origins_are_counted_back_from_the_end() {
     let s = daily(vec![1.0; 60]);
-    assert_eq!(
-        origins(&s, &settings(7, 7, 3, Choice::Auto)).unwrap(),
-        vec![39, 46, 53]
-    );
-    let e = origins(&s, &settings(14, 14, 8, Choice::Auto))
-        .unwrap_err()
-        .to_string();
+    assert_eq!(origins(&s, &settings(7, 7, 3)).unwrap(), vec![39, 46, 53]);
+    let e = origins(&s, &settings(14, 14, 8)).unwrap_err().to_string();
     assert_eq!(
         e,
         "too little history: 126 days (8 origins 14 days apart, a 14-day horizon, and two weeks \
          before the first origin) needed, the series has 60 days"
     );
-    assert!(origins(&s, &settings(0, 7, 1, Choice::Auto)).is_err());
-    assert!(origins(&s, &settings(7, 0, 1, Choice::Auto)).is_err());
-    assert!(origins(&s, &settings(7, 7, 0, Choice::Auto)).is_err());
+    assert!(origins(&s, &settings(0, 7, 1)).is_err());
+    assert!(origins(&s, &settings(7, 0, 1)).is_err());
+    assert!(origins(&s, &settings(7, 7, 0)).is_err());
 }
 
 #[test]
@@ -52,7 +63,7 @@ fn mase_is_the_horizon_mae_over_the_in_sample_weekly_naive_mae() {
     values.extend(w1.iter().map(|v| v + 2.0));
     values.extend(w1.iter().map(|v| v + 3.0));
     let s = daily(values);
-    let r = backtest(&s, &settings(7, 7, 1, Choice::One(ModelKind::Snaive))).unwrap();
+    let r = backtest(&s, &settings(7, 7, 1), &[ModelKind::Snaive]).unwrap();
     assert_eq!(r.chosen.scores.mase_by_origin, vec![0.5]);
     assert_eq!(r.chosen.scores.mase, 0.5);
     // sMAPE: mean of 200·1/(2v+5) over the seven days.
@@ -63,12 +74,8 @@ fn mase_is_the_horizon_mae_over_the_in_sample_weekly_naive_mae() {
 
 #[test]
 fn auto_keeps_the_lowest_mase_of_the_candidates() {
-    let week = [10.0, 12.0, 11.0, 13.0, 9.0, 3.0, 2.0];
-    let values: Vec<f64> = (0..7 * 6)
-        .map(|d| week[d % 7] * (1.0 + d as f64 / 50.0))
-        .collect();
-    let s = daily(values);
-    let r = backtest(&s, &settings(7, 7, 3, Choice::Auto)).unwrap();
+    let s = six_growing_weeks();
+    let r = backtest(&s, &settings(7, 7, 3), &ModelKind::ALL).unwrap();
     assert_eq!(r.candidates.len(), 3);
     let best = r
         .candidates
@@ -77,8 +84,58 @@ fn auto_keeps_the_lowest_mase_of_the_candidates() {
         .fold(f64::INFINITY, f64::min);
     assert_eq!(r.chosen.scores.mase, best);
     assert_eq!(r.baseline.model, "snaive");
-    let r = backtest(&s, &settings(7, 7, 1, Choice::One(ModelKind::Mstl))).unwrap();
+    let r = backtest(&s, &settings(7, 7, 1), &[ModelKind::Mstl]).unwrap();
     assert_eq!(r.chosen.model, "mstl");
+    let names: Vec<_> = r.candidates.iter().map(|c| c.model).collect();
+    assert_eq!(
+        names,
+        ["snaive", "mstl"],
+        "the baseline beside the one model asked for"
+    );
+}
+
+fn run_with(model: &'static str, mase: f64) -> Run {
+    Run {
+        kind: ModelKind::parse(model).unwrap(),
+        model,
+        scores: scores(&[], vec![mase]),
+        points: Vec::new(),
+        notes: Vec::new(),
+    }
+}
+
+#[test]
+fn the_lowest_finite_mase_wins_and_ties_go_to_the_earlier() {
+    let (a, b, c) = (
+        run_with("snaive", 0.9),
+        run_with("profile", 0.7),
+        run_with("mstl", 0.7),
+    );
+    assert_eq!(choose(&[&a, &b, &c]), Some(1));
+    assert_eq!(choose(&[&c, &b, &a]), Some(0));
+    let none = run_with("mstl", f64::NAN);
+    assert_eq!(choose(&[&none, &a]), Some(1), "no MASE loses to any MASE");
+    let none2 = run_with("profile", f64::NAN);
+    assert_eq!(choose(&[&none, &none2]), Some(0), "with no MASE, the first");
+    assert_eq!(choose(&[]), None);
+}
+
+#[test]
+fn the_baseline_runs_once_whatever_the_candidates() {
+    let s = six_growing_weeks();
+    for (models, runs) in [
+        (&[ModelKind::Snaive, ModelKind::Profile][..], 2),
+        (&[ModelKind::Profile, ModelKind::Snaive][..], 2),
+        (&[ModelKind::Profile][..], 2),
+        (&[ModelKind::Snaive][..], 1),
+        (&ModelKind::ALL[..], 3),
+    ] {
+        RUNS.with(|n| n.set(0));
+        let r = backtest(&s, &settings(7, 7, 3), models).unwrap();
+        assert_eq!(RUNS.with(Cell::get), runs, "{models:?}");
+        assert_eq!(r.candidates.len(), runs, "{models:?}");
+        assert_eq!(r.baseline.model, "snaive");
+    }
 }
 
 #[test]
@@ -86,8 +143,21 @@ fn spans_are_whole_intervals_between_zero_and_a_year() {
     let s = daily(vec![1.0; 30]);
     assert_eq!(parse_span("--horizon", "2w", &s).unwrap(), 14);
     assert_eq!(parse_span("--horizon", "48h", &s).unwrap(), 2);
-    for bad in ["0d", "3650d", "10y", "36h", "d", "-1d"] {
+    assert_eq!(parse_span("--horizon", "1w3d", &s).unwrap(), 10);
+    for bad in ["0d", "3650d", "10y", "36h", "d", "-1d", "1.5d"] {
         let e = parse_span("--horizon", bad, &s).unwrap_err().to_string();
         assert!(e.starts_with("--horizon: "), "{bad}: {e}");
     }
+    let half_hours = Series::new(
+        Interval::M30,
+        SeriesCalendar::always_open(chrono_tz::UTC),
+        NaiveDate::from_ymd_opt(2024, 9, 2).unwrap(),
+        vec![1.0; 48],
+    );
+    assert_eq!(parse_span("--step", "90min", &half_hours).unwrap(), 3);
+    assert_eq!(parse_span("--step", "1.5h", &half_hours).unwrap(), 3);
+    let e = parse_span("--step", "45m", &half_hours)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "--step: `45m` is not a whole number of 30m intervals");
 }

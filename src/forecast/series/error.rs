@@ -69,10 +69,13 @@ pub enum ForecastError {
         /// The file.
         file: String,
     },
-    /// An interval, horizon, step, time zone, hours or holiday text not understood.
+    /// A duration (interval, horizon, step) not understood, naming where it came from.
+    #[error(transparent)]
+    Duration(#[from] crate::duration::DurationError),
+    /// A command-line argument not understood (time zone, hours, holidays, delimiter).
     #[error("{what}: {reason}")]
     BadArgument {
-        /// Which argument (`--interval`, `--horizon`, …).
+        /// Which argument (`--tz`, `--open`, …).
         what: &'static str,
         /// Why.
         reason: String,

@@ -112,7 +112,36 @@ fn times_are_read_in_each_documented_form() {
         Some(Stamp::Instant(utc(2024, 3, 31, 4, 30)))
     );
     assert_eq!(parse_stamp("31/03/2024"), None);
-    assert!(Interval::parse("45m").is_err());
+}
+
+#[test]
+fn an_interval_is_one_of_four_lengths_however_written() {
+    for (text, interval) in [
+        ("15m", Interval::M15),
+        ("30m", Interval::M30),
+        ("60m", Interval::H1),
+        ("1h", Interval::H1),
+        ("1d", Interval::D1),
+        ("24h", Interval::D1),
+        ("0.5h", Interval::M30),
+        ("900s", Interval::M15),
+    ] {
+        assert_eq!(Interval::parse(text), Ok(interval), "{text}");
+    }
+    for bad in ["45m", "2h", "1w", "half", ""] {
+        let e = Interval::parse(bad).unwrap_err();
+        assert!(
+            e.to_string().contains("is not one of 15m, 30m, 1h, 1d"),
+            "{bad}: {e}"
+        );
+        // Where the text came from is the caller's to say, not the library's.
+        assert!(!e.to_string().contains("--interval"), "{e}");
+        let named = e.named("forecast.series `a`.interval").to_string();
+        assert!(
+            named.starts_with("forecast.series `a`.interval: `"),
+            "{named}"
+        );
+    }
     assert_eq!(Interval::parse("1h").unwrap().per_day(), 24);
 }
 

@@ -170,23 +170,28 @@ fn fte_ignores_rounding_and_rounds_real_fractions_up() {
 
 #[test]
 fn intervals_parse_as_durations_or_seconds() {
-    assert_eq!(parse_interval("15m").unwrap(), 900.0);
-    assert_eq!(parse_interval("30m").unwrap(), 1800.0);
-    assert_eq!(parse_interval("1h").unwrap(), 3600.0);
-    assert_eq!(parse_interval("1d").unwrap(), 86_400.0);
-    assert_eq!(parse_interval("1800").unwrap(), 1800.0);
+    let seconds = |t| parse_interval("interval", t).unwrap();
+    assert_eq!(seconds("15m"), 900.0);
+    assert_eq!(seconds("30m"), 1800.0);
+    assert_eq!(seconds("1h"), 3600.0);
+    assert_eq!(seconds("1d"), 86_400.0);
+    assert_eq!(seconds("1800"), 1800.0);
+    assert_eq!(seconds("0.5h"), 1800.0);
+    assert_eq!(seconds("1h30m"), 5400.0);
     assert!(matches!(
-        parse_interval("half an hour"),
+        parse_interval("interval", "half an hour"),
         Err(StaffingError::IntervalText { .. })
     ));
     assert!(matches!(
-        parse_interval("0m"),
+        parse_interval("interval", "0m"),
         Err(StaffingError::Interval { .. })
     ));
-    assert!(matches!(
-        parse_interval("2w"),
-        Err(StaffingError::IntervalText { .. })
-    ));
+    let e = parse_interval("--interval", "2w").unwrap_err();
+    assert!(matches!(e, StaffingError::IntervalText { .. }));
+    assert_eq!(
+        e.to_string(),
+        "`--interval` must be 15m, 30m, 1h, 1d or a number of seconds, got `2w`"
+    );
 }
 
 fn refused(p: StaffingParams) -> StaffingError {
