@@ -105,8 +105,7 @@ mod tests {
         };
         tokio::time::sleep(span).await;
         task.abort();
-        let runs = runs.lock().unwrap().clone();
-        runs
+        runs.lock().unwrap().clone()
     }
 
     #[tokio::test(start_paused = true)]
