@@ -296,3 +296,53 @@ async fn a_newer_schema_is_refused_by_open_naming_the_file() {
     );
     assert!(err.to_string().contains("audit.sqlite3"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_is_enqueued_whole_in_one_place_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(&dir);
+    cfg.queue_capacity = 2;
+    let store = Store::open(&cfg).unwrap();
+    let resume = store.pause_writer().await;
+    store.try_record(sample_record(0)).unwrap();
+    // One place left: five decisions one by one would take one and wait for four more places;
+    // as a batch they take that one place, all of them, at once.
+    let batch: Vec<_> = (1..=5).map(sample_record).collect();
+    let ids: Vec<Uuid> = batch.iter().map(|r| r.decision_id).collect();
+    let mut enqueue = Box::pin(tokio::task::unconstrained(store.record_all(batch)));
+    assert!(!poll_once(enqueue.as_mut()), "taken in one poll");
+    assert_eq!(store.queue_depth(), 2);
+    // The queue is full now: the next batch waits, whole, for one place.
+    let later: Vec<_> = (6..=8).map(sample_record).collect();
+    let later_ids: Vec<Uuid> = later.iter().map(|r| r.decision_id).collect();
+    let mut waiting = Box::pin(tokio::task::unconstrained(store.record_all(later)));
+    assert!(poll_once(waiting.as_mut()), "no room: it waits");
+    drop(resume);
+    waiting.await.unwrap();
+    store.close().await.unwrap();
+    // And a closed store takes no batch at all.
+    let refused = vec![sample_record(9), sample_record(10)];
+    let refused_ids: Vec<Uuid> = refused.iter().map(|r| r.decision_id).collect();
+    assert!(matches!(
+        store.record_all(refused).await,
+        Err(StoreError::Closed)
+    ));
+
+    let reopened = Store::open(&cfg).unwrap();
+    assert_eq!(held(&reopened, &ids).await, ids.len());
+    assert_eq!(held(&reopened, &later_ids).await, later_ids.len());
+    assert_eq!(held(&reopened, &refused_ids).await, 0);
+    assert_eq!(reopened.counts().await.unwrap().decisions, 1 + 5 + 3);
+    reopened.close().await.unwrap();
+}
+
+/// How many of `ids` the store holds.
+async fn held(store: &Store, ids: &[Uuid]) -> usize {
+    let mut n = 0;
+    for id in ids {
+        if store.get_decision(*id).await.unwrap().is_some() {
+            n += 1;
+        }
+    }
+    n
+}
