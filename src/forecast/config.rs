@@ -221,20 +221,6 @@ impl ForecastConfig {
         self.refit.next_after(now, self.timezone)
     }
 
-    /// The series named `name` among [`Self::series_or_default`], or why not (naming them all).
-    pub fn find_series(
-        &self,
-        name: &str,
-        queues: &[String],
-        channels: &[&str],
-    ) -> Result<SeriesConfig, String> {
-        let all = self.series_or_default(queues, channels);
-        all.iter().find(|s| s.name == name).cloned().ok_or_else(|| {
-            let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
-            format!("no series `{name}` (the series are {})", names.join(", "))
-        })
-    }
-
     /// The series to keep: as configured, or the total and one per queue and per channel.
     pub fn series_or_default(&self, queues: &[String], channels: &[&str]) -> Vec<SeriesConfig> {
         if !self.series.is_empty() {
