@@ -29,7 +29,7 @@ pub fn check_attributes(attributes: &BTreeMap<String, String>, field: &str) -> R
     }
 }
 
-/// A short name, trimmed; blank is none; at most [`MAX_NAME_CHARS`] characters, without control
+/// A short name, trimmed; blank is none; at most 128 characters, without control
 /// characters (the message names `field`).
 pub fn check_name(field: &str, value: Option<String>) -> Result<Option<String>, String> {
     match value

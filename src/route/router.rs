@@ -1,14 +1,16 @@
-//! [`Router`]: the use case "classify and route one request", below any transport. The HTTP
-//! handlers, `instrada route` (offline replay) and the tests all call [`Router::route`].
+//! [`Router`]: the use case "classify and route one request", below any transport. The
+//! operations of [`crate::ops::route`] (the API, `instrada route`) and the tests call
+//! [`Router::route`].
 //!
 //! One call: cut the text to `server.max_text_chars`, take the caller's language or detect it among
 //! the policy's languages, classify topic and urgency once (one featurisation when the two models
-//! share a vocabulary), apply the [`Policy`], assemble the reasons, and build the audit
-//! [`DecisionRecord`]. Synchronous and a few microseconds long, so callers run it inline.
+//! share a vocabulary), apply the [`Policy`], assemble the reasons, and return the decision with
+//! its [`Audit`] data ([`Routed`]; `audit.rs` serialises it and builds the store's record).
+//! Synchronous and a few microseconds long, so callers run it inline.
 //!
 //! A `Router` owns the models and the policy validated against them: the registry builds one,
 //! swaps it as a whole on reload, and keeps the previous one for a rollback. This module must not
-//! import `api`, `cli` or `registry`, nor anything of HTTP.
+//! import `ops`, `api`, `cli` or `registry`, nor anything of HTTP.
 
 use super::decision::{
     Alternative, Decision, ModelVersions, SignalHit, TopicResult, UrgencyResult,
