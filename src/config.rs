@@ -114,6 +114,28 @@ pub struct ServerSettings {
     /// that `kill -HUP $(cat data/instrada.pid)` reloads the models. Default: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pid_file: Option<PathBuf>,
+    /// `required`: every `/v1` request presents an API key with the endpoint's scope; `off`: no
+    /// keys, allowed only on a loopback address. Default `required`.
+    pub auth: AuthMode,
+    /// Whether `/metrics` answers without a key (an `admin` key otherwise). Default true.
+    pub metrics_open: bool,
+    /// Whether `/docs` and `/openapi.json` answer without a key (an `admin` key otherwise).
+    /// Default true.
+    pub docs_open: bool,
+    /// Requests per second a key may make, unless it was created with its own rate; past it,
+    /// 429 `rate_limited`. Default 5000.
+    pub key_rate_per_sec: f64,
+}
+
+/// `server.auth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// Every `/v1` request needs an API key.
+    #[default]
+    Required,
+    /// Nobody is asked for a key: for a service on a loopback address only.
+    Off,
 }
 
 impl Default for ServerSettings {
@@ -128,6 +150,10 @@ impl Default for ServerSettings {
             retry_after_secs: 1,
             shutdown_grace_secs: 10,
             pid_file: None,
+            auth: AuthMode::Required,
+            metrics_open: true,
+            docs_open: true,
+            key_rate_per_sec: 5000.0,
         }
     }
 }
@@ -395,6 +421,26 @@ impl Settings {
     fn keyed_problems(&self) -> Vec<(&'static str, String)> {
         let mut p = Vec::new();
         let s = &self.server;
+        if s.auth == AuthMode::Off && !s.bind.ip().is_loopback() {
+            p.push((
+                "server.auth",
+                format!(
+                    "`server.auth` = \"off\" on {}: without keys the service may only listen on a \
+                     loopback address (127.0.0.1, ::1); create keys with `instrada keys create` and \
+                     set `server.auth = \"required\"`",
+                    s.bind
+                ),
+            ));
+        }
+        if !(s.key_rate_per_sec.is_finite() && s.key_rate_per_sec > 0.0) {
+            p.push((
+                "server.key_rate_per_sec",
+                format!(
+                    "`server.key_rate_per_sec` = {} must be above 0",
+                    s.key_rate_per_sec
+                ),
+            ));
+        }
         if s.pid_file
             .as_ref()
             .is_some_and(|f| f.as_os_str().is_empty())

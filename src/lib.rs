@@ -43,6 +43,7 @@
 //!   the metrics recorder.
 //! - `onnxrt` (feature `onnx`): the ONNX Runtime library and session pool both ONNX backends use.
 
+pub mod access;
 pub mod api;
 pub mod calendar;
 pub mod classify;

@@ -51,6 +51,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Forecast(a) => print!("{}", cli::forecast_cmd(&a)?),
         Command::Staffing(a) => print!("{}", cli::staffing_cmd(&a)?),
         Command::Outreach(c) => print!("{}", cli::outreach_cmd(&c)?),
+        Command::Keys(c) => print!("{}", cli::keys_cmd(&c)?),
+        Command::Audit(c) => print!("{}", cli::audit_cmd(&c)?),
     }
     Ok(())
 }

@@ -44,6 +44,24 @@ pub enum ApiError {
         /// Seconds to wait.
         retry_after_secs: u64,
     },
+    /// No API key, or one that is not live.
+    #[error("unauthorized: {reason}")]
+    Unauthorized {
+        /// What is missing or wrong.
+        reason: &'static str,
+    },
+    /// A live key without the endpoint's scope.
+    #[error("this key may not do this: it needs the `{scope}` scope")]
+    Forbidden {
+        /// The scope needed.
+        scope: crate::access::Scope,
+    },
+    /// The key made more requests than its rate allows.
+    #[error("this key is over its rate: retry in {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
 }
 
 /// The HTTP status of an operation's error: 4xx for the caller's fault, 503 for a condition that
@@ -59,8 +77,12 @@ pub fn status(e: &OpError) -> StatusCode {
         OpError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         OpError::UnknownDecision { .. }
         | OpError::UnknownSeries { .. }
-        | OpError::UnknownFlag { .. } => StatusCode::NOT_FOUND,
-        OpError::OptedOut => StatusCode::CONFLICT,
+        | OpError::UnknownFlag { .. }
+        | OpError::UnknownKey { .. } => StatusCode::NOT_FOUND,
+        OpError::OptedOut
+        | OpError::KeyExists { .. }
+        | OpError::ModelsRefused { .. }
+        | OpError::NothingToRollBack => StatusCode::CONFLICT,
         OpError::StoreUnavailable { .. } | OpError::NotReady { .. } => {
             StatusCode::SERVICE_UNAVAILABLE
         }
@@ -96,6 +118,9 @@ impl ApiError {
                 ("unsupported_media_type", StatusCode::UNSUPPORTED_MEDIA_TYPE)
             }
             Self::Overloaded { .. } => ("overloaded", StatusCode::SERVICE_UNAVAILABLE),
+            Self::Unauthorized { .. } => ("unauthorized", StatusCode::UNAUTHORIZED),
+            Self::Forbidden { .. } => ("forbidden", StatusCode::FORBIDDEN),
+            Self::RateLimited { .. } => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
         }
     }
 
@@ -119,7 +144,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (code, status) = self.code();
         let retry_after = match &self {
-            Self::Overloaded { retry_after_secs } => Some(*retry_after_secs),
+            Self::Overloaded { retry_after_secs } | Self::RateLimited { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
             Self::Op(OpError::StoreUnavailable {
                 retry_after_secs,
                 cause,
@@ -138,6 +165,12 @@ impl IntoResponse for ApiError {
             }
         };
         let mut response = (status, axum::Json(self.body())).into_response();
+        if matches!(self, Self::Unauthorized { .. }) {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"instrada\""),
+            );
+        }
         if let Some(secs) = retry_after {
             response
                 .headers_mut()
@@ -221,6 +254,19 @@ mod tests {
             ApiError::Overloaded {
                 retry_after_secs: 1,
             },
+            ApiError::Unauthorized { reason: "r" },
+            ApiError::Forbidden {
+                scope: crate::access::Scope::Admin,
+            },
+            ApiError::RateLimited {
+                retry_after_secs: 1,
+            },
+            op(OpError::UnknownKey { name: "k".into() }),
+            op(OpError::ModelsRefused {
+                problems: "p".into(),
+            }),
+            op(OpError::NothingToRollBack),
+            op(OpError::KeyExists { name: "k".into() }),
             op(OpError::StoreUnavailable {
                 retry_after_secs: 1,
                 cause: "disk full at /var/lib/secret".into(),
@@ -249,6 +295,10 @@ mod tests {
                 OpError::UnknownSeries { .. } => ("unknown_series", 404, false),
                 OpError::UnknownFlag { .. } => ("unknown_flag", 404, false),
                 OpError::OptedOut => ("opted_out", 409, false),
+                OpError::UnknownKey { .. } => ("unknown_key", 404, false),
+                OpError::KeyExists { .. } => ("key_exists", 409, false),
+                OpError::ModelsRefused { .. } => ("models_refused", 409, false),
+                OpError::NothingToRollBack => ("nothing_to_roll_back", 409, false),
                 OpError::StoreUnavailable { .. } => ("store_unavailable", 503, true),
                 OpError::NotReady { .. } => ("not_ready", 503, true),
                 OpError::Internal { .. } => ("internal", 500, false),
@@ -257,6 +307,9 @@ mod tests {
             ApiError::MethodNotAllowed { .. } => ("method_not_allowed", 405, false),
             ApiError::UnsupportedMediaType => ("unsupported_media_type", 415, false),
             ApiError::Overloaded { .. } => ("overloaded", 503, true),
+            ApiError::Unauthorized { .. } => ("unauthorized", 401, false),
+            ApiError::Forbidden { .. } => ("forbidden", 403, false),
+            ApiError::RateLimited { .. } => ("rate_limited", 429, true),
         }
     }
 

@@ -3,6 +3,7 @@
 //! [`crate::ops::feedback`]'s; this file translates HTTP and describes the shapes for OpenAPI
 //! (schema mirrors of the operation's input and answer).
 
+use super::auth::Authenticated;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use super::state::AppState;
@@ -76,10 +77,11 @@ pub struct FeedbackAck {
 #[instrument(skip_all, fields(decision_id))]
 pub async fn feedback(
     State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
     ApiJson(req): ApiJson<ops::feedback::FeedbackRequest>,
 ) -> Result<(StatusCode, Json<ops::feedback::FeedbackAck>), ApiError> {
     Span::current().record("decision_id", tracing::field::display(req.decision_id));
-    let ack = ops::feedback::record(&state.service, &state.router(), req).await?;
+    let ack = ops::feedback::record(&state.service, &state.router(), req, &actor).await?;
     state
         .metrics
         .record(|| metrics::counter!(super::metrics::FEEDBACK).increment(1));

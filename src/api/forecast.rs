@@ -7,6 +7,7 @@
 //! --cached` does): a forecast is served in microseconds and never fitted per request. The types
 //! here are schema mirrors for OpenAPI (never built; tests check the fields are the same).
 
+use super::auth::Authenticated;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiQuery;
 use super::state::AppState;
@@ -195,7 +196,9 @@ pub struct RefitSummary {
     ))]
 pub async fn refit(
     State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
 ) -> Result<Json<crate::jobs::refit::RefitSummary>, ApiError> {
-    let done = crate::jobs::refit::refit_now(&state.jobs, &state.service, &state.registry).await?;
+    let done =
+        crate::jobs::refit::refit_now(&state.jobs, &state.service, &state.registry, &actor).await?;
     Ok(Json(done))
 }

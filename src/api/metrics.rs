@@ -29,6 +29,8 @@ pub const TOPIC_CONFIDENCE: &str = "instrada_topic_confidence";
 pub const URGENCY_CONFIDENCE: &str = "instrada_urgency_confidence";
 /// Counter: requests refused because the concurrency limit was reached.
 pub const OVERLOADED: &str = "instrada_overloaded_total";
+/// Counter: requests refused because their key was over its rate.
+pub const RATE_LIMITED: &str = "instrada_rate_limited_total";
 /// Counter: decisions not returned because the store could not take them.
 pub const STORE_REFUSED: &str = "instrada_store_refused_total";
 /// Counter: contact events by `outcome` (`stored`, `duplicate`, `rejected`).
@@ -74,6 +76,10 @@ fn describe_all() {
     describe_histogram!(TOPIC_CONFIDENCE, "Topic confidence of decisions");
     describe_histogram!(URGENCY_CONFIDENCE, "Urgency confidence of decisions");
     describe_counter!(OVERLOADED, "Requests refused at the concurrency limit");
+    describe_counter!(
+        RATE_LIMITED,
+        "Requests refused: their key was over its rate"
+    );
     describe_counter!(
         STORE_REFUSED,
         "Decisions not returned: the store could not take them"

@@ -24,6 +24,8 @@
 //! a user could observe: those are the operations', the same for every edge. It must not import
 //! `cli`; nothing in the library imports it (`main.rs` calls [`serve`]).
 
+pub mod audit;
+pub mod auth;
 pub mod error;
 pub mod events;
 pub mod extract;
@@ -47,6 +49,8 @@ pub use error::{ApiError, ErrorBody};
 pub use server::{ServeError, run, serve};
 pub use state::AppState;
 
+use crate::access::Scope;
+use crate::ops;
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
@@ -60,18 +64,43 @@ use tower_http::catch_panic::CatchPanicLayer;
 /// The service's routes and middleware over `state`.
 pub fn build_router(state: AppState) -> Router {
     let server = &state.settings.server;
-    let single = Router::new()
+    // Each group of endpoints needs the scope of the operations it serves; every group has a body
+    // limit (`max_body_bytes`, `max_batch_body_bytes` for batches and histories).
+    let guard = |scope: Scope| from_fn_with_state((state.clone(), scope), auth::require);
+    let limit = |bytes: usize| DefaultBodyLimit::max(bytes);
+    let routing = Router::new()
         .route("/v1/route", post(route::route_one))
         .route("/v1/feedback", post(feedback::feedback))
-        .route("/v1/staffing", post(staffing::staffing))
-        .layer(DefaultBodyLimit::max(server.max_body_bytes));
-    let batch = Router::new()
-        .route("/v1/route/batch", post(route::route_batch))
+        .layer(limit(server.max_body_bytes))
+        .merge(
+            Router::new()
+                .route("/v1/route/batch", post(route::route_batch))
+                .layer(limit(server.max_batch_body_bytes)),
+        )
+        .route_layer(guard(ops::route::SCOPE));
+    let events = Router::new()
         .route("/v1/events", post(events::events))
-        .layer(DefaultBodyLimit::max(server.max_batch_body_bytes));
+        .layer(limit(server.max_batch_body_bytes))
+        .route_layer(guard(ops::events::SCOPE));
+    let planning = Router::new()
+        .route("/v1/staffing", post(staffing::staffing))
+        .route("/v1/series", get(forecast::series))
+        .route("/v1/forecast", get(forecast::forecast))
+        .route("/v1/forecast/refit", post(forecast::refit))
+        .layer(limit(server.max_body_bytes))
+        .route_layer(guard(ops::forecast::SCOPE));
+    let outreach = outreach::routes(server).route_layer(guard(ops::outreach::SCOPE));
+    let admin = Router::new()
+        .route("/v1/models", get(models::list))
+        .route("/v1/models/reload", post(models::reload))
+        .route("/v1/models/rollback", post(models::rollback))
+        .route("/v1/audit/access", get(audit::access))
+        .layer(limit(server.max_body_bytes))
+        .route_layer(guard(ops::models::SCOPE));
     // Backpressure: at most `server.concurrency_limit` `/v1/*` requests at once; past it, load
     // shedding refuses at once with 503 `overloaded` and Retry-After instead of queueing (a caller
-    // retrying elsewhere does better than one whose request times out here).
+    // retrying elsewhere does better than one whose request times out here). It comes before the
+    // key check: refusing costs less than checking.
     let overloaded = {
         let state = state.clone();
         move |_: tower::BoxError| {
@@ -85,20 +114,30 @@ pub fn build_router(state: AppState) -> Router {
         .layer(GlobalConcurrencyLimitLayer::with_semaphore(
             state.limiter.clone(),
         ));
-    let v1 = single
-        .merge(batch)
-        .route("/v1/models", get(models::list))
-        .route("/v1/series", get(forecast::series))
-        .route("/v1/forecast", get(forecast::forecast))
-        .route("/v1/forecast/refit", post(forecast::refit))
-        .merge(outreach::routes(server))
+    let v1 = routing
+        .merge(events)
+        .merge(planning)
+        .merge(outreach)
+        .merge(admin)
         .route_layer(backpressure);
+    let metrics_route = Router::new().route("/metrics", get(metrics::render));
+    let metrics_route = if server.metrics_open {
+        metrics_route
+    } else {
+        metrics_route.route_layer(guard(Scope::Admin))
+    };
+    let docs: Router<AppState> = Router::from(openapi::swagger_ui());
+    let docs = if server.docs_open {
+        docs
+    } else {
+        docs.route_layer(guard(Scope::Admin))
+    };
     Router::new()
         .merge(v1)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::render))
-        .merge(openapi::swagger_ui())
+        .merge(metrics_route)
+        .merge(docs)
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state.clone())

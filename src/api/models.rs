@@ -4,6 +4,8 @@
 //! The response's shapes (and their schema) live here, at the edge: the domain's
 //! [`crate::classify::ModelKind`] knows nothing of OpenAPI.
 
+use super::auth::Authenticated;
+use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
 use crate::classify::{self, Manifest};
 use axum::Json;
@@ -136,4 +138,50 @@ pub async fn list(State(state): State<AppState>) -> Json<ModelsResponse> {
             info(urgency.classifier().manifest(), signals),
         ],
     })
+}
+
+// The schema of [`crate::ops::models::Serving`] (never built).
+/// The models serving after a reload or a rollback.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
+pub struct ModelsServing {
+    /// The topic model's version.
+    pub topic: String,
+    /// The urgency model's version.
+    pub urgency: String,
+}
+
+/// Loads `models.dir` again: checked, warmed up and swapped in if it passes every check (requests
+/// in flight finish on the old models); refused, with every problem, otherwise.
+#[utoipa::path(
+    post,
+    path = "/v1/models/reload",
+    tag = "models",
+    responses(
+        (status = 200, description = "The new models serve", body = ModelsServing),
+        (status = 409, description = "`models_refused`: the bundle fails a check; the old models keep serving", body = ErrorBody),
+    )
+)]
+pub async fn reload(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<crate::ops::models::Serving>, ApiError> {
+    Ok(Json(super::reload::reload(&state, &actor).await?))
+}
+
+/// Serves the models in use before the last reload again, from memory.
+#[utoipa::path(
+    post,
+    path = "/v1/models/rollback",
+    tag = "models",
+    responses(
+        (status = 200, description = "The previous models serve", body = ModelsServing),
+        (status = 409, description = "`nothing_to_roll_back`", body = ErrorBody),
+    )
+)]
+pub async fn rollback(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<crate::ops::models::Serving>, ApiError> {
+    Ok(Json(super::reload::rollback(&state, &actor)?))
 }

@@ -4,9 +4,12 @@
 //! (`INSTRADA_UPDATE_OPENAPI=1 cargo test --test api openapi` rewrites the file).
 
 use super::{
-    error, events, feedback, forecast, health, metrics, models, outreach, route, schema, staffing,
+    audit, error, events, feedback, forecast, health, metrics, models, outreach, route, schema,
+    staffing,
 };
-use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{RefOr, Response};
+use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 /// The service's OpenAPI document.
@@ -20,9 +23,16 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
                        `malformed_json` 400, `invalid_request` 422, `empty_text` 422, \
                        `unknown_channel` 422, `body_too_large` 413, `batch_too_large` 422, \
                        `empty_batch` 422, `unknown_decision` 404, `unknown_series` 404, `unknown_flag` 404, \
-                       `opted_out` 409, `not_found` 404, \
-                       `method_not_allowed` 405, `unsupported_media_type` 415, `overloaded` 503, \
-                       `store_unavailable` 503, `not_ready` 503, `internal` 500. 503s carry Retry-After.",
+                       `opted_out` 409, `unknown_key` 404, `key_exists` 409, \
+                       `models_refused` 409, `nothing_to_roll_back` 409, `not_found` 404, \
+                       `method_not_allowed` 405, `unsupported_media_type` 415, \
+                       `unauthorized` 401, `forbidden` 403, `rate_limited` 429, `overloaded` 503, \
+                       `store_unavailable` 503, `not_ready` 503, `internal` 500. 503s and 429s \
+                       carry Retry-After.\n\nEvery `/v1` endpoint needs an API key, sent as \
+                       `Authorization: Bearer <key>`, with the scope its tag names: routing and \
+                       feedback `route`, events `events`, forecast and staffing `planner`, \
+                       outreach `caseworker`, models and audit `admin` (unless the service runs \
+                       with `server.auth = \"off\"`, on a loopback address only).",
         license(name = "Apache-2.0")
     ),
     paths(
@@ -41,6 +51,9 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         outreach::review::optout,
         outreach::review::report,
         models::list,
+        models::reload,
+        models::rollback,
+        audit::access,
         health::healthz,
         health::readyz,
         metrics::render,
@@ -73,6 +86,9 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         models::ModelsResponse,
         models::ModelInfo,
         models::ValidationInfo,
+        models::ModelsServing,
+        audit::AccessLogSchema,
+        audit::AccessEntry,
         health::Health,
         health::Readiness,
         outreach::OutreachList,
@@ -97,11 +113,71 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         (name = "forecast", description = "Workload forecasts and the staff they call for, for planners"),
         (name = "staffing", description = "Agents and FTE for a workload: Erlang C, Erlang A, backlog channels"),
         (name = "outreach", description = "Whom a case worker may contact first, and why: advice, a person decides"),
-        (name = "models", description = "The models in use"),
+        (name = "models", description = "The models in use, reloaded and rolled back"),
+        (name = "audit", description = "Who read or changed citizens' outreach data"),
         (name = "health", description = "Probes and metrics"),
-    )
+    ),
+    modifiers(&Keys)
 )]
 pub struct ApiDoc;
+
+/// Every `/v1` path needs an API key: the bearer scheme, the requirement, and the answers a key
+/// can get (401, 403, 429) on each of them, written once here rather than on every handler.
+struct Keys;
+
+impl Modify for Keys {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        let error = |text: &str| -> RefOr<Response> {
+            RefOr::T(
+                utoipa::openapi::ResponseBuilder::new()
+                    .description(text)
+                    .content(
+                        "application/json",
+                        utoipa::openapi::ContentBuilder::new()
+                            .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in doc.paths.paths.iter_mut() {
+            if !path.starts_with("/v1/") {
+                continue;
+            }
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                op.security = Some(vec![SecurityRequirement::new(
+                    "api_key",
+                    Vec::<String>::new(),
+                )]);
+                let responses = &mut op.responses.responses;
+                responses.insert(
+                    "401".into(),
+                    error("`unauthorized`: no API key, or one that is not live"),
+                );
+                responses.insert(
+                    "403".into(),
+                    error("`forbidden`: the key lacks this endpoint's scope"),
+                );
+                responses.insert(
+                    "429".into(),
+                    error("`rate_limited`: the key is over its rate (with Retry-After)"),
+                );
+            }
+        }
+    }
+}
 
 /// The document as pretty JSON, as committed in `api/openapi.json` (with a final newline).
 pub fn pretty_json() -> String {

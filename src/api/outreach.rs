@@ -8,6 +8,7 @@
 //! one call of them, and the types here are schema mirrors of the operations' inputs and answers
 //! for OpenAPI (never built; tests check the fields are the same).
 
+use super::auth::Authenticated;
 use super::error::{ApiError, ErrorBody};
 use super::events::EventIn;
 use super::extract::{ApiJson, ApiQuery};
@@ -27,7 +28,8 @@ pub use review::{
     GroupOut, OptOutAck, OptOutRequest, ReportOut, ReviewOut, ReviewRequest, optout, report, review,
 };
 
-/// The outreach routes; histories are large, so they take the batch body limit.
+/// The outreach routes (the scoring run among them); histories are large, so they take the batch
+/// body limit.
 pub fn routes(server: &crate::config::ServerSettings) -> Router<AppState> {
     Router::new()
         .route("/v1/outreach", get(list))
@@ -126,7 +128,7 @@ pub struct ListQuery {
 }
 
 /// The outreach model serving, or why none is.
-fn model(state: &AppState) -> ops::outreach::ModelSlot {
+pub(super) fn model(state: &AppState) -> ops::outreach::ModelSlot {
     state.registry.outreach()
 }
 
@@ -139,10 +141,11 @@ fn model(state: &AppState) -> ops::outreach::ModelSlot {
     ))]
 pub async fn list(
     State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
     ApiQuery(q): ApiQuery<ops::outreach::ListQuery>,
 ) -> Result<Json<ops::outreach::OutreachList>, ApiError> {
     Ok(Json(
-        ops::outreach::list(&state.service, &model(&state), q).await?,
+        ops::outreach::list(&state.service, &model(&state), q, &actor).await?,
     ))
 }
 
@@ -189,10 +192,11 @@ pub struct ScoreResponse {
     ))]
 pub async fn score(
     State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
     ApiJson(req): ApiJson<ops::outreach::ScoreRequest>,
 ) -> Result<Json<ops::outreach::ScoreResponse>, ApiError> {
     Ok(Json(
-        ops::outreach::score(&state.service, &model(&state), req).await?,
+        ops::outreach::score(&state.service, &model(&state), req, &actor).await?,
     ))
 }
 

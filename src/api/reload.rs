@@ -9,35 +9,24 @@
 //!
 //! SIGUSR1 rolls back to the models served before the last swap, from memory (no disk read): the
 //! way back when new models pass every check but route worse. A second SIGUSR1 undoes the first.
+//! `POST /v1/models/reload` and `POST /v1/models/rollback` (admin) do the same over HTTP, through
+//! the same operations ([`crate::ops::models`]).
 //!
 //! Only the models are reloaded; the settings and the policy are those the service started with
 //! (a changed `instrada.toml` needs a restart, which `check-config` can vet first).
 
 use super::metrics as m;
 use super::state::AppState;
-use crate::registry::{Invalid, RollbackError, Versions};
+use crate::ops::{self, Actor, OpError};
 
-/// Loads `models.dir` again and, if it passes every check, serves it from now on.
-pub async fn reload(state: &AppState) -> Result<Versions, Invalid> {
-    let registry = state.registry.clone();
-    let loaded = tokio::task::spawn_blocking(move || registry.reload())
-        .await
-        .unwrap_or_else(|join| {
-            Err(Invalid {
-                source_name: "reload".into(),
-                problems: vec![format!("the reload task failed: {join}")],
-            })
-        });
+/// Loads `models.dir` again and, if it passes every check, serves it from now on; counted in the
+/// metrics by outcome.
+pub async fn reload(state: &AppState, actor: &Actor) -> Result<ops::models::Serving, OpError> {
+    let loaded = ops::models::reload(&state.registry, actor).await;
     let outcome = if loaded.is_ok() { "ok" } else { "failed" };
     state
         .metrics
         .record(|| metrics::counter!(m::MODEL_RELOADS, "outcome" => outcome).increment(1));
-    match &loaded {
-        Ok(now) => tracing::info!(topic = %now.topic, urgency = %now.urgency, "models reloaded"),
-        Err(e) => {
-            tracing::error!(problems = %e, "model reload refused: the previous models keep serving");
-        }
-    }
     loaded
 }
 
@@ -52,17 +41,13 @@ pub async fn reload_outreach(state: &AppState) {
     }
 }
 
-/// Serves the models in use before the last swap again.
-pub fn rollback(state: &AppState) -> Result<Versions, RollbackError> {
-    let back = state.registry.rollback();
+/// Serves the models in use before the last swap again; counted in the metrics by outcome.
+pub fn rollback(state: &AppState, actor: &Actor) -> Result<ops::models::Serving, OpError> {
+    let back = ops::models::rollback(&state.registry, actor);
     let outcome = if back.is_ok() { "ok" } else { "failed" };
     state
         .metrics
         .record(|| metrics::counter!(m::MODEL_ROLLBACKS, "outcome" => outcome).increment(1));
-    match &back {
-        Ok(now) => tracing::info!(topic = %now.topic, urgency = %now.urgency, "models rolled back"),
-        Err(e) => tracing::warn!(error = %e, "rollback refused"),
-    }
     back
 }
 
@@ -114,13 +99,13 @@ pub async fn reload_on_signals(state: AppState, signals: Option<ReloadSignals>) 
             got = hup.recv() => {
                 if got.is_none() { return; }
                 tracing::info!("SIGHUP: reloading the models");
-                let _ = reload(&state).await;
+                let _ = reload(&state, &Actor::key("signal:SIGHUP")).await;
                 reload_outreach(&state).await;
             }
             got = usr1.recv() => {
                 if got.is_none() { return; }
                 tracing::info!("SIGUSR1: rolling back to the previous models");
-                let _ = rollback(&state);
+                let _ = rollback(&state, &Actor::key("signal:SIGUSR1"));
             }
         }
     }

@@ -11,7 +11,8 @@
 
 use super::state::AppState;
 use super::{build_router, metrics};
-use crate::config::{ConfigError, Settings, Source};
+use crate::access::KeyRing;
+use crate::config::{AuthMode, ConfigError, Settings, Source};
 use crate::jobs::{
     self,
     schedule::{Clock, SystemClock},
@@ -87,6 +88,13 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
     let registry = Registry::open(&settings, &source)?;
     let service = Service::open(settings.clone())?;
     let store = service.store.clone();
+    let keys = match key_ring(&settings) {
+        Ok(k) => Arc::new(k),
+        Err(e) => {
+            let _ = store.close().await;
+            return Err(e);
+        }
+    };
     let addr = settings.server.bind;
     let listener = match TcpListener::bind(addr).await {
         Ok(l) => l,
@@ -121,7 +129,8 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "the cached forecasts were not restored"),
     }
-    let state = AppState::new(service, registry);
+    let state = AppState::new(service, registry, Arc::clone(&keys));
+    let key_refresher = tokio::spawn(refresh_keys(keys, settings.server.auth));
     let reloader = tokio::spawn(super::reload::reload_on_signals(
         state.clone(),
         reload_signals,
@@ -142,10 +151,61 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
     ));
     let served = run(listener, state, stop).await;
     reloader.abort();
+    key_refresher.abort();
     refitter.abort();
     scorer.abort();
     drop(pid_file);
     served
+}
+
+/// The live API keys, or, with `server.auth = "off"` (a loopback address only: the settings'
+/// check refuses it on any other), none, said loudly.
+fn key_ring(settings: &Settings) -> Result<KeyRing, ServeError> {
+    let path = &settings.store.path;
+    match settings.server.auth {
+        AuthMode::Off => {
+            tracing::warn!(
+                addr = %settings.server.bind,
+                "server.auth = off: NO API KEY IS CHECKED, anyone who reaches this address can read \
+                 and change everything; allowed on a loopback address only (create keys with \
+                 `instrada keys create` and set server.auth = \"required\")"
+            );
+            Ok(KeyRing::empty(path))
+        }
+        AuthMode::Required => {
+            let ring =
+                KeyRing::load(path).map_err(|source| ServeError::Open(OpenError::Store(source)))?;
+            if ring.is_empty() {
+                tracing::warn!(
+                    "server.auth = required and no API key exists: every /v1 request is refused \
+                     with 401 until one is created (`instrada keys create --name NAME --scope \
+                     route`; the service reads the keys again every few seconds)"
+                );
+            } else {
+                tracing::info!(keys = ring.len(), "API keys required");
+            }
+            Ok(ring)
+        }
+    }
+}
+
+/// Reads the keys again every [`KeyRing::REFRESH`], so that keys created or revoked with
+/// `instrada keys` take effect while the service runs.
+async fn refresh_keys(keys: Arc<KeyRing>, auth: AuthMode) {
+    if auth == AuthMode::Off {
+        return;
+    }
+    let mut every = tokio::time::interval(KeyRing::REFRESH);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        let ring = Arc::clone(&keys);
+        match tokio::task::spawn_blocking(move || ring.refresh()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "the API keys were not read again"),
+            Err(e) => tracing::error!(error = %e, "the key refresh task failed"),
+        }
+    }
 }
 
 /// `server.pid_file` while the service runs: holds this process's id, removed when dropped.

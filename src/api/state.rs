@@ -2,6 +2,7 @@
 //! (settings, store, pseudonymiser), the [`Registry`] of models, and what only HTTP needs (the
 //! concurrency limiter, the metrics recorder, the shutdown flag). Building it does no I/O.
 
+use crate::access::{KeyRing, Rates};
 use crate::jobs::Jobs;
 use crate::ops::Service;
 use crate::registry::Registry;
@@ -24,6 +25,10 @@ pub struct Inner {
     pub service: Service,
     /// The models in use (and the previous ones), swapped by the registry on reload.
     pub registry: Registry,
+    /// The live API keys (read again every few seconds by `serve`).
+    pub keys: Arc<KeyRing>,
+    /// Each key's request rate.
+    pub rates: Rates,
     /// Permits for `/v1/*` requests in flight (`server.concurrency_limit`), handed to tower's
     /// concurrency limit; kept here too so that `/metrics` can report how many are taken.
     pub limiter: Arc<Semaphore>,
@@ -44,13 +49,16 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// State over an opened service and registry (no I/O).
-    pub fn new(service: Service, registry: Registry) -> Self {
+    /// State over an opened service, registry and key ring (no I/O).
+    pub fn new(service: Service, registry: Registry, keys: Arc<KeyRing>) -> Self {
         let limiter = Arc::new(Semaphore::new(service.settings.server.concurrency_limit));
+        let rates = Rates::new(service.settings.server.key_rate_per_sec);
         Self {
             inner: Arc::new(Inner {
                 service,
                 registry,
+                keys,
+                rates,
                 limiter,
                 metrics: Metrics::new(),
                 shutting_down: AtomicBool::new(false),

@@ -47,6 +47,12 @@ pub enum Command {
     /// Proactive outreach: list, score --all, review, report, optout (advice; a person decides).
     #[command(subcommand)]
     Outreach(super::OutreachCommand),
+    /// API keys: create (shown once), list, revoke.
+    #[command(subcommand)]
+    Keys(super::KeysCommand),
+    /// The access log of citizens' outreach data.
+    #[command(subcommand)]
+    Audit(super::AuditCommand),
 }
 
 /// Where the examples come from.

@@ -6,7 +6,7 @@
 
 use super::CliError;
 use crate::config::Settings;
-use crate::ops::{self, Service};
+use crate::ops::{self, Actor, Service};
 use crate::registry;
 use std::path::PathBuf;
 
@@ -52,7 +52,7 @@ pub fn feedback_cmd(a: &FeedbackArgs) -> Result<String, CliError> {
     // The topic labels and queues a correction is checked against.
     let router = registry::load_router(&settings, &source)?;
     let ack = super::with_service(&settings, async |svc: Service| {
-        Ok(ops::feedback::record(&svc, &router, req).await?)
+        Ok(ops::feedback::record(&svc, &router, req, &Actor::local()).await?)
     })?;
     Ok(format!(
         "{}\n",

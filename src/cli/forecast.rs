@@ -65,7 +65,7 @@ pub fn forecast_cmd(args: &ForecastArgs) -> Result<String, CliError> {
     let (settings, _) = Settings::load(args.config.as_deref(), &[])?;
     let Some(name) = args.series.as_deref().filter(|_| !args.refit) else {
         let svc = crate::ops::Service::open(settings)?;
-        let refit = crate::jobs::refit::refit_blocking(&svc);
+        let refit = crate::jobs::refit::refit_blocking(&svc, &crate::ops::Actor::local());
         super::close(&svc)?;
         let done = crate::jobs::refit::RefitSummary::of(&refit);
         return Ok(format!(

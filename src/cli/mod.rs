@@ -15,6 +15,7 @@ mod evaluate;
 mod feedback;
 mod forecast;
 mod import;
+mod keys;
 mod outreach;
 mod outreach_ops;
 mod route;
@@ -28,6 +29,7 @@ pub use evaluate::{evaluate_cmd, predict_labels};
 pub use feedback::{FeedbackArgs, feedback_cmd};
 pub use forecast::{ForecastArgs, forecast_cmd};
 pub use import::{import_events, import_report};
+pub use keys::{AuditCommand, KeysCommand, audit_cmd, keys_cmd};
 pub use outreach::{
     BacktestOutreachArgs, BacktestOutreachCommand, FeatureSpecArgs, TrainCommand,
     TrainOutreachArgs, TrainOutreachCommand, backtest_outreach, evaluate_outreach,

@@ -5,7 +5,7 @@
 
 use super::CliError;
 use crate::config::Settings;
-use crate::ops::{self, Service};
+use crate::ops::{self, Actor, Service};
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -83,9 +83,10 @@ pub struct OutreachReviewArgs {
     /// contacted, dismissed or not_needed.
     #[arg(long)]
     pub status: String,
-    /// Who decided.
+    /// The case worker's name as they give it (a note: who recorded the review is this machine's
+    /// user, `cli:USER`).
     #[arg(long)]
-    pub reviewer: String,
+    pub reviewer: Option<String>,
     /// Why (personal data is redacted before it is stored).
     #[arg(long)]
     pub note: Option<String>,
@@ -138,7 +139,7 @@ fn list(a: &OutreachListArgs) -> Result<String, CliError> {
         queue: a.queue.clone(),
     };
     let list = super::with_service(&settings, async |svc: Service| {
-        Ok(ops::outreach::list(&svc, &model, q).await?)
+        Ok(ops::outreach::list(&svc, &model, q, &Actor::local()).await?)
     })?;
     Ok(pretty(&list))
 }
@@ -163,7 +164,7 @@ fn score_request(a: &OutreachScoreArgs) -> Result<String, CliError> {
     let body = super::read_input(&path)?;
     let req = ops::decode::json::<ops::outreach::ScoreRequest>(&body)?;
     let scored = super::with_service(&settings, async |svc: Service| {
-        Ok(ops::outreach::score(&svc, &model, req).await?)
+        Ok(ops::outreach::score(&svc, &model, req, &Actor::local()).await?)
     })?;
     Ok(pretty(&scored))
 }
@@ -176,7 +177,7 @@ fn review(a: &OutreachReviewArgs) -> Result<String, CliError> {
         note: a.note.clone(),
     };
     let reviewed = super::with_service(&settings, async |svc: Service| {
-        Ok(ops::outreach::review(&svc, &a.flag_id, req).await?)
+        Ok(ops::outreach::review(&svc, &a.flag_id, req, &Actor::local()).await?)
     })?;
     Ok(pretty(&reviewed))
 }
@@ -185,7 +186,7 @@ fn report(a: &ConfigArg) -> Result<String, CliError> {
     let settings = settings(a)?;
     let model = model(&settings);
     let report = super::with_service(&settings, async |svc: Service| {
-        Ok(ops::outreach::report(&svc, &model).await?)
+        Ok(ops::outreach::report(&svc, &model, &Actor::local()).await?)
     })?;
     Ok(pretty(&report))
 }
@@ -197,7 +198,7 @@ fn optout(a: &OutreachOptoutArgs) -> Result<String, CliError> {
         reason: a.reason.clone(),
     };
     let ack = super::with_service(&settings, async |svc: Service| {
-        Ok(ops::outreach::optout(&svc, req).await?)
+        Ok(ops::outreach::optout(&svc, req, &Actor::local()).await?)
     })?;
     Ok(pretty(&ack))
 }

@@ -8,11 +8,14 @@
 use super::schedule::{self, Clock};
 use super::{Job, Jobs, Running};
 use crate::forecast::plan::Forecasts;
-use crate::ops::{self, OpError, Service};
+use crate::ops::{self, Actor, OpError, Service};
 use crate::registry::Registry;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+
+/// What a key needs to ask for a refit.
+pub const SCOPE: crate::access::Scope = crate::access::Scope::Planner;
 
 /// What a refit did.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,9 +44,10 @@ pub async fn refit_now(
     jobs: &Jobs,
     svc: &Service,
     registry: &Registry,
+    actor: &Actor,
 ) -> Result<RefitSummary, OpError> {
     let running = jobs.start(Job::Refit).await;
-    holding(svc, registry, running).await
+    holding(svc, registry, running, actor).await
 }
 
 /// Refits unless one is running (`None`): for the schedule.
@@ -53,7 +57,7 @@ pub async fn refit_if_idle(
     registry: &Registry,
 ) -> Option<Result<RefitSummary, OpError>> {
     let running = jobs.try_start(Job::Refit)?;
-    Some(holding(svc, registry, running).await)
+    Some(holding(svc, registry, running, &Actor::schedule()).await)
 }
 
 /// The refit, on a blocking thread that holds `running` until the forecasts are fitted, served
@@ -62,11 +66,12 @@ async fn holding(
     svc: &Service,
     registry: &Registry,
     running: Running,
+    actor: &Actor,
 ) -> Result<RefitSummary, OpError> {
-    let (svc, registry) = (svc.clone(), registry.clone());
+    let (svc, registry, actor) = (svc.clone(), registry.clone(), actor.clone());
     let f = tokio::task::spawn_blocking(move || {
         let _running = running;
-        registry.serve_forecasts(refit_blocking(&svc))
+        registry.serve_forecasts(refit_blocking(&svc, &actor))
     })
     .await
     .map_err(|e| OpError::internal(format!("the refit task failed: {e}")))?;
@@ -76,7 +81,7 @@ async fn holding(
 /// Fits every series on the store's contacts and saves the refit in the store's cache (a
 /// service serves it from memory either way: the cache only spares a restart the refit).
 /// Blocking and slow; `instrada forecast --refit` runs it, the service in a job.
-pub fn refit_blocking(svc: &Service) -> Forecasts {
+pub fn refit_blocking(svc: &Service, actor: &Actor) -> Forecasts {
     let defs = ops::forecast::series_defs(&svc.settings);
     let f = ops::forecast::fit(&svc.settings, &defs);
     tracing::info!(
@@ -85,7 +90,9 @@ pub fn refit_blocking(svc: &Service) -> Forecasts {
         "forecasts refitted"
     );
     if let Some(at) = f.fitted_at
-        && let Err(e) = svc.store.save_forecasts_blocking(at, f.to_json())
+        && let Err(e) =
+            svc.store
+                .save_forecasts_blocking(at, f.to_json(), actor.as_str().to_string())
     {
         tracing::error!(error = %e, "the forecasts were not saved in the store");
     }

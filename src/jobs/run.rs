@@ -15,6 +15,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+/// What a key needs to ask for a scoring run: the case workers', whose list it refreshes.
+pub const SCOPE: crate::access::Scope = crate::access::Scope::Caseworker;
+
 /// What a scoring run did, labelled advisory.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunOut {

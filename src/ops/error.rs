@@ -77,6 +77,27 @@ pub enum OpError {
         /// The id sent.
         flag_id: Uuid,
     },
+    /// `instrada keys revoke` of a key that is not live.
+    #[error("no live key named `{name}`")]
+    UnknownKey {
+        /// The name given.
+        name: String,
+    },
+    /// A new key's name is taken (by a live or a revoked key: names are never reused).
+    #[error("a key named `{name}` exists (names are never reused, even once revoked)")]
+    KeyExists {
+        /// The name given.
+        name: String,
+    },
+    /// The models in `models.dir` fail a check: the ones serving stay.
+    #[error("the models were not reloaded (the ones serving stay): {problems}")]
+    ModelsRefused {
+        /// Every problem found, `; `-separated.
+        problems: String,
+    },
+    /// A rollback with no previous models (none were swapped in since start).
+    #[error("no previous models to roll back to: none were swapped in since the service started")]
+    NothingToRollBack,
     /// A citizen who opted out of outreach: never scored.
     #[error("this citizen opted out of outreach and is never scored")]
     OptedOut,
@@ -117,6 +138,10 @@ impl OpError {
             Self::UnknownDecision { .. } => "unknown_decision",
             Self::UnknownSeries { .. } => "unknown_series",
             Self::UnknownFlag { .. } => "unknown_flag",
+            Self::UnknownKey { .. } => "unknown_key",
+            Self::KeyExists { .. } => "key_exists",
+            Self::ModelsRefused { .. } => "models_refused",
+            Self::NothingToRollBack => "nothing_to_roll_back",
             Self::OptedOut => "opted_out",
             Self::StoreUnavailable { .. } => "store_unavailable",
             Self::NotReady { .. } => "not_ready",

@@ -26,6 +26,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+/// What a key needs for these operations.
+pub const SCOPE: crate::access::Scope = crate::access::Scope::Events;
+
 /// Most events in one call.
 pub const MAX_EVENTS: usize = 10_000;
 /// Longest handle time accepted: a day.

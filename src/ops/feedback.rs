@@ -6,6 +6,7 @@
 //! policy's; at least one of topic, urgency, queue and note; a note of at most 2,000 characters,
 //! kept redacted ([`crate::text::keep_note`]). The answer comes once the feedback is committed.
 
+use super::actor::Actor;
 use super::decode::Input;
 use super::error::OpError;
 use super::service::Service;
@@ -16,6 +17,9 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use uuid::Uuid;
+
+/// What a key needs for these operations.
+pub const SCOPE: crate::access::Scope = crate::access::Scope::Route;
 
 /// Longest note accepted, in characters.
 const MAX_NOTE_CHARS: usize = 2000;
@@ -61,6 +65,7 @@ pub async fn record(
     svc: &Service,
     router: &Router,
     req: FeedbackRequest,
+    actor: &Actor,
 ) -> Result<FeedbackAck, OpError> {
     let blank = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
     let topic = blank(req.topic);
@@ -104,6 +109,7 @@ pub async fn record(
         queue,
         note: crate::text::keep_note(note.as_deref()),
         received_at: Utc::now(),
+        recorded_by: Some(actor.as_str().to_string()),
     };
     match svc
         .within(

@@ -14,6 +14,9 @@ use crate::route::Channel;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// What a key needs for these operations.
+pub const SCOPE: crate::access::Scope = crate::access::Scope::Planner;
+
 /// A series and its last fit.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SeriesInfo {

@@ -12,26 +12,35 @@
 //! | staff one interval (what-if) | [`staffing::solve`] |
 //! | outreach: list, score, review, opt-out, report | [`outreach`] |
 //! | read a forecast | [`forecast::view`] |
+//! | API keys: create, list, revoke | [`keys`] |
+//! | reload the models, roll them back | [`models::reload`], [`models::rollback`] |
+//! | the access log of personal data: record, read | [`Service::record_access`], [`audit::access`] |
 //!
 //! The forecast refit and the outreach scoring run are jobs ([`crate::jobs`]): they hold a lock,
 //! run on a blocking thread and have a schedule.
 //!
-//! Each operation takes the [`Service`] (settings, store, pseudonymiser) and the models it needs
-//! (a [`crate::route::Router`], an outreach model), and fails with an [`OpError`] whose `code` is
+//! Each operation takes the [`Service`] (settings, store, pseudonymiser), the models it needs
+//! (a [`crate::route::Router`], an outreach model) and, when it records who did it, the
+//! [`Actor`] the edge authenticated; it fails with an [`OpError`] whose `code` is
 //! the same at every edge. The inputs are serde shapes ([`decode`] reads JSON with messages in the
 //! caller's terms); their OpenAPI description lives at the HTTP edge. This module imports no
 //! edge, nothing of HTTP and nothing of the command line.
 
+mod actor;
+pub mod audit;
 pub mod decode;
 mod error;
 pub mod events;
 pub mod feedback;
 pub mod fields;
 pub mod forecast;
+pub mod keys;
+pub mod models;
 pub mod outreach;
 pub mod route;
 mod service;
 pub mod staffing;
 
+pub use actor::Actor;
 pub use error::OpError;
 pub use service::{OpenError, Parts, Service};

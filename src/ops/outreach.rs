@@ -6,7 +6,8 @@
 //! Every answer is labelled advisory: a score is advice, and a person decides. Without an
 //! outreach model, scoring is `not_ready` saying how to train one; the list, the reviews, the
 //! report and opt-outs keep working on what is stored. `citizen_id` is pseudonymised before
-//! anything is stored, and no citizen's id or pseudonym is ever logged.
+//! anything is stored, and no citizen's id or pseudonym is ever logged. Every one of these
+//! operations writes the access log (who, when, what, how many citizens) before it answers.
 
 mod review;
 
@@ -15,10 +16,21 @@ pub use review::{
     review,
 };
 
+/// What the access log calls each outreach operation.
+pub const ACCESS_ACTIONS: [&str; 5] = [
+    "outreach.list",
+    "outreach.score",
+    "outreach.report",
+    "outreach.review",
+    "outreach.optout",
+];
+
+use super::actor::Actor;
 use super::decode::Input;
 use super::error::{OpError, quote};
 use super::events::{EventIn, MAX_EVENTS, Origin};
 use super::service::Service;
+use crate::access::Scope;
 use crate::outreach::flags::{self, ADVISORY_NOTE, RunSpec};
 use crate::outreach::{FeatureRow, History, Kind, OutreachError, OutreachModel, Reason, Value};
 use crate::store::HistoryEvent;
@@ -27,6 +39,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
+
+/// What a key needs for these operations.
+pub const SCOPE: Scope = Scope::Caseworker;
 
 /// Most flags in one list.
 const MAX_LIMIT: usize = 1_000;
@@ -124,7 +139,12 @@ fn version(model: &ModelSlot) -> Option<String> {
 
 /// Citizens a case worker may contact first: the flagged ones of the latest run, highest score
 /// first; a reviewed one only after new evidence.
-pub async fn list(svc: &Service, model: &ModelSlot, q: ListQuery) -> Result<OutreachList, OpError> {
+pub async fn list(
+    svc: &Service,
+    model: &ModelSlot,
+    q: ListQuery,
+    actor: &Actor,
+) -> Result<OutreachList, OpError> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(OpError::invalid(format!(
@@ -145,7 +165,17 @@ pub async fn list(svc: &Service, model: &ModelSlot, q: ListQuery) -> Result<Outr
         min_score,
         queue: q.queue.filter(|s| !s.trim().is_empty()),
     };
+    let detail = format!(
+        "limit={limit} min_score={min_score}{}",
+        fq.queue
+            .as_deref()
+            .map(|q| format!(" queue={}", quote(q, 64)))
+            .unwrap_or_default()
+    );
     let rows = svc.read(move |p| rec::list_flags(p, &fq)).await?;
+    let citizens = rows.iter().filter(|r| r.citizen.is_some()).count();
+    svc.record_access(actor, "outreach.list", citizens, Some(detail))
+        .await?;
     Ok(OutreachList {
         advisory: true,
         note: ADVISORY_NOTE.into(),
@@ -205,6 +235,7 @@ pub async fn score(
     svc: &Service,
     model: &ModelSlot,
     req: ScoreRequest,
+    actor: &Actor,
 ) -> Result<ScoreResponse, OpError> {
     let model = serving(model)?;
     let now = Utc::now();
@@ -240,6 +271,14 @@ pub async fn score(
         .save_flags(vec![record.clone()])
         .await
         .map_err(|e| svc.unavailable(e))?;
+    let citizens = usize::from(record.citizen.is_some());
+    svc.record_access(
+        actor,
+        "outreach.score",
+        citizens,
+        Some(format!("flag {}", record.flag_id)),
+    )
+    .await?;
     Ok(ScoreResponse {
         advisory: true,
         note: ADVISORY_NOTE.into(),

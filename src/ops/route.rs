@@ -18,6 +18,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+/// What a key needs for these operations.
+pub const SCOPE: crate::access::Scope = crate::access::Scope::Route;
+
 /// Longest caller id accepted.
 const MAX_ID_CHARS: usize = 128;
 

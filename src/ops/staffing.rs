@@ -9,6 +9,9 @@ use crate::forecast::staffing::{self, Method, Staffed, StaffingParams};
 use crate::route::Channel;
 use serde::{Deserialize, Serialize};
 
+/// What a key needs for these operations.
+pub const SCOPE: crate::access::Scope = crate::access::Scope::Planner;
+
 /// An interval's length: `15m`, `30m`, `1h`, `1d` (any `<n>s|m|h|d`), or a number of seconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]

@@ -13,10 +13,15 @@ use super::{Store, StoreError};
 /// Refits whose forecasts are kept (older ones are deleted as new ones are saved).
 pub const FORECAST_RUNS_KEPT: usize = 8;
 
-fn save(conn: &rusqlite::Connection, fitted_at: &str, body: &str) -> rusqlite::Result<()> {
+fn save(
+    conn: &rusqlite::Connection,
+    fitted_at: &str,
+    body: &str,
+    by: &str,
+) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT OR REPLACE INTO forecast_runs (fitted_at, body) VALUES (?1, ?2)",
-        params![fitted_at, body],
+        "INSERT OR REPLACE INTO forecast_runs (fitted_at, body, requested_by) VALUES (?1, ?2, ?3)",
+        params![fitted_at, body, by],
     )?;
     conn.execute(
         "DELETE FROM forecast_runs WHERE fitted_at NOT IN
@@ -31,14 +36,16 @@ fn stamp(t: DateTime<Utc>) -> String {
 }
 
 impl Store {
-    /// Saves the forecasts of the refit at `fitted_at`; returns once committed.
+    /// Saves the forecasts of the refit at `fitted_at`, asked for by `by` (a key's name,
+    /// `cli:USER` or `schedule`); returns once committed.
     pub async fn save_forecasts(
         &self,
         fitted_at: DateTime<Utc>,
         body: String,
+        by: String,
     ) -> Result<(), StoreError> {
         let at = stamp(fitted_at);
-        self.exec(move |conn| save(conn, &at, &body)).await
+        self.exec(move |conn| save(conn, &at, &body, &by)).await
     }
 
     /// [`Self::save_forecasts`] outside any async runtime.
@@ -46,9 +53,10 @@ impl Store {
         &self,
         fitted_at: DateTime<Utc>,
         body: String,
+        by: String,
     ) -> Result<(), StoreError> {
         let at = stamp(fitted_at);
-        self.exec_blocking(move |conn| save(conn, &at, &body))
+        self.exec_blocking(move |conn| save(conn, &at, &body, &by))
     }
 }
 
@@ -83,7 +91,7 @@ mod tests {
         for day in 0..(FORECAST_RUNS_KEPT as i64 + 3) {
             let at = t0 + chrono::TimeDelta::days(day);
             store
-                .save_forecasts(at, format!("{{\"day\":{day}}}"))
+                .save_forecasts(at, format!("{{\"day\":{day}}}"), "test".into())
                 .await
                 .unwrap();
         }
@@ -116,7 +124,10 @@ mod tests {
             .await;
         assert!(matches!(failed, Err(StoreError::Sqlite(_))), "{failed:?}");
         let t = Utc.with_ymd_and_hms(2026, 11, 1, 1, 0, 0).unwrap();
-        store.save_forecasts(t, "{}".into()).await.unwrap();
+        store
+            .save_forecasts(t, "{}".into(), "test".into())
+            .await
+            .unwrap();
         let conn = open_for_reading(store.path()).unwrap();
         let n: i64 = conn
             .query_row("SELECT COUNT(*) FROM forecast_runs", [], |r| r.get(0))

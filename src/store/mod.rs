@@ -53,6 +53,7 @@
 //! semaphore, a push into the queue's block list and, when the writer is idle, a wake-up of its
 //! thread. No lock is held across the call and no I/O happens on the caller's thread.
 
+pub mod access;
 mod contacts;
 mod error;
 mod events;
@@ -74,6 +75,7 @@ mod tests;
 
 /// What of a request's text the audit trail keeps (decided in [`crate::text::kept`]).
 pub use crate::text::StoredText;
+pub use access::{AccessRecord, KeyRecord};
 pub use contacts::{ContactCounts, ContactFilter};
 pub use error::StoreError;
 pub use events::{EventRecord, EventsStored};

@@ -71,8 +71,10 @@ pub struct FlagRecord {
 pub struct ReviewRecord {
     /// The flag.
     pub flag_id: Uuid,
-    /// Who reviewed.
+    /// The reviewer as the case worker gave their name (a note), else who recorded it.
     pub reviewer: String,
+    /// Who recorded it: an API key's name, or `cli:USER`.
+    pub recorded_by: String,
     /// When.
     pub reviewed_at: DateTime<Utc>,
     /// One of [`REVIEW_STATUSES`].
@@ -175,22 +177,38 @@ fn insert_review(conn: &Connection, r: &ReviewRecord) -> rusqlite::Result<bool> 
         return Ok(false);
     }
     conn.execute(
-        "INSERT INTO outreach_reviews (flag_id, reviewer, reviewed_at, status, note)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id, r.reviewer, timestamp(&r.reviewed_at), r.status, r.note],
+        "INSERT INTO outreach_reviews (flag_id, reviewer, reviewed_at, status, note, recorded_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            id,
+            r.reviewer,
+            timestamp(&r.reviewed_at),
+            r.status,
+            r.note,
+            r.recorded_by
+        ],
     )?;
     Ok(true)
 }
 
-fn insert_optout(
-    conn: &Connection,
-    citizen: &str,
-    at: &DateTime<Utc>,
-    reason: Option<&str>,
-) -> rusqlite::Result<bool> {
+/// A citizen's opt-out as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptOutRecord {
+    /// The citizen's pseudonym.
+    pub citizen: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Why, already redacted.
+    pub reason: Option<String>,
+    /// Who recorded it: an API key's name, or `cli:USER`.
+    pub recorded_by: String,
+}
+
+fn insert_optout(conn: &Connection, o: &OptOutRecord) -> rusqlite::Result<bool> {
     let n = conn.execute(
-        "INSERT OR IGNORE INTO outreach_optouts (citizen, at, reason) VALUES (?1, ?2, ?3)",
-        params![citizen, timestamp(at), reason],
+        "INSERT OR IGNORE INTO outreach_optouts (citizen, at, reason, recorded_by)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![o.citizen, timestamp(&o.at), o.reason, o.recorded_by],
     )?;
     Ok(n == 1)
 }
@@ -216,25 +234,9 @@ impl Store {
         self.exec_blocking(move |conn| insert_review(conn, &review))
     }
 
-    /// Records that `citizen` (a pseudonym) opted out; `false` when they already had.
-    pub async fn opt_out(
-        &self,
-        citizen: String,
-        at: DateTime<Utc>,
-        reason: Option<String>,
-    ) -> Result<bool, StoreError> {
-        self.exec(move |conn| insert_optout(conn, &citizen, &at, reason.as_deref()))
-            .await
-    }
-
-    /// [`Self::opt_out`] outside any async runtime.
-    pub fn opt_out_blocking(
-        &self,
-        citizen: String,
-        at: DateTime<Utc>,
-        reason: Option<String>,
-    ) -> Result<bool, StoreError> {
-        self.exec_blocking(move |conn| insert_optout(conn, &citizen, &at, reason.as_deref()))
+    /// Records that a citizen opted out; `false` when they already had.
+    pub async fn opt_out(&self, optout: OptOutRecord) -> Result<bool, StoreError> {
+        self.exec(move |conn| insert_optout(conn, &optout)).await
     }
 }
 

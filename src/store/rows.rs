@@ -26,10 +26,11 @@ const SELECT_DECISION: &str = "SELECT
     FROM decisions WHERE decision_id = ?1";
 
 const INSERT_FEEDBACK: &str = "INSERT INTO feedback
-        (decision_id, received_at, topic, urgency, queue, note)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+        (decision_id, received_at, topic, urgency, queue, note, recorded_by)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
-const SELECT_FEEDBACK: &str = "SELECT decision_id, received_at, topic, urgency, queue, note
+const SELECT_FEEDBACK: &str = "SELECT decision_id, received_at, topic, urgency, queue, note,
+        recorded_by
     FROM feedback WHERE decision_id = ?1 ORDER BY received_at, id";
 
 /// The text form of a timestamp in the database.
@@ -106,6 +107,7 @@ pub(super) fn insert_feedback(conn: &Connection, fb: &FeedbackRecord) -> rusqlit
         fb.urgency,
         fb.queue,
         fb.note,
+        fb.recorded_by,
     ])?;
     Ok(())
 }
@@ -146,6 +148,7 @@ fn feedback_from_row(row: &Row<'_>) -> rusqlite::Result<FeedbackRecord> {
         urgency: row.get(3)?,
         queue: row.get(4)?,
         note: row.get(5)?,
+        recorded_by: row.get(6)?,
     })
 }
 

@@ -111,6 +111,30 @@ const MIGRATIONS: &[&str] = &[
         at      TEXT NOT NULL,
         reason  TEXT                               -- redacted of personal data
     );",
+    // Version 5: who may do what (API keys, as hashes), who saw personal data (the access log),
+    // and who recorded each feedback, review and opt-out, and asked for each refit.
+    "CREATE TABLE api_keys (
+        name         TEXT PRIMARY KEY NOT NULL,
+        key_sha256   TEXT NOT NULL UNIQUE,         -- the key itself is never stored
+        scopes       TEXT NOT NULL,                -- comma-separated
+        rate_per_sec REAL,                         -- NULL: the server's default
+        created_at   TEXT NOT NULL,
+        created_by   TEXT NOT NULL,
+        revoked_at   TEXT
+    );
+    CREATE TABLE access_log (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        at       TEXT NOT NULL,                    -- RFC 3339 UTC, sortable
+        actor    TEXT NOT NULL,                    -- a key's name, or cli:USER
+        action   TEXT NOT NULL,                    -- outreach.list, outreach.review, ...
+        citizens INTEGER NOT NULL,                 -- how many citizens' data it showed or changed
+        detail   TEXT                              -- identifies nobody (a flag id, a query)
+    );
+    CREATE INDEX access_log_at ON access_log (at);
+    ALTER TABLE feedback ADD COLUMN recorded_by TEXT;
+    ALTER TABLE outreach_reviews ADD COLUMN recorded_by TEXT;
+    ALTER TABLE outreach_optouts ADD COLUMN recorded_by TEXT;
+    ALTER TABLE forecast_runs ADD COLUMN requested_by TEXT;",
 ];
 
 /// The schema version this build writes and understands.

@@ -52,6 +52,7 @@ pub(super) fn sample_feedback(
         queue: None,
         note: Some("checked by the front office".into()),
         received_at: at(3_600),
+        recorded_by: Some("test".into()),
     }
 }
 

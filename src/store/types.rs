@@ -57,6 +57,8 @@ pub struct FeedbackRecord {
     pub queue: Option<String>,
     pub note: Option<String>,
     pub received_at: DateTime<Utc>,
+    /// Who recorded it: an API key's name, or `cli:USER` (none before keys existed).
+    pub recorded_by: Option<String>,
 }
 
 /// A decision read back from the store, with every feedback on it (oldest first).

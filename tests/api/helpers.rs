@@ -21,6 +21,7 @@ use tokio::task::JoinHandle;
 pub const CONFIG: &str = r#"
 [server]
 bind = "127.0.0.1:0"
+auth = "off"
 max_body_bytes = 8192
 max_batch_body_bytes = 65536
 max_batch = 5
@@ -364,8 +365,10 @@ pub fn settings(db_dir: &Path) -> Settings {
 pub fn state(settings: Settings) -> AppState {
     let registry =
         Registry::open(&settings, &Source::Embedded).expect("fixture bundle and policy are valid");
+    let path = settings.store.path.clone();
     let service = instrada::ops::Service::open(settings).expect("store and key open");
-    AppState::new(service, registry)
+    let keys = instrada::access::KeyRing::load(&path).expect("the keys read");
+    AppState::new(service, registry, std::sync::Arc::new(keys))
 }
 
 /// A running service.

@@ -3,6 +3,7 @@
 //! start from a handful of Italian requests (see `helpers`). `router` has the few tests that are
 //! simpler without a socket.
 
+mod access;
 mod cli_import;
 mod cli_route;
 mod edges;

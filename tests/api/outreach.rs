@@ -20,7 +20,7 @@ use tempfile::TempDir;
 
 /// The fixture outreach model: a logistic regression on 400 synthetic citizens, labelled with a
 /// repeat contact in the 30 days after.
-fn model_dir() -> &'static Path {
+pub(crate) fn model_dir() -> &'static Path {
     static DIR: OnceLock<TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir");

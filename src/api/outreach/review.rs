@@ -5,6 +5,7 @@
 //! here are schema mirrors for OpenAPI.
 
 use super::model;
+use crate::api::auth::Authenticated;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::extract::ApiJson;
 use crate::api::state::AppState;
@@ -26,8 +27,10 @@ use uuid::Uuid;
 pub struct ReviewRequest {
     /// `contacted`, `dismissed` or `not_needed`.
     pub status: String,
-    /// Who decided (a name or staff id, at most 128 characters).
-    pub reviewer: String,
+    /// The case worker's name or staff id as they give it (at most 128 characters): a note; who
+    /// recorded the review is the caller's API key, whatever this says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewer: Option<String>,
     /// Why (at most 2000 characters); personal data in it is redacted before it is stored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -44,8 +47,10 @@ pub struct ReviewOut {
     pub flag_id: Uuid,
     /// The decision.
     pub status: String,
-    /// Who decided.
+    /// The case worker as they named themselves, else who recorded it.
     pub reviewer: String,
+    /// Who recorded it: the API key's name.
+    pub recorded_by: String,
     /// When.
     pub reviewed_at: DateTime<Utc>,
     /// The note as stored (redacted).
@@ -63,10 +68,11 @@ pub struct ReviewOut {
     ))]
 pub async fn review(
     State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
     Path(flag_id): Path<String>,
     ApiJson(req): ApiJson<ops::outreach::ReviewRequest>,
 ) -> Result<(StatusCode, Json<ops::outreach::ReviewOut>), ApiError> {
-    let out = ops::outreach::review(&state.service, &flag_id, req).await?;
+    let out = ops::outreach::review(&state.service, &flag_id, req, &actor).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -103,9 +109,12 @@ pub struct OptOutAck {
     ))]
 pub async fn optout(
     State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
     ApiJson(req): ApiJson<ops::outreach::OptOutRequest>,
 ) -> Result<Json<ops::outreach::OptOutAck>, ApiError> {
-    Ok(Json(ops::outreach::optout(&state.service, req).await?))
+    Ok(Json(
+        ops::outreach::optout(&state.service, req, &actor).await?,
+    ))
 }
 
 // The schema of the domain's `flags::GroupStats`, which the report serves as it is: never
@@ -159,9 +168,10 @@ pub struct ReportOut {
     ))]
 pub async fn report(
     State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
 ) -> Result<Json<ops::outreach::ReportOut>, ApiError> {
     Ok(Json(
-        ops::outreach::report(&state.service, &model(&state)).await?,
+        ops::outreach::report(&state.service, &model(&state), &actor).await?,
     ))
 }
 

@@ -4,11 +4,12 @@
 //! treatment).
 
 use super::{ModelSlot, version};
+use crate::ops::actor::Actor;
 use crate::ops::decode::Input;
 use crate::ops::error::{OpError, quote};
 use crate::ops::service::Service;
 use crate::outreach::flags::{self, ADVISORY_NOTE};
-use crate::store::outreach::{self as rec, ReviewRecord};
+use crate::store::outreach::{self as rec, OptOutRecord, ReviewRecord};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -24,15 +25,17 @@ pub const MAX_NOTE_CHARS: usize = 2_000;
 pub struct ReviewRequest {
     /// `contacted`, `dismissed` or `not_needed`.
     pub status: String,
-    /// Who decided (a name or staff id, at most 128 characters).
-    pub reviewer: String,
+    /// The case worker's name or staff id as they give it (at most 128 characters): a note; who
+    /// recorded the review is the caller's identity (its API key), whatever this says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewer: Option<String>,
     /// Why (at most 2000 characters); kept redacted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
 impl Input for ReviewRequest {
-    const REQUIRED: &'static [&'static str] = &["status", "reviewer"];
+    const REQUIRED: &'static [&'static str] = &["status"];
 }
 
 /// A review as recorded.
@@ -44,8 +47,10 @@ pub struct ReviewOut {
     pub flag_id: Uuid,
     /// The decision.
     pub status: String,
-    /// Who decided.
+    /// The case worker as they named themselves, else who recorded it.
     pub reviewer: String,
+    /// Who recorded it: the API key's name (or `cli:USER`).
+    pub recorded_by: String,
     /// When.
     pub reviewed_at: DateTime<Utc>,
     /// The note as stored (redacted).
@@ -60,10 +65,10 @@ fn check_review(req: &ReviewRequest) -> Result<(), OpError> {
             quote(&req.status, 40)
         )));
     }
-    let reviewer = req.reviewer.trim();
-    if reviewer.is_empty()
-        || reviewer.chars().count() > MAX_REVIEWER_CHARS
-        || reviewer.chars().any(char::is_control)
+    if let Some(reviewer) = req.reviewer.as_deref().map(str::trim)
+        && (reviewer.is_empty()
+            || reviewer.chars().count() > MAX_REVIEWER_CHARS
+            || reviewer.chars().any(char::is_control))
     {
         return Err(OpError::invalid(format!(
             "`reviewer` must be 1 to {MAX_REVIEWER_CHARS} characters, without control characters"
@@ -88,13 +93,18 @@ pub async fn review(
     svc: &Service,
     flag_id: &str,
     req: ReviewRequest,
+    actor: &Actor,
 ) -> Result<ReviewOut, OpError> {
     let flag_id = Uuid::parse_str(flag_id.trim())
         .map_err(|_| OpError::invalid("the flag id is not a UUID"))?;
     check_review(&req)?;
     let record = ReviewRecord {
         flag_id,
-        reviewer: req.reviewer.trim().to_string(),
+        reviewer: req
+            .reviewer
+            .as_deref()
+            .map_or_else(|| actor.as_str().to_string(), |r| r.trim().to_string()),
+        recorded_by: actor.as_str().to_string(),
         reviewed_at: Utc::now(),
         status: req.status,
         note: crate::text::keep_note(req.note.as_deref()),
@@ -107,12 +117,15 @@ pub async fn review(
     if !found {
         return Err(OpError::UnknownFlag { flag_id });
     }
-    tracing::info!(%flag_id, status = %record.status, "outreach flag reviewed");
+    svc.record_access(actor, "outreach.review", 1, Some(format!("flag {flag_id}")))
+        .await?;
+    tracing::info!(%flag_id, status = %record.status, by = %actor, "outreach flag reviewed");
     Ok(ReviewOut {
         advisory: true,
         flag_id,
         status: record.status,
         reviewer: record.reviewer,
+        recorded_by: record.recorded_by,
         reviewed_at: record.reviewed_at,
         note: record.note,
     })
@@ -143,7 +156,11 @@ pub struct OptOutAck {
 }
 
 /// Excludes a citizen from outreach: never scored again, never listed.
-pub async fn optout(svc: &Service, req: OptOutRequest) -> Result<OptOutAck, OpError> {
+pub async fn optout(
+    svc: &Service,
+    req: OptOutRequest,
+    actor: &Actor,
+) -> Result<OptOutAck, OpError> {
     if req.citizen_id.trim().is_empty() {
         return Err(OpError::invalid("`citizen_id` is empty"));
     }
@@ -151,9 +168,15 @@ pub async fn optout(svc: &Service, req: OptOutRequest) -> Result<OptOutAck, OpEr
     let reason = crate::text::keep_note(req.reason.as_deref()).map(|r| quote(&r, MAX_NOTE_CHARS));
     let new = svc
         .store
-        .opt_out(citizen, Utc::now(), reason)
+        .opt_out(OptOutRecord {
+            citizen,
+            at: Utc::now(),
+            reason,
+            recorded_by: actor.as_str().to_string(),
+        })
         .await
         .map_err(|e| svc.unavailable(e))?;
+    svc.record_access(actor, "outreach.optout", 1, None).await?;
     Ok(OptOutAck {
         opted_out: true,
         new,
@@ -174,8 +197,11 @@ pub struct ReportOut {
 }
 
 /// Flag rates and review outcomes by channel, language and `[outreach] fairness_attributes`.
-pub async fn report(svc: &Service, model: &ModelSlot) -> Result<ReportOut, OpError> {
+pub async fn report(svc: &Service, model: &ModelSlot, actor: &Actor) -> Result<ReportOut, OpError> {
     let (scores, reviewed) = svc.read(rec::report_rows).await?;
+    // Aggregates only, but over every scored citizen: recorded as their number.
+    svc.record_access(actor, "outreach.report", scores.len(), None)
+        .await?;
     let groups = flags::report(
         &scores,
         &reviewed,

@@ -1,0 +1,255 @@
+//! Who may do what, and who saw what: the API keys (their SHA-256, never the key), and the
+//! access log of personal data (every read of outreach flags and the fairness report, every
+//! review and opt-out: who, when, what, how many citizens). Writes are jobs of the writer thread,
+//! answered once committed; reads use their own connection.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Row, params};
+use std::path::Path;
+
+use super::rows::timestamp;
+use super::schema::open_for_reading;
+use super::{Store, StoreError};
+
+/// An API key as stored: its name, the SHA-256 of the key, what it may do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyRecord {
+    /// Unique, forever (a revoked key's name is not reused: the audit trail names it).
+    pub name: String,
+    /// SHA-256 of the key, 64 hex digits.
+    pub key_sha256: String,
+    /// Its scopes, as their names.
+    pub scopes: Vec<String>,
+    /// Requests per second it may make; `None`: the server's default.
+    pub rate_per_sec: Option<f64>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// Who created it (a key's name, or `cli:USER`).
+    pub created_by: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// One access to personal data.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AccessRecord {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who: the key's name, or `cli:USER`.
+    pub actor: String,
+    /// What, e.g. `outreach.list`, `outreach.review`.
+    pub action: String,
+    /// How many citizens' data it showed or changed.
+    pub citizens: u64,
+    /// A detail that identifies nobody (a flag id, a query), if any.
+    pub detail: Option<String>,
+}
+
+fn insert_key(conn: &rusqlite::Connection, k: &KeyRecord) -> rusqlite::Result<bool> {
+    let taken: Option<i64> = conn
+        .query_row("SELECT 1 FROM api_keys WHERE name = ?1", [&k.name], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if taken.is_some() {
+        return Ok(false);
+    }
+    conn.execute(
+        "INSERT INTO api_keys (name, key_sha256, scopes, rate_per_sec, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            k.name,
+            k.key_sha256,
+            k.scopes.join(","),
+            k.rate_per_sec,
+            timestamp(&k.created_at),
+            k.created_by
+        ],
+    )?;
+    Ok(true)
+}
+
+fn revoke(conn: &rusqlite::Connection, name: &str, at: &DateTime<Utc>) -> rusqlite::Result<bool> {
+    let n = conn.execute(
+        "UPDATE api_keys SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
+        params![name, timestamp(at)],
+    )?;
+    Ok(n == 1)
+}
+
+fn insert_access(conn: &rusqlite::Connection, a: &AccessRecord) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO access_log (at, actor, action, citizens, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        timestamp(&a.at),
+        a.actor,
+        a.action,
+        i64::try_from(a.citizens).unwrap_or(i64::MAX),
+        a.detail
+    ])?;
+    Ok(())
+}
+
+impl Store {
+    /// Stores a new key; `false` when its name is taken (by a live or a revoked key).
+    pub async fn create_key(&self, key: KeyRecord) -> Result<bool, StoreError> {
+        self.exec(move |conn| insert_key(conn, &key)).await
+    }
+
+    /// Revokes the live key `name`; `false` when there is none.
+    pub async fn revoke_key(&self, name: String, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.exec(move |conn| revoke(conn, &name, &at)).await
+    }
+
+    /// Records an access to personal data; returns once committed.
+    pub async fn log_access(&self, access: AccessRecord) -> Result<(), StoreError> {
+        self.exec(move |conn| insert_access(conn, &access)).await
+    }
+}
+
+fn datetime(row: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
+    let text: String = row.get(idx)?;
+    DateTime::parse_from_rfc3339(&text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+        })
+}
+
+/// Every key, live and revoked, by name.
+pub fn list_keys(path: &Path) -> Result<Vec<KeyRecord>, StoreError> {
+    let conn = open_for_reading(path)?;
+    let mut stmt = conn.prepare(
+        "SELECT name, key_sha256, scopes, rate_per_sec, created_at, created_by, revoked_at
+         FROM api_keys ORDER BY name",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let revoked: Option<String> = r.get(6)?;
+        Ok(KeyRecord {
+            name: r.get(0)?,
+            key_sha256: r.get(1)?,
+            scopes: r
+                .get::<_, String>(2)?
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            rate_per_sec: r.get(3)?,
+            created_at: datetime(r, 4)?,
+            created_by: r.get(5)?,
+            revoked_at: match revoked {
+                Some(_) => Some(datetime(r, 6)?),
+                None => None,
+            },
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The access log from `since` on, oldest first, optionally one actor's.
+pub fn read_access(
+    path: &Path,
+    since: DateTime<Utc>,
+    actor: Option<&str>,
+) -> Result<Vec<AccessRecord>, StoreError> {
+    let conn = open_for_reading(path)?;
+    let mut stmt = conn.prepare(
+        "SELECT at, actor, action, citizens, detail FROM access_log
+         WHERE at >= ?1 AND (?2 IS NULL OR actor = ?2) ORDER BY at, id",
+    )?;
+    let rows = stmt.query_map(params![timestamp(&since), actor], |r| {
+        Ok(AccessRecord {
+            at: datetime(r, 0)?,
+            actor: r.get(1)?,
+            action: r.get(2)?,
+            citizens: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+            detail: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreConfig;
+
+    fn key(name: &str) -> KeyRecord {
+        KeyRecord {
+            name: name.into(),
+            key_sha256: crate::digest::sha256_hex(name),
+            scopes: vec!["route".into(), "events".into()],
+            rate_per_sec: Some(5.0),
+            created_at: Utc::now(),
+            created_by: "cli:test".into(),
+            revoked_at: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn keys_are_created_once_per_name_revoked_once_and_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&StoreConfig::new(dir.path().join("s.db"))).unwrap();
+        assert!(store.create_key(key("crm")).await.unwrap());
+        assert!(
+            !store.create_key(key("crm")).await.unwrap(),
+            "the name is taken"
+        );
+        assert!(store.create_key(key("cti")).await.unwrap());
+        assert!(store.revoke_key("crm".into(), Utc::now()).await.unwrap());
+        assert!(!store.revoke_key("crm".into(), Utc::now()).await.unwrap());
+        assert!(!store.revoke_key("nobody".into(), Utc::now()).await.unwrap());
+        assert!(
+            !store.create_key(key("crm")).await.unwrap(),
+            "not even once revoked"
+        );
+        let keys = list_keys(store.path()).unwrap();
+        let names: Vec<(&str, bool)> = keys
+            .iter()
+            .map(|k| (k.name.as_str(), k.revoked_at.is_some()))
+            .collect();
+        assert_eq!(names, [("crm", true), ("cti", false)]);
+        assert_eq!(keys[1], key("cti").with_times(&keys[1]));
+        store.close().await.unwrap();
+    }
+
+    impl KeyRecord {
+        /// `self` with the stored times of `stored` (written with nanoseconds, read back alike).
+        fn with_times(mut self, stored: &KeyRecord) -> Self {
+            self.created_at = stored.created_at;
+            self
+        }
+    }
+
+    #[tokio::test]
+    async fn the_access_log_reads_back_from_a_time_and_by_actor() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&StoreConfig::new(dir.path().join("s.db"))).unwrap();
+        let t0 = Utc::now();
+        for (actor, action, n) in [("a", "outreach.list", 3), ("b", "outreach.review", 1)] {
+            store
+                .log_access(AccessRecord {
+                    at: Utc::now(),
+                    actor: actor.into(),
+                    action: action.into(),
+                    citizens: n,
+                    detail: None,
+                })
+                .await
+                .unwrap();
+        }
+        let all = read_access(store.path(), t0, None).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(
+            (all[0].action.as_str(), all[0].citizens),
+            ("outreach.list", 3)
+        );
+        let b = read_access(store.path(), t0, Some("b")).unwrap();
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].actor, "b");
+        let later = read_access(store.path(), Utc::now(), None).unwrap();
+        assert!(later.is_empty());
+        store.close().await.unwrap();
+    }
+}
