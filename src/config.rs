@@ -125,6 +125,12 @@ pub struct ServerSettings {
     /// Requests per second a key may make, unless it was created with its own rate; past it,
     /// 429 `rate_limited`. Default 5000.
     pub key_rate_per_sec: f64,
+    /// Queueing delay (the runtime's scheduling lag) above which new `/v1` requests are refused
+    /// with 503 `overloaded`, in milliseconds; 0 turns shedding off. Default 5.
+    pub shed_lag_ms: u64,
+    /// Seconds a `/v1` request may take before it is answered 503 `timed_out` (a refit or a
+    /// scoring run, which take long by design, is not cut). Default 30.
+    pub request_timeout_secs: u64,
 }
 
 /// `server.auth`.
@@ -154,6 +160,8 @@ impl Default for ServerSettings {
             metrics_open: true,
             docs_open: true,
             key_rate_per_sec: 5000.0,
+            shed_lag_ms: 5,
+            request_timeout_secs: 30,
         }
     }
 }
@@ -473,6 +481,13 @@ impl Settings {
         );
         range("server.retry_after_secs", s.retry_after_secs, 1, 3600);
         range("server.shutdown_grace_secs", s.shutdown_grace_secs, 0, 3600);
+        range("server.shed_lag_ms", s.shed_lag_ms, 0, 10_000);
+        range(
+            "server.request_timeout_secs",
+            s.request_timeout_secs,
+            1,
+            3600,
+        );
         let st = &self.store;
         range("store.queue_capacity", n(st.queue_capacity), 1, 1 << 24);
         range("store.batch_size", n(st.batch_size), 1, 1 << 20);

@@ -44,6 +44,14 @@ pub enum ApiError {
         /// Seconds to wait.
         retry_after_secs: u64,
     },
+    /// The request took longer than `server.request_timeout_secs`.
+    #[error("the request took longer than {secs} s and was cut: retry later")]
+    TimedOut {
+        /// The limit.
+        secs: u64,
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
     /// No API key, or one that is not live.
     #[error("unauthorized: {reason}")]
     Unauthorized {
@@ -118,6 +126,7 @@ impl ApiError {
                 ("unsupported_media_type", StatusCode::UNSUPPORTED_MEDIA_TYPE)
             }
             Self::Overloaded { .. } => ("overloaded", StatusCode::SERVICE_UNAVAILABLE),
+            Self::TimedOut { .. } => ("timed_out", StatusCode::SERVICE_UNAVAILABLE),
             Self::Unauthorized { .. } => ("unauthorized", StatusCode::UNAUTHORIZED),
             Self::Forbidden { .. } => ("forbidden", StatusCode::FORBIDDEN),
             Self::RateLimited { .. } => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
@@ -144,9 +153,11 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (code, status) = self.code();
         let retry_after = match &self {
-            Self::Overloaded { retry_after_secs } | Self::RateLimited { retry_after_secs } => {
-                Some(*retry_after_secs)
-            }
+            Self::Overloaded { retry_after_secs }
+            | Self::RateLimited { retry_after_secs }
+            | Self::TimedOut {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
             Self::Op(OpError::StoreUnavailable {
                 retry_after_secs,
                 cause,
@@ -254,6 +265,10 @@ mod tests {
             ApiError::Overloaded {
                 retry_after_secs: 1,
             },
+            ApiError::TimedOut {
+                secs: 30,
+                retry_after_secs: 1,
+            },
             ApiError::Unauthorized { reason: "r" },
             ApiError::Forbidden {
                 scope: crate::access::Scope::Admin,
@@ -307,6 +322,7 @@ mod tests {
             ApiError::MethodNotAllowed { .. } => ("method_not_allowed", 405, false),
             ApiError::UnsupportedMediaType => ("unsupported_media_type", 415, false),
             ApiError::Overloaded { .. } => ("overloaded", 503, true),
+            ApiError::TimedOut { .. } => ("timed_out", 503, true),
             ApiError::Unauthorized { .. } => ("unauthorized", 401, false),
             ApiError::Forbidden { .. } => ("forbidden", 403, false),
             ApiError::RateLimited { .. } => ("rate_limited", 429, true),

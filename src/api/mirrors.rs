@@ -132,7 +132,7 @@ fn outreach() {
     );
     same::<outreach::ReviewOut, ops::outreach::ReviewOut>(
         json!({"advisory": true, "flag_id": ID, "status": "dismissed", "reviewer": "r",
-            "reviewed_at": AT, "note": "n"}),
+            "recorded_by": "k", "reviewed_at": AT, "note": "n"}),
     );
     same::<outreach::OptOutRequest, ops::outreach::OptOutRequest>(
         json!({"citizen_id": "c", "reason": "r"}),
@@ -161,4 +161,15 @@ fn forecasts() {
     same::<forecast::RefitSummary, jobs::refit::RefitSummary>(
         json!({"fitted_at": AT, "fitted": 1, "failed": 0}),
     );
+}
+
+#[test]
+fn models_and_audit() {
+    same::<super::models::ModelsServing, ops::models::Serving>(
+        json!({"topic": "t", "urgency": "u"}),
+    );
+    let entry = json!({"at": AT, "actor": "k", "action": "outreach.list", "citizens": 3,
+        "detail": "limit=50"});
+    same::<super::audit::AccessEntry, crate::store::AccessRecord>(entry.clone());
+    same::<super::audit::AccessLogSchema, super::audit::AccessLog>(json!({"accesses": [entry]}));
 }

@@ -42,6 +42,7 @@ pub mod reload;
 pub mod route;
 pub mod schema;
 pub mod server;
+pub mod shed;
 pub mod staffing;
 pub mod state;
 
@@ -86,7 +87,6 @@ pub fn build_router(state: AppState) -> Router {
         .route("/v1/staffing", post(staffing::staffing))
         .route("/v1/series", get(forecast::series))
         .route("/v1/forecast", get(forecast::forecast))
-        .route("/v1/forecast/refit", post(forecast::refit))
         .layer(limit(server.max_body_bytes))
         .route_layer(guard(ops::forecast::SCOPE));
     let outreach = outreach::routes(server).route_layer(guard(ops::outreach::SCOPE));
@@ -97,6 +97,34 @@ pub fn build_router(state: AppState) -> Router {
         .route("/v1/audit/access", get(audit::access))
         .layer(limit(server.max_body_bytes))
         .route_layer(guard(ops::models::SCOPE));
+    // Every request has a deadline, but the jobs: a refit or a scoring run takes long by design
+    // (its work goes on when the caller leaves), and its caller waits for it.
+    let (secs, retry_after_secs) = (server.request_timeout_secs, server.retry_after_secs);
+    let deadline = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(
+            move |_: tower::BoxError| async move {
+                ApiError::TimedOut {
+                    secs,
+                    retry_after_secs,
+                }
+            },
+        ))
+        .timeout(std::time::Duration::from_secs(secs));
+    let timed = routing
+        .merge(events)
+        .merge(planning)
+        .merge(outreach)
+        .merge(admin)
+        .route_layer(deadline);
+    let jobs = Router::new()
+        .route("/v1/forecast/refit", post(forecast::refit))
+        .route_layer(guard(crate::jobs::refit::SCOPE))
+        .merge(
+            Router::new()
+                .route("/v1/outreach/run", post(outreach::run))
+                .route_layer(guard(crate::jobs::run::SCOPE)),
+        )
+        .layer(limit(server.max_body_bytes));
     // Backpressure: at most `server.concurrency_limit` `/v1/*` requests at once; past it, load
     // shedding refuses at once with 503 `overloaded` and Retry-After instead of queueing (a caller
     // retrying elsewhere does better than one whose request times out here). It comes before the
@@ -114,12 +142,12 @@ pub fn build_router(state: AppState) -> Router {
         .layer(GlobalConcurrencyLimitLayer::with_semaphore(
             state.limiter.clone(),
         ));
-    let v1 = routing
-        .merge(events)
-        .merge(planning)
-        .merge(outreach)
-        .merge(admin)
-        .route_layer(backpressure);
+    let v1 = timed
+        .merge(jobs)
+        .route_layer(backpressure)
+        // Outermost: while requests wait too long to be served, refuse new ones before anything
+        // else is done for them.
+        .route_layer(from_fn_with_state(state.clone(), shed::shed));
     let metrics_route = Router::new().route("/metrics", get(metrics::render));
     let metrics_route = if server.metrics_open {
         metrics_route

@@ -26,7 +26,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
                        `opted_out` 409, `unknown_key` 404, `key_exists` 409, \
                        `models_refused` 409, `nothing_to_roll_back` 409, `not_found` 404, \
                        `method_not_allowed` 405, `unsupported_media_type` 415, \
-                       `unauthorized` 401, `forbidden` 403, `rate_limited` 429, `overloaded` 503, \
+                       `unauthorized` 401, `forbidden` 403, `rate_limited` 429, `overloaded` 503, `timed_out` 503, \
                        `store_unavailable` 503, `not_ready` 503, `internal` 500. 503s and 429s \
                        carry Retry-After.\n\nEvery `/v1` endpoint needs an API key, sent as \
                        `Authorization: Bearer <key>`, with the scope its tag names: routing and \

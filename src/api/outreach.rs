@@ -28,13 +28,12 @@ pub use review::{
     GroupOut, OptOutAck, OptOutRequest, ReportOut, ReviewOut, ReviewRequest, optout, report, review,
 };
 
-/// The outreach routes (the scoring run among them); histories are large, so they take the batch
-/// body limit.
+/// The outreach routes but the scoring run (a job: see `api::build_router`); histories are large,
+/// so they take the batch body limit.
 pub fn routes(server: &crate::config::ServerSettings) -> Router<AppState> {
     Router::new()
         .route("/v1/outreach", get(list))
         .route("/v1/outreach/score", post(score))
-        .route("/v1/outreach/run", post(run))
         .route("/v1/outreach/report", get(report))
         .route("/v1/outreach/optout", post(optout))
         .route("/v1/outreach/{flag_id}/review", post(review))

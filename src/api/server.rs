@@ -261,6 +261,11 @@ pub async fn run(
         let _ = stop_rx.await;
     });
     let mut server = tokio::spawn(server.into_future());
+    // Shedding by queueing delay (`api::shed`): the probe sets the share to refuse.
+    let probe = (state.settings.server.shed_lag_ms > 0).then(|| {
+        let target = Duration::from_millis(state.settings.server.shed_lag_ms);
+        tokio::spawn(super::shed::probe(Arc::clone(&state.lag), target))
+    });
     let upkeep = {
         let handle = state.metrics.clone();
         tokio::spawn(async move {
@@ -290,6 +295,9 @@ pub async fn run(
         }
     };
     upkeep.abort();
+    if let Some(p) = probe {
+        p.abort();
+    }
     state.begin_shutdown();
     // Whatever happened to the server, commit what was acknowledged.
     let closed = state.store.close().await;

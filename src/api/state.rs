@@ -29,6 +29,8 @@ pub struct Inner {
     pub keys: Arc<KeyRing>,
     /// Each key's request rate.
     pub rates: Rates,
+    /// The queueing delay's share of requests to refuse, set by `shed::probe`.
+    pub lag: Arc<super::shed::Lag>,
     /// Permits for `/v1/*` requests in flight (`server.concurrency_limit`), handed to tower's
     /// concurrency limit; kept here too so that `/metrics` can report how many are taken.
     pub limiter: Arc<Semaphore>,
@@ -59,6 +61,7 @@ impl AppState {
                 registry,
                 keys,
                 rates,
+                lag: Arc::default(),
                 limiter,
                 metrics: Metrics::new(),
                 shutting_down: AtomicBool::new(false),

@@ -22,6 +22,9 @@ pub const CONFIG: &str = r#"
 [server]
 bind = "127.0.0.1:0"
 auth = "off"
+# No shedding: a test machine busy compiling is not an overloaded service (tests/api/overload.rs
+# turns it on where it is what is tested).
+shed_lag_ms = 0
 max_body_bytes = 8192
 max_batch_body_bytes = 65536
 max_batch = 5

@@ -15,6 +15,7 @@ mod helpers;
 mod openapi;
 mod ops;
 mod outreach;
+mod overload;
 mod process;
 mod reload;
 mod route;
