@@ -13,10 +13,13 @@
 //!
 //! The control ([`Controller`], after CoDel's idea of acting on delay rather than on queue
 //! length): while the lag stays above the target (`server.shed_lag_ms`) for a whole interval (a
-//! blip of one slow tick is not overload), the share of new `/v1` requests refused rises by an
-//! eighth of what is left each tick; once the lag is back under the target it falls by a
-//! sixteenth each tick. The admitted requests are served as at low load; the refused ones get
-//! their answer in microseconds. `server.shed_lag_ms = 0` turns it off.
+//! blip of one slow tick is not overload), the share of new `/v1` requests refused climbs toward
+//! its maximum with a time constant of [`RISE`]; while it is under the target it falls with a
+//! time constant of [`FALL`], slower, so that the share settles where the lag stays near the
+//! target instead of swinging. The rates are per unit of time, not per tick: an overloaded
+//! runtime wakes the probe less often, and a per-tick rule would then climb slowly and fall
+//! fast. The admitted requests are served as at low load; the refused ones get their answer in
+//! microseconds. `server.shed_lag_ms = 0` turns it off.
 
 use super::error::ApiError;
 use super::metrics as m;
@@ -32,6 +35,10 @@ use std::time::{Duration, Instant};
 const TICK: Duration = Duration::from_millis(1);
 /// How long the lag must stay above the target before anything is refused.
 const INTERVAL: Duration = Duration::from_millis(50);
+/// Time constant of the share's climb while the lag is above the target.
+const RISE: Duration = Duration::from_millis(100);
+/// Time constant of its fall while the lag is under the target.
+const FALL: Duration = Duration::from_millis(1000);
 /// Shares are in 1/65,536.
 const ONE: u32 = 1 << 16;
 /// At most this share is refused: some requests always get through, so the lag keeps being
@@ -71,7 +78,10 @@ pub struct Controller {
     target: Duration,
     /// Since when the lag has been above the target, if it is.
     above_since: Option<Instant>,
-    share: u32,
+    /// The previous tick.
+    last: Option<Instant>,
+    /// The share to refuse, in [0, 1].
+    share: f64,
 }
 
 impl Controller {
@@ -80,22 +90,34 @@ impl Controller {
         Self {
             target,
             above_since: None,
-            share: 0,
+            last: None,
+            share: 0.0,
         }
     }
 
-    /// The share to refuse after a tick at `now` that was `lag` late.
+    /// The share to refuse (in 1/65,536) after a tick at `now` that was `lag` late.
     pub fn tick(&mut self, now: Instant, lag: Duration) -> u32 {
+        let dt = self
+            .last
+            .map_or(Duration::ZERO, |l| now.saturating_duration_since(l))
+            .as_secs_f64();
+        self.last = Some(now);
+        let max = f64::from(MAX_SHARE) / f64::from(ONE);
         if lag > self.target {
             let since = *self.above_since.get_or_insert(now);
-            if now.duration_since(since) >= INTERVAL || self.share > 0 {
-                self.share = (self.share + (ONE - self.share) / 8 + 1).min(MAX_SHARE);
+            if now.duration_since(since) >= INTERVAL || self.share > 0.0 {
+                let step = 1.0 - (-dt / RISE.as_secs_f64()).exp();
+                self.share += (max - self.share) * step;
             }
         } else {
             self.above_since = None;
-            self.share -= self.share / 16 + u32::from(self.share > 0 && self.share < 16);
+            let step = 1.0 - (-dt / FALL.as_secs_f64()).exp();
+            self.share -= self.share * step;
+            if self.share < 1e-3 {
+                self.share = 0.0;
+            }
         }
-        self.share
+        (self.share * f64::from(ONE)) as u32
     }
 }
 
@@ -156,14 +178,21 @@ mod tests {
         assert_eq!(first, 0, "not before the interval");
         let (t, first) = run(&mut c, t, &[20]);
         assert!(first > 0, "refusing after {INTERVAL:?} above the target");
-        let (t, more) = run(&mut c, t, &[20; 10]);
+        let (t, more) = run(&mut c, t, &[20; 5]);
         assert!(more > first && more <= MAX_SHARE, "{first} then {more}");
+        // Per unit of time, not per tick: ten 100-ms ticks climb as far as five hundred 2-ms ones.
+        let (mut slow, mut fast) = (c.clone(), c.clone());
+        let (_, by_slow) = run(&mut slow, t, &[99; 10]);
+        fast.target = Duration::ZERO;
+        let (_, by_fast) = run(&mut fast, t, &[1; 500]);
+        let ratio = f64::from(by_slow) / f64::from(by_fast);
+        assert!((0.95..1.05).contains(&ratio), "{by_slow} vs {by_fast}");
         let (t, most) = run(&mut c, t, &[20; 200]);
-        assert_eq!(most, MAX_SHARE, "never everything");
-        // Back under the target: the share falls, to nothing.
-        let (t, less) = run(&mut c, t, &[1; 10]);
-        assert!(less < most, "{less}");
-        let (_, none) = run(&mut c, t, &[1; 400]);
+        assert!(most > MAX_SHARE - MAX_SHARE / 100, "nearly the most, never everything: {most}");
+        // Under the target: the share falls, slower than it rose, to nothing.
+        let (t, less) = run(&mut c, t, &[3; 100]);
+        assert!(less < most && less > most / 2, "{less}");
+        let (_, none) = run(&mut c, t, &[1; 5000]);
         assert_eq!(none, 0);
     }
 
