@@ -182,7 +182,7 @@ impl Default for ModelSettings {
     }
 }
 
-pub use crate::store::StoredText;
+pub use crate::store::{Durability, StoredText};
 
 /// `[store]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -196,9 +196,13 @@ pub struct StoreSettings {
     pub queue_capacity: usize,
     /// Most writes committed in one transaction. Default 512.
     pub batch_size: usize,
-    /// How long a request waits for room in a full write queue before answering 503
-    /// `store_unavailable`, in milliseconds. Default 1000.
+    /// How long a request waits for room in a full write queue (and, with `durability =
+    /// "commit"`, for its commit) before answering 503 `store_unavailable`, in milliseconds.
+    /// Default 1000.
     pub enqueue_timeout_ms: u64,
+    /// `commit`: a decision is answered once committed; `async`: once enqueued (a crash of the
+    /// process loses what was queued). Default `commit`.
+    pub durability: Durability,
     /// The key of citizens' pseudonyms (64 hex digits), created on first use when missing. Keep
     /// it, and its backups, apart from the database's. Default `data/pseudonym.key`.
     pub pseudonym_key: PathBuf,
@@ -212,6 +216,7 @@ impl Default for StoreSettings {
             queue_capacity: crate::store::DEFAULT_QUEUE_CAPACITY,
             batch_size: crate::store::DEFAULT_MAX_BATCH,
             enqueue_timeout_ms: 1000,
+            durability: Durability::default(),
             pseudonym_key: PathBuf::from("data/pseudonym.key"),
         }
     }
@@ -224,6 +229,7 @@ impl StoreSettings {
             path: self.path.clone(),
             queue_capacity: self.queue_capacity,
             max_batch: self.batch_size,
+            durability: self.durability,
         }
     }
 }

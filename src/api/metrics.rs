@@ -45,6 +45,8 @@ pub const STORE_QUEUE_CAPACITY: &str = "instrada_store_queue_capacity";
 pub const STORE_COMMITTED: &str = "instrada_store_committed_records";
 /// Gauge: acknowledged decision records the database refused since start.
 pub const STORE_LOST: &str = "instrada_store_lost_records";
+/// Gauge: store transactions committed since start (records per transaction: group commit).
+pub const STORE_TRANSACTIONS: &str = "instrada_store_transactions";
 /// Gauge: `/v1/*` requests in flight.
 pub const IN_FLIGHT: &str = "instrada_http_in_flight";
 /// Counter: model reloads, by outcome (`ok`, `failed`).
@@ -98,6 +100,10 @@ fn describe_all() {
     describe_gauge!(
         STORE_LOST,
         "Acknowledged decisions the database refused since start"
+    );
+    describe_gauge!(
+        STORE_TRANSACTIONS,
+        "Store transactions committed since start"
     );
     describe_gauge!(IN_FLIGHT, "Requests to /v1/* in flight");
 }
@@ -178,6 +184,7 @@ pub async fn render(State(state): State<AppState>) -> Response {
         metrics::gauge!(STORE_QUEUE_CAPACITY).set(stats.queue_capacity as f64);
         metrics::gauge!(STORE_COMMITTED).set(stats.committed_records as f64);
         metrics::gauge!(STORE_LOST).set(stats.lost_records as f64);
+        metrics::gauge!(STORE_TRANSACTIONS).set(stats.transactions as f64);
         metrics::gauge!(IN_FLIGHT).set(in_flight as f64);
     });
     (

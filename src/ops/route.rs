@@ -4,14 +4,17 @@
 //! The input is what callers send ([`RouteRequest`], the body of `POST /v1/route` and a line of
 //! `instrada route`), validated here into a [`route::Request`] (text cleaned and non-empty,
 //! channel known, language and attributes checked, `citizen_id` dropped: it is neither logged nor
-//! stored); [`Router::route`] does the work; the decision is enqueued for the audit trail before
-//! it is returned, so that every decision a caller sees is recorded.
+//! stored); [`Router::route`] does the work; the decision is recorded in the audit trail before
+//! it is returned, so that every decision a caller sees is recorded: committed first with
+//! `store.durability = "commit"`, enqueued first with `"async"` (the store decides which, in
+//! [`crate::store::Store::record`]).
 
 use super::decode::{self, Input};
 use super::error::{OpError, quote};
 use super::fields::check_attributes;
 use super::service::Service;
 use crate::route::{self, Answer, Channel, Router};
+use crate::store::Durability;
 use crate::text::normalize::{clean, has_content};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -138,9 +141,10 @@ impl RouteRequest {
     }
 }
 
-/// Routes one request now and enqueues its audit record; the answer is returned only once the
-/// store has taken the record (at most `store.enqueue_timeout_ms` waiting for room in a full
-/// queue; past that, `store_unavailable` and no decision).
+/// Routes one request now and records its audit record; the answer is returned only once the
+/// store has taken the record — committed it, or enqueued it, by `store.durability` — at most
+/// `store.enqueue_timeout_ms` later; past that, or when the store refuses it,
+/// `store_unavailable` and no decision.
 pub async fn route_one(
     svc: &Service,
     router: &Router,
@@ -149,7 +153,7 @@ pub async fn route_one(
     let request = request.parse("")?;
     let (answer, record) = router.route(&request, Utc::now()).answer();
     let wait = enqueue_wait(svc);
-    svc.within(wait, "a place in the write queue", svc.store.record(record))
+    svc.within(wait, recorded(svc), svc.store.record(record))
         .await?
         .map_err(|e| svc.unavailable(e))?;
     Ok(answer)
@@ -157,7 +161,8 @@ pub async fn route_one(
 
 /// Routes several requests, all or nothing: a bad request anywhere refuses the batch before
 /// anything is routed, and the decisions are recorded together, once all are routed (one place
-/// in the write queue), so that a store that cannot take them leaves none in the audit trail.
+/// in the write queue; one savepoint when committed before the answer), so that a store that
+/// cannot take them leaves none in the audit trail.
 pub async fn route_batch(
     svc: &Service,
     router: &Router,
@@ -182,19 +187,24 @@ pub async fn route_batch(
         .map(|r| router.route(r, Utc::now()).answer())
         .unzip();
     let wait = enqueue_wait(svc);
-    svc.within(
-        wait,
-        "a place in the write queue",
-        svc.store.record_all(records),
-    )
-    .await?
-    .map_err(|e| svc.unavailable(e))?;
+    svc.within(wait, recorded(svc), svc.store.record_all(records))
+        .await?
+        .map_err(|e| svc.unavailable(e))?;
     Ok(answers)
 }
 
-/// How long a decision waits for room in a full write queue.
+/// How long a decision waits to be recorded (room in a full write queue, and its commit with
+/// `store.durability = "commit"`).
 fn enqueue_wait(svc: &Service) -> Duration {
     Duration::from_millis(svc.settings.store.enqueue_timeout_ms)
+}
+
+/// What did not happen in time, for the log of a `store_unavailable`.
+fn recorded(svc: &Service) -> &'static str {
+    match svc.store.durability() {
+        Durability::Commit => "the decision committed",
+        Durability::Async => "a place in the write queue",
+    }
 }
 
 /// Routes one request given as JSON (a line of `instrada route`), checked exactly as

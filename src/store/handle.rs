@@ -13,8 +13,8 @@ use super::job::Exec;
 use super::schema;
 use super::writer::{Command, Counters, Writer};
 use super::{
-    DecisionRecord, EventRecord, EventsStored, FeedbackRecord, StoreConfig, StoreCounts,
-    StoreError, StoreStats, StoredDecision,
+    DecisionRecord, Durability, EventRecord, EventsStored, FeedbackRecord, StoreConfig,
+    StoreCounts, StoreError, StoreStats, StoredDecision,
 };
 
 /// Handle to the decision store. Clones share one queue and one writer thread.
@@ -37,6 +37,8 @@ struct Inner {
     thread: Mutex<Option<JoinHandle<()>>>,
     /// Shared with the writer, which updates them; read by `stats`.
     counters: Arc<Counters>,
+    /// Whether `record` returns on enqueue or on commit.
+    durability: Durability,
     path: PathBuf,
 }
 
@@ -44,6 +46,7 @@ impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
             .field("path", &self.inner.path)
+            .field("durability", &self.inner.durability)
             .field("queue_depth", &self.queue_depth())
             .field("closing", &self.inner.closing.load(Ordering::Relaxed))
             .finish()
@@ -64,7 +67,7 @@ impl Store {
         let writer = Writer::new(
             conn,
             rx,
-            config.max_batch,
+            (config.max_batch, config.durability),
             Arc::clone(&counters),
             finished_tx,
             config.path.clone(),
@@ -77,6 +80,7 @@ impl Store {
                 finished,
                 thread: Mutex::new(Some(thread)),
                 counters,
+                durability: config.durability,
                 path: config.path.clone(),
             }),
         })
@@ -87,29 +91,46 @@ impl Store {
         &self.inner.path
     }
 
-    /// Enqueues a decision for the audit trail, waiting for room in the queue if it is full.
-    /// `Ok` means the writer will commit it (see the module docs for the guarantee).
+    /// When [`Store::record`] returns (the setting it was opened with).
+    pub fn durability(&self) -> Durability {
+        self.inner.durability
+    }
+
+    /// Records a decision in the audit trail, waiting for room in the queue if it is full. With
+    /// [`Durability::Commit`], `Ok` means it is committed, and a decision the database refuses
+    /// is an error; with [`Durability::Async`], `Ok` means it is enqueued and the writer will
+    /// commit it (see the module docs for the guarantee).
     pub async fn record(&self, rec: DecisionRecord) -> Result<(), StoreError> {
-        self.check_open()?;
-        self.inner
-            .tx
-            .send(Command::Record(Box::new(rec)))
-            .await
-            .map_err(|_| self.gone())
+        match self.inner.durability {
+            Durability::Commit => self.commit(vec![rec]).await,
+            Durability::Async => self.enqueue(Command::Record(Box::new(rec))).await,
+        }
     }
 
-    /// Enqueues several decisions as one command: all of them, or (on an error) none. The writer
-    /// commits them like as many [`Store::record`]s.
+    /// Records several decisions as one command, all of them or none: one place in the queue,
+    /// and with [`Durability::Commit`] one savepoint (a decision the database refuses refuses
+    /// the batch). With [`Durability::Async`] the writer commits them like as many
+    /// [`Store::record`]s.
     pub async fn record_all(&self, recs: Vec<DecisionRecord>) -> Result<(), StoreError> {
-        self.check_open()?;
-        self.inner
-            .tx
-            .send(Command::Records(recs))
-            .await
-            .map_err(|_| self.gone())
+        match self.inner.durability {
+            Durability::Commit => self.commit(recs).await,
+            Durability::Async => self.enqueue(Command::Records(recs)).await,
+        }
     }
 
-    /// Like [`Store::record`] but never waits: [`StoreError::Busy`] when the queue is full.
+    async fn enqueue(&self, cmd: Command) -> Result<(), StoreError> {
+        self.check_open()?;
+        self.inner.tx.send(cmd).await.map_err(|_| self.gone())
+    }
+
+    async fn commit(&self, records: Vec<DecisionRecord>) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.request(Command::Decisions { records, reply }, answer)
+            .await
+    }
+
+    /// Enqueues a decision and never waits, whatever the durability: [`StoreError::Busy`] when
+    /// the queue is full; `Ok` carries the guarantee of [`Durability::Async`] only.
     pub fn try_record(&self, rec: DecisionRecord) -> Result<(), StoreError> {
         self.check_open()?;
         self.inner
@@ -193,6 +214,7 @@ impl Store {
             committed_records: c.committed_records.load(Ordering::Relaxed),
             lost_records: c.lost_records.load(Ordering::Relaxed),
             failed_batches: c.failed_batches.load(Ordering::Relaxed),
+            transactions: c.transactions.load(Ordering::Relaxed),
         }
     }
 
@@ -288,6 +310,12 @@ impl Store {
     #[cfg(test)]
     pub(super) fn writer_finished(&self) -> watch::Receiver<bool> {
         self.inner.finished.clone()
+    }
+
+    /// Test hook: how many times the writer waited for more commands after the first of a batch.
+    #[cfg(test)]
+    pub(super) fn lingered(&self) -> u64 {
+        self.inner.counters.lingered.load(Ordering::Relaxed)
     }
 
     /// Test hook: whether `close` has begun.

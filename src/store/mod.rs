@@ -69,6 +69,8 @@ mod types;
 mod writer;
 
 #[cfg(test)]
+mod durability_tests;
+#[cfg(test)]
 mod test_support;
 #[cfg(test)]
 mod tests;
@@ -84,6 +86,6 @@ pub use forecasts::{FORECAST_RUNS_KEPT, latest_forecasts};
 pub use handle::Store;
 pub use history::{HistoryEvent, HistoryReader};
 pub use types::{
-    DEFAULT_MAX_BATCH, DEFAULT_QUEUE_CAPACITY, DecisionRecord, ExportSummary, FeedbackRecord,
-    StoreConfig, StoreCounts, StoreStats, StoredDecision,
+    DEFAULT_MAX_BATCH, DEFAULT_QUEUE_CAPACITY, DecisionRecord, Durability, ExportSummary,
+    FeedbackRecord, StoreConfig, StoreCounts, StoreStats, StoredDecision,
 };

@@ -92,6 +92,26 @@ pub(super) fn insert_decision(conn: &Connection, rec: &DecisionRecord) -> rusqli
     Ok(())
 }
 
+/// Inserts `records` (inside the writer's transaction), all or none: a savepoint undoes the ones
+/// already inserted when one fails. Returns how many were stored.
+pub(super) fn insert_decisions(
+    conn: &Connection,
+    records: &[DecisionRecord],
+) -> rusqlite::Result<u64> {
+    conn.execute_batch("SAVEPOINT decisions")?;
+    match records.iter().try_for_each(|r| insert_decision(conn, r)) {
+        Ok(()) => {
+            conn.execute_batch("RELEASE decisions")?;
+            Ok(records.len() as u64)
+        }
+        Err(err) => {
+            // When even this fails the transaction is gone, and the error says so to `contain`.
+            let _ = conn.execute_batch("ROLLBACK TO decisions; RELEASE decisions");
+            Err(err)
+        }
+    }
+}
+
 pub(super) fn decision_exists(conn: &Connection, decision_id: Uuid) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT 1 FROM decisions WHERE decision_id = ?1")?
         .query_row([decision_id.hyphenated().to_string()], |_| Ok(()))

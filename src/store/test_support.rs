@@ -1,5 +1,9 @@
 //! Builders for the store's unit tests.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Waker};
+
 use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
@@ -62,4 +66,12 @@ pub(super) fn open_temp() -> (tempfile::TempDir, super::Store) {
     let store =
         super::Store::open(&super::StoreConfig::new(dir.path().join("audit.sqlite3"))).unwrap();
     (dir, store)
+}
+
+/// Polls `fut` once and says whether it is still pending. Polled without tokio's cooperative
+/// budget, a send into a queue with room completes in that one poll, so afterwards the command is
+/// queued (or the future is parked waiting for room): no sleeping until it probably happened.
+pub(super) fn poll_once<F: Future + ?Sized>(fut: Pin<&mut F>) -> bool {
+    let mut cx = Context::from_waker(Waker::noop());
+    fut.poll(&mut cx).is_pending()
 }

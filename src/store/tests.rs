@@ -1,28 +1,20 @@
 //! Tests of the [`Store`] handle and its writer thread, through the public API.
 //!
 //! No test waits on the wall clock: the writer is held with its pause hook, a future is polled
-//! exactly once to put its command on the queue ([`poll_once`]), and the drain after the last
+//! exactly once to put its command on the queue (`poll_once`), and the drain after the last
 //! handle is awaited on the writer's own "finished" signal.
-
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Waker};
 
 use uuid::Uuid;
 
-use super::test_support::{sample_feedback, sample_record};
+use super::test_support::{poll_once, sample_feedback, sample_record};
 use super::*;
 
+/// `durability = "async"`: these tests hold the writer while `record` returns, to see what the
+/// queue does; `durability_tests.rs` covers `commit`, where `record` waits for the writer.
 fn config(dir: &tempfile::TempDir) -> StoreConfig {
-    StoreConfig::new(dir.path().join("db/audit.sqlite3"))
-}
-
-/// Polls `fut` once and says whether it is still pending. Polled without tokio's cooperative
-/// budget, a send into a queue with room completes in that one poll, so afterwards the command is
-/// queued (or the future is parked waiting for room): no sleeping until it probably happened.
-fn poll_once<F: Future>(fut: Pin<&mut F>) -> bool {
-    let mut cx = Context::from_waker(Waker::noop());
-    fut.poll(&mut cx).is_pending()
+    let mut cfg = StoreConfig::new(dir.path().join("db/audit.sqlite3"));
+    cfg.durability = Durability::Async;
+    cfg
 }
 
 #[test]

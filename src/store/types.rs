@@ -89,6 +89,31 @@ pub struct ExportSummary {
     pub skipped_unknown_topic: u64,
 }
 
+/// When a decision is acknowledged to the caller: the trade between what a crash of the process
+/// can lose and what a decision costs (measured in README, "Durability").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Durability {
+    /// [`crate::store::Store::record`] returns once the decision is committed: a decision that
+    /// was answered survives a crash of the process. Group commit: whatever is queued goes into
+    /// one transaction, with no waiting when the queue is empty.
+    #[default]
+    Commit,
+    /// `record` returns once the decision is enqueued; the writer commits it within a few
+    /// milliseconds, and a crash of the process loses what was still queued.
+    Async,
+}
+
+impl Durability {
+    /// The name written in the settings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Commit => "commit",
+            Self::Async => "async",
+        }
+    }
+}
+
 /// Counters for metrics; read with [`crate::store::Store::stats`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct StoreStats {
@@ -102,6 +127,9 @@ pub struct StoreStats {
     pub lost_records: u64,
     /// Transactions that failed (each is retried once before its records are given up).
     pub failed_batches: u64,
+    /// Transactions committed since the store was opened (records per transaction is how much
+    /// group commit gathers).
+    pub transactions: u64,
 }
 
 /// Where the database lives and how the write queue is sized.
@@ -115,6 +143,9 @@ pub struct StoreConfig {
     /// Most commands committed in one transaction; default [`DEFAULT_MAX_BATCH`].
     #[serde(default = "default_max_batch")]
     pub max_batch: usize,
+    /// When a decision is acknowledged; default [`Durability::Commit`].
+    #[serde(default)]
+    pub durability: Durability,
 }
 
 fn default_queue_capacity() -> usize {
@@ -126,12 +157,13 @@ fn default_max_batch() -> usize {
 }
 
 impl StoreConfig {
-    /// A configuration with the default queue capacity and batch size.
+    /// A configuration with the default queue capacity, batch size and durability.
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self {
             path: path.into(),
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
             max_batch: DEFAULT_MAX_BATCH,
+            durability: Durability::default(),
         }
     }
 

@@ -3,10 +3,22 @@
 //! Commands arrive over the bounded queue in the order callers enqueued them. The thread blocks
 //! for one command, takes whatever else is already queued (up to `max_batch` in all) and applies
 //! the whole batch in one `BEGIN IMMEDIATE … COMMIT`, so at 10,000 decisions/s SQLite sees a few
-//! hundred transactions per second, not 10,000. Replies (feedback, reads) are sent only after the
-//! commit, so an acknowledged feedback is on disk and a read never shows a write that could still
-//! roll back. Because the batch is applied in queue order inside one transaction, a feedback sees
-//! every decision enqueued before it, committed or not.
+//! hundred transactions per second, not 10,000. Replies (decisions in `commit` mode, feedback,
+//! events, jobs, reads) are sent only after the commit, so an acknowledged write is on disk and a
+//! read never shows a write that could still roll back. Because the batch is applied in queue
+//! order inside one transaction, a feedback sees every decision enqueued before it, committed or
+//! not.
+//!
+//! # When a batch is cut
+//!
+//! With `durability = "commit"` every decision's caller waits for its transaction, so the writer
+//! never waits for more: it commits what is queued at once. That is group commit by itself — while
+//! one transaction commits, the commands that arrive queue up and the next transaction takes them
+//! all — so batches grow with the load (one command when idle, dozens at saturation) and an idle
+//! service answers without any added wait. With `durability = "async"` nobody waits for decisions,
+//! and committing each one alone would rewrite whole pages per record (about 14 KB and one
+//! transaction per decision at 9,000 decisions/s), so after the first command the writer lingers
+//! [`LINGER`] once to gather more; feedback, events and reads wait for it then.
 //!
 //! A statement that fails on its own (constraint, oversized value, conversion) leaves the
 //! transaction open and rejects only its command; any other error aborts the transaction, and
@@ -26,27 +38,36 @@ use uuid::Uuid;
 use super::error::{chain, contain};
 use super::events::{self, EventRecord, EventsStored};
 use super::job::Job;
-use super::{DecisionRecord, FeedbackRecord, StoreCounts, StoreError, StoredDecision, rows};
+use super::{
+    DecisionRecord, Durability, FeedbackRecord, StoreCounts, StoreError, StoredDecision, rows,
+};
 
 /// Pause before retrying a failed batch: long enough for a transient lock or I/O hiccup to
 /// clear, short enough that the queue (8,192 deep by default) does not fill meanwhile.
 const RETRY_DELAY: Duration = Duration::from_millis(50);
 
-/// After the first command of a batch, how long the writer waits for more before committing.
-/// Without it, a fast writer commits almost every record on its own, and each commit rewrites
-/// whole pages (table and index leaves, WAL frame headers): at 9,000 decisions/s that was about
-/// 14 KB written and a transaction per record. Two milliseconds gather ~20 records at that rate
-/// and cost nothing on the request path (`record` only enqueues); feedback and reads wait for
-/// them once.
+/// With `durability = "async"`, after the first command of a batch, how long the writer waits
+/// for more before committing. Without it, a fast writer commits almost every record on its own,
+/// and each commit rewrites whole pages (table and index leaves, WAL frame headers): at 9,000
+/// decisions/s that was about 14 KB written and a transaction per record. Two milliseconds gather
+/// ~20 records at that rate and cost nothing on the request path (`record` only enqueues);
+/// feedback and reads wait for them once. Never used in `commit` mode (module docs).
 const LINGER: Duration = Duration::from_millis(2);
 
 /// A request to the writer thread.
 pub(super) enum Command {
-    /// Boxed so that the queue's slots stay small whatever the record's size.
+    /// A decision nobody waits for (`async`). Boxed so that the queue's slots stay small whatever
+    /// the record's size.
     Record(Box<DecisionRecord>),
-    /// Several decisions enqueued at once (a batch answered all or nothing); each becomes a
-    /// `Record` of the batch that takes it.
+    /// Several decisions enqueued at once (a batch answered all or nothing, `async`); each becomes
+    /// a `Record` of the batch that takes it.
     Records(Vec<DecisionRecord>),
+    /// Decisions whose caller waits for their commit (`commit`): stored all or none, answered
+    /// once the transaction is committed.
+    Decisions {
+        records: Vec<DecisionRecord>,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
     Feedback {
         feedback: FeedbackRecord,
         reply: oneshot::Sender<Result<(), StoreError>>,
@@ -81,11 +102,17 @@ pub(super) struct Counters {
     pub(super) committed_records: AtomicU64,
     pub(super) lost_records: AtomicU64,
     pub(super) failed_batches: AtomicU64,
+    pub(super) transactions: AtomicU64,
+    /// Test hook: how many times the writer lingered for more commands.
+    #[cfg(test)]
+    pub(super) lingered: AtomicU64,
 }
 
 /// What applying one command produced, delivered once the batch has committed.
 enum Outcome {
     Record(Result<(), StoreError>),
+    /// How many decisions a `Decisions` command stored.
+    Decisions(Result<u64, StoreError>),
     Feedback(Result<(), StoreError>),
     /// Boxed: a whole decision is far larger than the other outcomes.
     Decision(Box<Result<Option<StoredDecision>, StoreError>>),
@@ -101,6 +128,8 @@ pub(super) struct Writer {
     /// while what is already queued drains.
     rx: mpsc::Receiver<Command>,
     max_batch: usize,
+    /// How long to wait for more commands after the first of a batch (module docs).
+    linger: Option<Duration>,
     counters: Arc<Counters>,
     /// Set to `true` after the last commit; [`super::Store::close`] waits on it. Dropped without
     /// `true` only if the thread dies.
@@ -112,7 +141,7 @@ impl Writer {
     pub(super) fn new(
         conn: Connection,
         rx: mpsc::Receiver<Command>,
-        max_batch: usize,
+        (max_batch, durability): (usize, Durability),
         counters: Arc<Counters>,
         finished: watch::Sender<bool>,
         path: PathBuf,
@@ -121,6 +150,10 @@ impl Writer {
             conn,
             rx,
             max_batch: max_batch.max(1),
+            linger: match durability {
+                Durability::Commit => None,
+                Durability::Async => Some(LINGER),
+            },
             counters,
             finished,
             path,
@@ -156,8 +189,8 @@ impl Writer {
     }
 
     /// Blocks for one command, then takes what is already queued, up to `max_batch` in all; if
-    /// that leaves room, waits [`LINGER`] once and takes what arrived meanwhile. Returns false
-    /// once the queue is closed and empty.
+    /// that leaves room and the writer lingers (`async`), waits once and takes what arrived
+    /// meanwhile. Returns false once the queue is closed and empty.
     fn next_batch(&mut self, batch: &mut Vec<Command>) -> bool {
         while batch.is_empty() {
             let Some(first) = self.rx.blocking_recv() else {
@@ -166,8 +199,13 @@ impl Writer {
             self.accept(first, batch);
         }
         self.drain(batch);
-        if batch.len() < self.max_batch && !self.rx.is_closed() {
-            std::thread::sleep(LINGER);
+        if let Some(linger) = self.linger
+            && batch.len() < self.max_batch
+            && !self.rx.is_closed()
+        {
+            #[cfg(test)]
+            self.counters.lingered.fetch_add(1, Ordering::Relaxed);
+            std::thread::sleep(linger);
             self.drain(batch);
         }
         true
@@ -224,8 +262,12 @@ impl Writer {
         // Counters first, so that whoever a reply wakes sees them up to date.
         let committed = outcomes
             .iter()
-            .filter(|o| matches!(o, Outcome::Record(Ok(()))))
-            .count() as u64;
+            .map(|o| match o {
+                Outcome::Record(Ok(())) => 1,
+                Outcome::Decisions(Ok(n)) => *n,
+                _ => 0,
+            })
+            .sum::<u64>();
         let rejected = outcomes
             .iter()
             .filter(|o| matches!(o, Outcome::Record(Err(_))))
@@ -236,6 +278,7 @@ impl Writer {
         self.counters
             .lost_records
             .fetch_add(rejected, Ordering::Relaxed);
+        self.counters.transactions.fetch_add(1, Ordering::Relaxed);
         for (cmd, outcome) in batch.drain(..).zip(outcomes) {
             match (cmd, outcome) {
                 (Command::Record(rec), Outcome::Record(Err(err))) => {
@@ -246,6 +289,10 @@ impl Writer {
                         error = %chain(&err),
                         "decision record rejected by the database: NOT in the audit trail"
                     );
+                }
+                (Command::Decisions { reply, .. }, Outcome::Decisions(result)) => {
+                    // Refused, not lost: the caller is told and answers no decision.
+                    let _ = reply.send(result.map(drop));
                 }
                 (Command::Feedback { reply, .. }, Outcome::Feedback(result)) => {
                     let _ = reply.send(result);
@@ -265,7 +312,7 @@ impl Writer {
         }
     }
 
-    /// The batch failed twice: log every record it carried, count them, fail the waiters.
+    /// The batch failed twice: log every record nobody waits for and count it, fail the waiters.
     fn give_up(&self, batch: &mut Vec<Command>, err: &rusqlite::Error) {
         let cause = chain(err);
         let lost = batch
@@ -293,6 +340,9 @@ impl Writer {
                         decision_json = %rec.decision_json,
                         "decision record lost: NOT in the audit trail"
                     );
+                }
+                Command::Decisions { reply, .. } => {
+                    let _ = reply.send(Err(failed()));
                 }
                 Command::Feedback { reply, .. } => {
                     let _ = reply.send(Err(failed()));
@@ -334,6 +384,9 @@ fn apply(conn: &Connection, cmd: &mut Command) -> rusqlite::Result<Outcome> {
             Outcome::Nothing
         }
         Command::Record(rec) => Outcome::Record(contain(conn, rows::insert_decision(conn, rec))?),
+        Command::Decisions { records, .. } => {
+            Outcome::Decisions(contain(conn, rows::insert_decisions(conn, records))?)
+        }
         Command::Feedback { feedback, .. } => {
             let result = match contain(conn, rows::decision_exists(conn, feedback.decision_id))? {
                 Ok(true) => contain(conn, rows::insert_feedback(conn, feedback))?,
@@ -367,6 +420,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread")]
     async fn a_batch_that_fails_twice_is_counted_and_its_waiters_answered() {
+        // Records nobody waits for are counted lost; everyone waiting is told.
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.sqlite3");
         drop(open_for_writing(&path).unwrap());
@@ -376,7 +430,8 @@ mod tests {
         let (tx, rx) = mpsc::channel(16);
         let (finished_tx, mut finished) = watch::channel(false);
         let counters = Arc::new(Counters::default());
-        let thread = Writer::new(conn, rx, 512, Arc::clone(&counters), finished_tx, path)
+        let sizes = (512, Durability::Async);
+        let thread = Writer::new(conn, rx, sizes, Arc::clone(&counters), finished_tx, path)
             .spawn()
             .unwrap();
 
@@ -398,9 +453,19 @@ mod tests {
         })
         .await
         .unwrap();
+        // A decision whose caller waits (`commit` mode): told, not lost.
+        let (reply, committed) = oneshot::channel();
+        tx.send(Command::Decisions {
+            records: vec![sample_record(3)],
+            reply,
+        })
+        .await
+        .unwrap();
         drop(resume_tx);
 
         let err = answer.await.unwrap().unwrap_err();
+        assert!(matches!(err, StoreError::WriteFailed { .. }), "{err:?}");
+        let err = committed.await.unwrap().unwrap_err();
         assert!(matches!(err, StoreError::WriteFailed { .. }), "{err:?}");
         assert_eq!(counters.lost_records.load(Ordering::Relaxed), 2);
         assert_eq!(counters.failed_batches.load(Ordering::Relaxed), 1);
