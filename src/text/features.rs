@@ -374,6 +374,7 @@ impl Vectorizer {
         self.config == other.config
             && self.vocab.keys == other.vocab.keys
             && self.vocab.idf == other.vocab.idf
+            && self.vocab.blocks == other.vocab.blocks
     }
 
     /// Allocating convenience around [`Self::transform_into`].
@@ -407,6 +408,21 @@ mod tests {
         }
         assert_relative_eq!(sq[0], 1.0, epsilon = 1e-5);
         assert_relative_eq!(sq[1], 1.0, epsilon = 1e-5);
+    }
+
+    #[test]
+    fn same_as_needs_the_same_blocks() {
+        // Found by fuzz/fuzz_targets/model_load.rs: a bundle shared the topic model's features
+        // with an urgency model whose rows were normalised in other blocks.
+        let v = fitted(&["carta d'identità scaduta", "pagare la tari"]);
+        let mut other = v.clone();
+        assert!(v.same_as(&other));
+        other.vocab.blocks.fill(0);
+        assert_ne!(
+            v.transform("carta scaduta"),
+            other.transform("carta scaduta")
+        );
+        assert!(!v.same_as(&other));
     }
 
     #[test]
