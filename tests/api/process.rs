@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 /// `instrada serve --config CONFIG` with the store in `dir`, without colour or log settings
 /// inherited from the test's environment.
-fn serve(dir: &Path, extra: &[&str], env: &[(&str, String)]) -> Command {
+pub(crate) fn serve(dir: &Path, extra: &[&str], env: &[(&str, String)]) -> Command {
     let config = write_config(dir);
     let mut c = Command::new(env!("CARGO_BIN_EXE_instrada"));
     c.arg("serve")
@@ -149,7 +149,7 @@ fn a_bad_value_from_the_environment_is_reported_as_coming_from_there() {
 
 /// Lines of `child`'s standard output as they come, on a channel.
 #[cfg(unix)]
-fn stdout_lines(child: &mut Child) -> std::sync::mpsc::Receiver<String> {
+pub(crate) fn stdout_lines(child: &mut Child) -> std::sync::mpsc::Receiver<String> {
     use std::io::BufRead;
     let out = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -165,7 +165,10 @@ fn stdout_lines(child: &mut Child) -> std::sync::mpsc::Receiver<String> {
 
 /// Reads `lines` until one contains `needle` (at most a minute); the lines read, joined.
 #[cfg(unix)]
-fn until(lines: &std::sync::mpsc::Receiver<String>, needle: &str) -> Result<String, String> {
+pub(crate) fn until(
+    lines: &std::sync::mpsc::Receiver<String>,
+    needle: &str,
+) -> Result<String, String> {
     let mut seen = String::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     while let Some(left) = deadline.checked_duration_since(Instant::now()) {
