@@ -183,10 +183,19 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, ArtefactError> {
     if found != FORMAT_VERSION {
         return Err(ArtefactError::FormatVersion { path: mpath, found });
     }
-    serde_json::from_value(probe).map_err(|e| ArtefactError::Manifest {
-        path: mpath,
-        message: e.to_string(),
-    })
+    let manifest: Manifest =
+        serde_json::from_value(probe).map_err(|e| ArtefactError::Manifest {
+            path: mpath.clone(),
+            message: e.to_string(),
+        })?;
+    // Every answer is one of the labels: a model without any would panic on its first prediction.
+    if manifest.labels.is_empty() {
+        return Err(ArtefactError::Manifest {
+            path: mpath,
+            message: "no labels (a model answers one of its labels: list them in `labels`)".into(),
+        });
+    }
+    Ok(manifest)
 }
 
 /// Reads a file of the artefact and checks it against the manifest's checksum.
@@ -258,4 +267,37 @@ pub fn load(dir: &Path) -> Result<(Manifest, LinearModel), ArtefactError> {
         manifest.temperature,
     );
     Ok((manifest, model))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped topic model's manifest, edited by `edit`, in a directory of its own.
+    fn manifest_dir(edit: impl FnOnce(&mut serde_json::Value)) -> tempfile::TempDir {
+        let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/models/topic/manifest.json");
+        let mut m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(shipped).unwrap()).unwrap();
+        edit(&mut m);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(MANIFEST), serde_json::to_vec(&m).unwrap()).unwrap();
+        dir
+    }
+
+    /// Found by fuzzing (fuzz/seeds/model_load/regression-*-no-labels): a manifest with no labels
+    /// loaded, and the model panicked on its first prediction.
+    #[test]
+    fn a_manifest_without_labels_is_refused_by_name() {
+        let dir = manifest_dir(|_| {});
+        assert!(!read_manifest(dir.path()).unwrap().labels.is_empty());
+
+        let dir = manifest_dir(|m| m["labels"] = serde_json::json!([]));
+        let e = read_manifest(dir.path()).unwrap_err();
+        assert!(
+            matches!(e, ArtefactError::Manifest { .. })
+                && e.to_string().contains("manifest.json")
+                && e.to_string().contains("no labels"),
+            "{e}"
+        );
+    }
 }

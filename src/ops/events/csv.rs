@@ -114,13 +114,19 @@ pub fn import_csv<R: std::io::Read>(
     let mut ack = EventsAck::default();
     let mut batch: Vec<EventRecord> = Vec::with_capacity(BATCH);
     let now = Utc::now();
+    // The line of the row before (the header's is 1). The csv crate ends a record at the `\r` of
+    // `\r\n` (or a bare `\r`) and counts lines by `\n`: a row's position is then on the line
+    // before its own (CRLF) or on the header's (CR), so a row is at least one after the last.
+    let mut last_line = 1;
     for (i, row) in reader.records().enumerate() {
         // Line of the row in the file: the header is line 1 (for rows without line breaks).
         let line = row
             .as_ref()
             .ok()
             .and_then(|r| r.position())
-            .map_or(i as u64 + 2, |p| p.line());
+            .map_or(i as u64 + 2, |p| p.line())
+            .max(last_line + 1);
+        last_line = line;
         let parsed = row
             .map_err(|e| format!("not a CSV row: {e}"))
             .and_then(|r| parse_event(mapping.row_json(&r)))
@@ -153,4 +159,34 @@ fn commit(svc: &Service, batch: &mut Vec<EventRecord>, ack: &mut EventsAck) -> R
     ack.stored += done.stored;
     ack.duplicates += done.duplicates;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{EMBEDDED, Settings, Source};
+
+    /// Imports `file` into a store in a temporary directory: the lines of the rejected rows.
+    fn rejected_lines(file: &[u8]) -> Vec<u64> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = Settings::from_layers(EMBEDDED, &Source::Embedded, &[], &[]).unwrap();
+        settings.store.path = dir.path().join("instrada.db");
+        settings.store.pseudonym_key = dir.path().join("pseudonym.key");
+        let svc = Service::open(settings).unwrap();
+        let mut reader = csv::ReaderBuilder::new().from_reader(file);
+        let mapping = Mapping::new(&reader.headers().unwrap().clone(), &[]).unwrap();
+        let ack = import_csv(&svc, &mut reader, &mapping).unwrap();
+        ack.errors.iter().map(|e| e.line.unwrap()).collect()
+    }
+
+    /// Found by fuzzing (fuzz/seeds/events_csv/regression-cr-line-ends): the csv crate ends a
+    /// record at `\r` but counts lines by `\n`, so a row of a CRLF file (Excel's) was named one
+    /// line early, the first at the header's, and every row of a CR file at line 1.
+    #[test]
+    fn a_rejected_row_is_named_by_a_line_after_the_header_and_the_row_before() {
+        assert_eq!(rejected_lines(b"note\nfirst\nsecond\n"), [2, 3]);
+        assert_eq!(rejected_lines(b"note\r\nfirst\r\nsecond\r\n"), [2, 3]);
+        assert_eq!(rejected_lines(b"note\rfirst\rsecond\r"), [2, 3]);
+        assert_eq!(rejected_lines(b"note\n\"two\nlines\"\nthird\n"), [2, 4]);
+    }
 }
