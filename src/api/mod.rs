@@ -26,6 +26,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod contract;
 pub mod error;
 pub mod events;
 pub mod extract;
@@ -154,7 +155,8 @@ pub fn build_router(state: AppState) -> Router {
     } else {
         metrics_route.route_layer(guard(Scope::Admin))
     };
-    let docs: Router<AppState> = Router::from(openapi::swagger_ui());
+    let docs: Router<AppState> =
+        Router::from(openapi::swagger_ui()).route("/openapi.json", get(openapi::served));
     let docs = if server.docs_open {
         docs
     } else {

@@ -1,7 +1,9 @@
-//! The OpenAPI description, generated from the handlers and DTOs (utoipa). It is served at
-//! `/openapi.json` (with Swagger UI at `/docs`, bundled in the binary: it works offline) and
-//! committed as `api/openapi.json`; a test fails when the two differ
-//! (`INSTRADA_UPDATE_OPENAPI=1 cargo test --test api openapi` rewrites the file).
+//! The OpenAPI description, generated from the handlers and DTOs (utoipa), with the limits the
+//! operations check written onto it ([`super::contract`]). It is committed as `api/openapi.json`
+//! (a test fails when the code generates another: `INSTRADA_UPDATE_OPENAPI=1 cargo test --test api
+//! openapi` rewrites the file) and served at `/openapi.json` with what the running service adds
+//! (its batch limit, labels, queues, features), with Swagger UI at `/docs`, bundled in the
+//! binary: it works offline.
 
 use super::{
     audit, error, events, feedback, forecast, health, metrics, models, outreach, route, schema,
@@ -94,6 +96,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         outreach::OutreachList,
         outreach::FlagOut,
         outreach::ReasonOut,
+        outreach::ReasonValue,
         outreach::ScoreRequest,
         outreach::ScoreResponse,
         outreach::RunOut,
@@ -117,7 +120,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         (name = "audit", description = "Who read or changed citizens' outreach data"),
         (name = "health", description = "Probes and metrics"),
     ),
-    modifiers(&Keys)
+    modifiers(&Keys, &Answers)
 )]
 pub struct ApiDoc;
 
@@ -179,20 +182,126 @@ impl Modify for Keys {
     }
 }
 
+/// What any `/v1` endpoint may answer besides its own: a body that is not JSON, too large or of
+/// another media type (endpoints that take one), a query or body the operation refuses, and a
+/// refusal under load or past the deadline. Written once here rather than on every handler; an
+/// answer a handler describes itself is kept.
+struct Answers;
+
+impl Modify for Answers {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let error = |text: &str| -> RefOr<Response> {
+            RefOr::T(
+                utoipa::openapi::ResponseBuilder::new()
+                    .description(text)
+                    .content(
+                        "application/json",
+                        utoipa::openapi::ContentBuilder::new()
+                            .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in doc.paths.paths.iter_mut() {
+            if !path.starts_with("/v1/") {
+                continue;
+            }
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                let takes_body = op.request_body.is_some();
+                let takes_query = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let mut answers = vec![(
+                    "503",
+                    "`overloaded`, `timed_out`, `store_unavailable`, `not_ready` (with Retry-After)",
+                )];
+                if takes_body {
+                    answers.extend([
+                        ("400", "`malformed_json`"),
+                        ("413", "`body_too_large`"),
+                        ("415", "`unsupported_media_type`"),
+                        ("422", "`invalid_request`"),
+                    ]);
+                } else if takes_query {
+                    answers.push(("422", "`invalid_request`"));
+                }
+                for (status, text) in answers {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| error(text));
+                }
+            }
+        }
+    }
+}
+
+/// The committed document: what utoipa generates, with the limits the code checks.
+pub fn document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let missed = super::contract::constrain(&mut doc);
+    debug_assert!(
+        missed.is_empty(),
+        "constraints that did not land: {missed:?}"
+    );
+    doc
+}
+
 /// The document as pretty JSON, as committed in `api/openapi.json` (with a final newline).
 pub fn pretty_json() -> String {
-    let mut s = ApiDoc::openapi()
-        .to_pretty_json()
+    let mut s = serde_json::to_string_pretty(&document())
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }
 
-/// Swagger UI at `/docs` over `/openapi.json`. Its files are bundled in the binary and its online
-/// validator is off (`validatorUrl: "none"`), so that the page works offline and never sends the
-/// contract to validator.swagger.io.
+/// `GET /openapi.json`: the contract as this service holds it.
+pub async fn served(
+    axum::extract::State(state): axum::extract::State<super::state::AppState>,
+) -> axum::Json<serde_json::Value> {
+    let mut doc = document();
+    let missed = super::contract::constrain_live(&mut doc, &state);
+    if !missed.is_empty() {
+        tracing::warn!(?missed, "OpenAPI constraints that did not land");
+    }
+    axum::Json(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_constraint_lands_on_the_document() {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        assert_eq!(
+            super::super::contract::constrain(&mut doc),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            doc.pointer("/components/schemas/RouteRequest/properties/id/maxLength"),
+            Some(&serde_json::json!(crate::ops::route::MAX_ID_CHARS))
+        );
+        // Every `/v1` operation says it can be refused under load.
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                if path.starts_with("/v1/") {
+                    assert!(op["responses"].get("503").is_some(), "{method} {path}");
+                }
+            }
+        }
+    }
+}
+
+/// Swagger UI at `/docs` over `/openapi.json` (served by [`served`]). Its files are bundled in the
+/// binary and its online validator is off (`validatorUrl: "none"`), so that the page works
+/// offline and never sends the contract to validator.swagger.io.
 pub fn swagger_ui() -> SwaggerUi {
-    SwaggerUi::new("/docs")
-        .url("/openapi.json", ApiDoc::openapi())
-        .config(Config::default().validator_url("none"))
+    SwaggerUi::new("/docs").config(Config::new(["/openapi.json"]).validator_url("none"))
 }

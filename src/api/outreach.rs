@@ -28,6 +28,17 @@ pub use review::{
     GroupOut, OptOutAck, OptOutRequest, ReportOut, ReviewOut, ReviewRequest, optout, report, review,
 };
 
+/// A reason's value: a number or a category.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
+#[serde(untagged)]
+pub enum ReasonValue {
+    /// A number.
+    Number(f64),
+    /// A category.
+    Category(String),
+}
+
 /// The outreach routes but the scoring run (a job: see `api::build_router`); histories are large,
 /// so they take the batch body limit.
 pub fn routes(server: &crate::config::ServerSettings) -> Router<AppState> {
@@ -50,7 +61,7 @@ pub struct ReasonOut {
     /// The feature.
     pub feature: String,
     /// Its value (a number, a category or null).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<ReasonValue>)]
     pub value: serde_json::Value,
     /// How much it raised the log-odds.
     pub contribution: f64,
@@ -181,6 +192,9 @@ pub struct ScoreResponse {
 }
 
 /// Scores a supplied history or feature row (advice only); the score is stored, the history is not.
+///
+/// A history is one citizen's: events that name different citizens are refused with 422
+/// `invalid_request` (a rule across events, which JSON Schema cannot state).
 #[utoipa::path(post, path = "/v1/outreach/score", tag = "outreach", request_body = ScoreRequest,
     responses(
         (status = 200, description = "The score with its reasons, as stored", body = ScoreResponse),

@@ -119,6 +119,10 @@ pub struct StaffingResponse {
 }
 
 /// Agents and FTE for one interval's contacts.
+///
+/// A what-if that no number of agents up to 100,000 meets (contacts × handle time ÷ interval too
+/// large for the occupancy cap and the target: usually a units error) is refused with 422
+/// `invalid_request`, naming the traffic; JSON Schema cannot state that bound.
 #[utoipa::path(
     post,
     path = "/v1/staffing",

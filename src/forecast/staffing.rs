@@ -340,6 +340,14 @@ impl Staffing {
             aht_seconds: p.aht_seconds,
             interval_seconds,
         };
+        // Every staffing within the occupancy cap has at least traffic ÷ cap agents: past the
+        // limit on agents (or with a traffic that is not finite, from a vanishing interval) no
+        // search can succeed, so none is started.
+        let least = a / p.max_occupancy;
+        if self.method != Method::Backlog && !(least.is_finite() && least <= f64::from(MAX_AGENTS))
+        {
+            return Err(unreachable());
+        }
         let perf = match self.method {
             Method::Backlog => {
                 let workload = contacts * p.aht_seconds;

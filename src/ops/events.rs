@@ -32,7 +32,7 @@ pub const SCOPE: crate::access::Scope = crate::access::Scope::Events;
 /// Most events in one call.
 pub const MAX_EVENTS: usize = 10_000;
 /// Longest handle time accepted: a day.
-const MAX_HANDLE_SECONDS: f64 = 86_400.0;
+pub const MAX_HANDLE_SECONDS: f64 = 86_400.0;
 /// How far in the future an event may be (clocks drift; a day is a mistake).
 const FUTURE_SLACK: TimeDelta = TimeDelta::minutes(10);
 /// How long the answer waits for the commit before it is `store_unavailable` (nothing is

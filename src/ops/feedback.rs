@@ -22,7 +22,7 @@ use uuid::Uuid;
 pub const SCOPE: crate::access::Scope = crate::access::Scope::Route;
 
 /// Longest note accepted, in characters.
-const MAX_NOTE_CHARS: usize = 2000;
+pub const MAX_NOTE_CHARS: usize = 2000;
 /// How long feedback waits for its commit before it is `store_unavailable`.
 const COMMIT_WAIT: Duration = Duration::from_secs(5);
 

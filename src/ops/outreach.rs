@@ -12,8 +12,8 @@
 mod review;
 
 pub use review::{
-    MAX_NOTE_CHARS, OptOutAck, OptOutRequest, ReportOut, ReviewOut, ReviewRequest, optout, report,
-    review,
+    MAX_NOTE_CHARS, MAX_REVIEWER_CHARS, OptOutAck, OptOutRequest, ReportOut, ReviewOut,
+    ReviewRequest, optout, report, review,
 };
 
 /// What the access log calls each outreach operation.
@@ -44,7 +44,7 @@ use uuid::Uuid;
 pub const SCOPE: Scope = Scope::Caseworker;
 
 /// Most flags in one list.
-const MAX_LIMIT: usize = 1_000;
+pub const MAX_LIMIT: usize = 1_000;
 
 /// The outreach model serving, or why there is none (the registry's outreach slot).
 pub type ModelSlot = Result<Arc<dyn OutreachModel>, String>;

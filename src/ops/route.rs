@@ -25,7 +25,7 @@ use std::time::Duration;
 pub const SCOPE: crate::access::Scope = crate::access::Scope::Route;
 
 /// Longest caller id accepted.
-const MAX_ID_CHARS: usize = 128;
+pub const MAX_ID_CHARS: usize = 128;
 
 /// A citizen's request to route, as a caller sends it.
 #[derive(Clone, Default, Serialize, Deserialize)]

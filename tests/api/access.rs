@@ -8,7 +8,7 @@ use instrada::ops::{Actor, keys};
 use serde_json::{Value, json};
 
 /// A service that requires keys, with an outreach model, and a key per name and scopes.
-async fn app_with_keys(
+pub(crate) async fn app_with_keys(
     tweak: impl FnOnce(&mut Settings),
     wanted: &[(&str, &[&str], Option<f64>)],
 ) -> (TestApp, Vec<String>) {

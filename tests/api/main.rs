@@ -6,6 +6,7 @@
 mod access;
 mod cli_import;
 mod cli_route;
+mod contract;
 mod crash;
 mod edges;
 mod errors;

@@ -52,6 +52,20 @@ async fn the_served_openapi_lists_every_endpoint() {
             "schema {s} missing"
         );
     }
-    let served: Value = serde_json::from_str(&instrada::api::openapi::pretty_json()).unwrap();
-    assert_eq!(doc, served);
+    // The committed document with what this service decides: its batch limit, its labels...
+    let mut expected = instrada::api::openapi::document();
+    let missed = instrada::api::contract::constrain_live(&mut expected, &app.state);
+    assert_eq!(missed, Vec::<String>::new());
+    assert_eq!(doc, expected);
+    assert_eq!(
+        doc["components"]["schemas"]["BatchRequest"]["properties"]["requests"]["maxItems"],
+        app.state.settings.server.max_batch
+    );
+    let topics =
+        &doc["components"]["schemas"]["FeedbackRequest"]["properties"]["topic"]["anyOf"][0]["enum"];
+    assert_eq!(
+        topics,
+        &serde_json::json!(app.state.router().bundle().topic.manifest().labels),
+        "a feedback's topic is one of the serving model's labels"
+    );
 }

@@ -325,3 +325,16 @@ fn an_unreachable_target_is_an_error_not_a_hang() {
         .unwrap_err();
     assert!(matches!(e, StaffingError::Unreachable { .. }), "{e}");
 }
+
+#[test]
+fn a_vanishing_interval_or_occupancy_cap_is_unreachable_at_once() {
+    // Found by schemathesis: 5e-324 s intervals made the search run for more than ten seconds.
+    for (interval, occupancy) in [(5e-324, 0.9), (1800.0, 5e-324), (5e-324, 5e-324)] {
+        let s = StaffingParams::new(180.0, 0.8, 20.0)
+            .max_occupancy(occupancy)
+            .check()
+            .unwrap();
+        let e = s.solve(100.0, interval).unwrap_err();
+        assert!(matches!(e, StaffingError::Unreachable { .. }), "{e}");
+    }
+}

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// Longest reviewer name.
-const MAX_REVIEWER_CHARS: usize = 128;
+pub const MAX_REVIEWER_CHARS: usize = 128;
 /// Longest review note and opt-out reason.
 pub const MAX_NOTE_CHARS: usize = 2_000;
 
@@ -65,9 +65,10 @@ fn check_review(req: &ReviewRequest) -> Result<(), OpError> {
             quote(&req.status, 40)
         )));
     }
-    if let Some(reviewer) = req.reviewer.as_deref().map(str::trim)
+    if let Some(sent) = req.reviewer.as_deref()
+        && let reviewer = sent.trim()
         && (reviewer.is_empty()
-            || reviewer.chars().count() > MAX_REVIEWER_CHARS
+            || sent.chars().count() > MAX_REVIEWER_CHARS
             || reviewer.chars().any(char::is_control))
     {
         return Err(OpError::invalid(format!(
