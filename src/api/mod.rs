@@ -33,6 +33,7 @@ pub mod extract;
 pub mod feedback;
 pub mod forecast;
 pub mod health;
+pub mod lag;
 pub mod metrics;
 #[cfg(test)]
 mod mirrors;

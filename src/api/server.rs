@@ -264,7 +264,7 @@ pub async fn run(
     // Shedding by queueing delay (`api::shed`): the probe sets the share to refuse.
     let probe = (state.settings.server.shed_lag_ms > 0).then(|| {
         let target = Duration::from_millis(state.settings.server.shed_lag_ms);
-        tokio::spawn(super::shed::probe(Arc::clone(&state.lag), target))
+        tokio::spawn(super::lag::probe(Arc::clone(&state.lag), target))
     });
     let upkeep = {
         let handle = state.metrics.clone();

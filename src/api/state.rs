@@ -29,8 +29,8 @@ pub struct Inner {
     pub keys: Arc<KeyRing>,
     /// Each key's request rate.
     pub rates: Rates,
-    /// The queueing delay's share of requests to refuse, set by `shed::probe`.
-    pub lag: Arc<super::shed::Lag>,
+    /// The queueing delay's share of requests to refuse, set by `lag::probe`.
+    pub lag: Arc<super::lag::Lag>,
     /// Permits for `/v1/*` requests in flight (`server.concurrency_limit`), handed to tower's
     /// concurrency limit; kept here too so that `/metrics` can report how many are taken.
     pub limiter: Arc<Semaphore>,
