@@ -58,8 +58,7 @@ async fn group_commit_puts_whatever_is_queued_into_one_transaction() {
     let resume = store.pause_writer().await;
     // Twenty callers and a batch of five arrive while a transaction (here: the pause) holds the
     // writer, as they do under load while one commits.
-    let mut waiting: Vec<Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>>> =
-        Vec::new();
+    let mut waiting: Vec<Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>>> = Vec::new();
     for i in 0..20 {
         let store = store.clone();
         let mut f: Pin<Box<dyn Future<Output = _> + Send>> =
@@ -82,7 +81,10 @@ async fn group_commit_puts_whatever_is_queued_into_one_transaction() {
     }
     let stats = store.stats();
     assert_eq!(stats.committed_records, 25);
-    assert_eq!(stats.transactions, 1, "one transaction for everything queued");
+    assert_eq!(
+        stats.transactions, 1,
+        "one transaction for everything queued"
+    );
     store.close().await.unwrap();
 }
 
@@ -118,8 +120,14 @@ async fn in_commit_mode_a_refused_decision_is_an_error_and_refuses_its_batch() {
     let (a_id, b_id) = (a.decision_id, b.decision_id);
     let err = store.record_all(vec![a, rec, b]).await.unwrap_err();
     assert!(matches!(err, StoreError::Sqlite(_)), "{err:?}");
-    assert!(store.get_decision(a_id).await.unwrap().is_none(), "all or none");
-    assert!(store.get_decision(b_id).await.unwrap().is_none(), "all or none");
+    assert!(
+        store.get_decision(a_id).await.unwrap().is_none(),
+        "all or none"
+    );
+    assert!(
+        store.get_decision(b_id).await.unwrap().is_none(),
+        "all or none"
+    );
     let stats = store.stats();
     assert_eq!(stats.committed_records, 1);
     assert_eq!(stats.lost_records, 0, "refused and said so: not lost");

@@ -63,13 +63,18 @@ mod handle;
 mod history;
 mod job;
 pub mod outreach;
+mod prune;
+mod retention;
 mod rows;
 mod schema;
 mod types;
+mod usage;
 mod writer;
 
 #[cfg(test)]
 mod durability_tests;
+#[cfg(test)]
+mod prune_tests;
 #[cfg(test)]
 mod test_support;
 #[cfg(test)]
@@ -85,7 +90,10 @@ pub use export::{EXPORT_HEADER, export_feedback};
 pub use forecasts::{FORECAST_RUNS_KEPT, latest_forecasts};
 pub use handle::Store;
 pub use history::{HistoryEvent, HistoryReader};
+pub use prune::{DEFAULT_CHUNK_ROWS, ForgetWords, PruneOptions, Pruned, prunable};
+pub use retention::{Keep, Kind, Retention};
 pub use types::{
     DEFAULT_MAX_BATCH, DEFAULT_QUEUE_CAPACITY, DecisionRecord, Durability, ExportSummary,
     FeedbackRecord, StoreConfig, StoreCounts, StoreStats, StoredDecision,
 };
+pub use usage::{TableUsage, Usage, disk_usage};
