@@ -188,7 +188,10 @@ mod tests {
         let ratio = f64::from(by_slow) / f64::from(by_fast);
         assert!((0.95..1.05).contains(&ratio), "{by_slow} vs {by_fast}");
         let (t, most) = run(&mut c, t, &[20; 200]);
-        assert!(most > MAX_SHARE - MAX_SHARE / 100, "nearly the most, never everything: {most}");
+        assert!(
+            most > MAX_SHARE - MAX_SHARE / 100,
+            "nearly the most, never everything: {most}"
+        );
         // Under the target: the share falls, slower than it rose, to nothing.
         let (t, less) = run(&mut c, t, &[3; 100]);
         assert!(less < most && less > most / 2, "{less}");

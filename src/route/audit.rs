@@ -56,6 +56,16 @@ impl Routed {
     }
 }
 
+/// A stored decision's JSON without the words its topic reason quotes from the request text
+/// (the `texts` retention clears the text, and they go with it); `None` when there is nothing to
+/// forget, or the JSON is not a decision. The store calls it ([`crate::store::ForgetWords`]).
+pub fn forget_words(decision_json: &str) -> Option<String> {
+    let mut d: Decision = serde_json::from_str(decision_json).ok()?;
+    let first = d.reasons.first_mut()?;
+    *first = super::reasons::without_words(first)?;
+    Some(to_json(&d))
+}
+
 /// Serialising plain data cannot fail; the fallback keeps the body valid JSON regardless.
 fn to_json(d: &Decision) -> String {
     serde_json::to_string(d).unwrap_or_else(|_| "{}".into())

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 use super::schema::open_for_reading;
@@ -28,7 +28,7 @@ const TABLES: &[&str] = &[
 ];
 
 /// One table: its rows, and the pages it and its indexes occupy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableUsage {
     /// The table's name.
     pub table: String,
@@ -48,7 +48,7 @@ impl TableUsage {
 }
 
 /// What the store's file holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
     /// One entry per table, in a fixed order.
     pub tables: Vec<TableUsage>,
@@ -63,7 +63,7 @@ pub struct Usage {
     /// Size of the write-ahead log next to it (`-wal`), 0 when there is none.
     pub wal_bytes: u64,
     /// How the bytes were counted: `dbstat` (the pages SQLite reports for each table and index).
-    pub method: &'static str,
+    pub method: String,
 }
 
 impl Usage {
@@ -128,7 +128,7 @@ pub fn disk_usage(path: &Path) -> Result<Usage, StoreError> {
         file_bytes: pragma("page_count")? * page_size,
         free_bytes: pragma("freelist_count")? * page_size,
         wal_bytes: std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0),
-        method: "dbstat",
+        method: "dbstat".into(),
     })
 }
 
