@@ -26,7 +26,8 @@ async fn main() {
     let text = std::env::var("TEXT").unwrap_or_else(|_| "none".into());
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let db = dir.path().join("bytes.db");
+    // `DB=path` keeps the file for a look with `sqlite3` (it must not exist yet).
+    let db = std::env::var_os("DB").map_or_else(|| dir.path().join("bytes.db"), Into::into);
     let overrides = vec![
         ("store.path".to_string(), db.display().to_string()),
         ("store.text".to_string(), text.clone()),
@@ -72,6 +73,9 @@ async fn main() {
         usage.file_bytes as f64 / 1e6
     );
 
+    if std::env::var_os("DB").is_some() {
+        return;
+    }
     // Pruning them all: how long each chunk holds the writer.
     let store = Store::open(&settings.store.store_config()).expect("reopened");
     let started = Instant::now();
