@@ -54,6 +54,7 @@
 //! thread. No lock is held across the call and no I/O happens on the caller's thread.
 
 pub mod access;
+mod compact;
 mod contacts;
 mod error;
 mod events;

@@ -20,10 +20,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
+use super::compact::compact;
 use super::retention::Kind;
-use super::rows::timestamp;
+use super::rows::{DECISION_COLUMNS, decision_from_row, timestamp};
 use super::schema::open_for_reading;
-use super::{Store, StoreError};
+use super::{DecisionRecord, Store, StoreError};
 
 /// Rewrites a decision's stored JSON without the words its reasons quote from the request text
 /// (`None`: nothing to change). The router knows the sentences; the store only calls it.
@@ -197,7 +198,8 @@ fn delete(
     )
 }
 
-/// Clears the texts of a chunk of decisions, and the words their reasons quote from them.
+/// Clears the texts of a chunk of decisions, and the words their reasons quote from them (the
+/// JSON read back whole, rewritten, stored compact again).
 fn clear_texts(
     conn: &Connection,
     chosen: &str,
@@ -205,18 +207,25 @@ fn clear_texts(
     limit: i64,
     forget: Option<ForgetWords>,
 ) -> rusqlite::Result<usize> {
-    let rows: Vec<(i64, String)> = conn
+    let rows: Vec<(i64, DecisionRecord)> = conn
         .prepare(&format!(
-            "SELECT rowid, decision_json FROM decisions WHERE rowid IN ({chosen})"
+            "SELECT {DECISION_COLUMNS}, rowid FROM decisions WHERE rowid IN ({chosen})"
         ))?
-        .query_map(params![cutoff, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(params![cutoff, limit], |r| {
+            Ok((r.get(21)?, decision_from_row(r)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     let mut clear = conn.prepare_cached("UPDATE decisions SET text = NULL WHERE rowid = ?1")?;
-    let mut rewrite = conn
-        .prepare_cached("UPDATE decisions SET text = NULL, decision_json = ?2 WHERE rowid = ?1")?;
-    for (rowid, json) in &rows {
-        match forget.and_then(|f| f(json)) {
-            Some(without) => rewrite.execute(params![rowid, without])?,
+    let mut rewrite = conn.prepare_cached(
+        "UPDATE decisions SET text = NULL, decision_json = ?2, json_form = ?3 WHERE rowid = ?1",
+    )?;
+    for (rowid, mut rec) in rows.iter().cloned() {
+        match forget.and_then(|f| f(&rec.decision_json)) {
+            Some(without) => {
+                rec.decision_json = without;
+                let (json, form) = compact(&rec);
+                rewrite.execute(params![rowid, json, form])?
+            }
             None => clear.execute([rowid])?,
         };
     }
