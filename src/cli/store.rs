@@ -100,7 +100,7 @@ pub fn store_cmd(c: &StoreCommand) -> Result<String, CliError> {
                 "table                    rows        bytes  bytes/row  (table + indexes)\n",
             );
             for t in &u.tables {
-                let per = if t.rows == 0 { 0 } else { t.bytes() / t.rows };
+                let per = t.bytes().checked_div(t.rows).unwrap_or(0);
                 let _ = writeln!(
                     out,
                     "{:<18} {:>10} {:>12} {:>10}  ({} + {})",

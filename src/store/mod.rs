@@ -15,10 +15,13 @@
 //!   and opt-outs — are jobs (`job.rs`): closures the writer runs in its batch's transaction, so
 //!   the writer thread keeps the only write connection; reads of them use their own connection.
 //! - `schema.rs` opens the file and migrates it (`PRAGMA user_version`); `rows.rs` maps records
-//!   to columns.
+//!   to columns; `compact.rs` keeps a decision's JSON without the fields its columns hold.
+//! - Storage limitation: [`Retention`] says how long each [`Kind`] is kept; [`Store::prune`]
+//!   deletes what is older, in chunks of short transactions (`prune.rs`); [`disk_usage`] counts
+//!   rows and bytes per table (`usage.rs`).
 //!
 //! Records are plain strings and numbers (`types.rs`), so the store imports nothing of the crate
-//! but the [`crate::label`] and [`crate::text`] leaves (the latter for [`StoredText`], what is
+//! but the [`crate::label`], [`crate::duration`] (retention lengths) and [`crate::text`] leaves (the latter for [`StoredText`], what is
 //! kept of a request's text): not `classify`, `route`, `ops` or `api`, which all depend on it.
 //! [`Store::record_all`] enqueues a batch's decisions as one command, so that they are all taken
 //! or none is.
