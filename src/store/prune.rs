@@ -30,8 +30,9 @@ use super::{DecisionRecord, Store, StoreError};
 /// (`None`: nothing to change). The router knows the sentences; the store only calls it.
 pub type ForgetWords = fn(&str) -> Option<String>;
 
-/// Rows per chunk by default: about 2–10 ms of the writer's time per chunk on a laptop.
-pub const DEFAULT_CHUNK_ROWS: usize = 2_000;
+/// Rows per chunk by default: single-digit milliseconds of the writer's time for decisions
+/// (`examples/decision_bytes.rs` prints the longest chunk).
+pub const DEFAULT_CHUNK_ROWS: usize = 1_000;
 
 /// How a prune runs.
 #[derive(Debug, Clone, Copy)]
