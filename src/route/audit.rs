@@ -96,3 +96,37 @@ fn record(d: &Decision, audit: Audit, decision_json: String) -> DecisionRecord {
         decision_json,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forgetting_the_words_changes_the_topic_reason_only() {
+        let json = serde_json::json!({
+            "decision_id": "019ab3c4-5d6e-7f80-9a1b-2c3d4e5f6a7b",
+            "topic": {"label": "tributi", "confidence": 0.93, "alternatives": []},
+            "urgency": {"level": "normal", "confidence": 0.7, "signals": []},
+            "language": "it", "queue": "tributi", "priority": 3, "skills": [],
+            "sla_due_at": "2026-12-01T09:30:00Z", "needs_human_review": false,
+            "reasons": [
+                "Topic `tributi` (0.93): the words that weighed most were «Rossi», «TARI»",
+                "Priority 3: the words that weighed most were «not a topic reason»"
+            ],
+            "models": {"topic": "t", "urgency": "u"}, "timing_us": 1, "truncated": false
+        })
+        .to_string();
+        let before: Decision = serde_json::from_str(&json).unwrap();
+        let after: Decision = serde_json::from_str(&forget_words(&json).unwrap()).unwrap();
+        assert_eq!(after.reasons[0], "Topic `tributi` (0.93)");
+        let mut expected = before;
+        expected.reasons[0] = after.reasons[0].clone();
+        assert_eq!(after, expected, "nothing else changes");
+        assert_eq!(
+            forget_words(&to_json(&after)),
+            None,
+            "nothing left to forget"
+        );
+        assert_eq!(forget_words("{\"i\":1}"), None, "not a decision");
+    }
+}
