@@ -182,7 +182,7 @@ impl Default for ModelSettings {
     }
 }
 
-pub use crate::store::{Durability, StoredText};
+pub use crate::store::{Durability, Keep, Retention, StoredText};
 
 /// `[store]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -206,6 +206,12 @@ pub struct StoreSettings {
     /// The key of citizens' pseudonyms (64 hex digits), created on first use when missing. Keep
     /// it, and its backups, apart from the database's. Default `data/pseudonym.key`.
     pub pseudonym_key: PathBuf,
+    /// `[store.retention]`: how long each kind of record is kept (defaults in
+    /// [`Retention::default`]: decisions 400d, texts 30d, events 1095d…; `off` keeps forever).
+    pub retention: Retention,
+    /// When `serve` prunes what is past its retention: `daily HH:MM` in `forecast.timezone`, or
+    /// `off` (then only `instrada store prune` and `POST /v1/store/prune`). Default `daily 04:30`.
+    pub prune: crate::calendar::Schedule,
 }
 
 impl Default for StoreSettings {
@@ -218,6 +224,10 @@ impl Default for StoreSettings {
             enqueue_timeout_ms: 1000,
             durability: Durability::default(),
             pseudonym_key: PathBuf::from("data/pseudonym.key"),
+            retention: Retention::default(),
+            prune: crate::calendar::Schedule::Daily(
+                chrono::NaiveTime::from_hms_opt(4, 30, 0).unwrap_or_default(),
+            ),
         }
     }
 }
@@ -506,6 +516,12 @@ impl Settings {
         if st.path.as_os_str().is_empty() {
             p.push(("store.path", "`store.path` is empty".into()));
         }
+        p.extend(
+            st.retention
+                .problems()
+                .into_iter()
+                .map(|problem| ("store.retention", problem)),
+        );
         if self.models.dir.as_os_str().is_empty() {
             p.push(("models.dir", "`models.dir` is empty".into()));
         }

@@ -53,6 +53,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Outreach(c) => print!("{}", cli::outreach_cmd(&c)?),
         Command::Keys(c) => print!("{}", cli::keys_cmd(&c)?),
         Command::Audit(c) => print!("{}", cli::audit_cmd(&c)?),
+        Command::Store(c) => print!("{}", cli::store_cmd(&c)?),
     }
     Ok(())
 }

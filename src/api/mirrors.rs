@@ -173,3 +173,19 @@ fn models_and_audit() {
     same::<super::audit::AccessEntry, crate::store::AccessRecord>(entry.clone());
     same::<super::audit::AccessLogSchema, super::audit::AccessLog>(json!({"accesses": [entry]}));
 }
+
+#[test]
+fn store() {
+    let table = json!({"table": "decisions", "rows": 1, "table_bytes": 4096, "index_bytes": 0});
+    same::<super::store::TableStats, crate::store::TableUsage>(table.clone());
+    same::<super::store::StoreStats, crate::store::Usage>(
+        json!({"tables": [table], "texts": 0, "text_bytes": 0, "file_bytes": 8192,
+            "free_bytes": 0, "wal_bytes": 0, "method": "dbstat"}),
+    );
+    let kind = json!({"kind": "texts", "keep": "30d", "before": AT, "rows": 1, "chunks": 1,
+        "longest_chunk_ms": 0.5});
+    same::<super::store::KindPrunedOut, ops::store::KindPruned>(kind.clone());
+    same::<super::store::PruneOut, ops::store::PruneReport>(
+        json!({"dry_run": false, "at": AT, "kinds": [kind], "seconds": 0.1}),
+    );
+}

@@ -8,6 +8,7 @@
 //! | `POST /v1/staffing` | [`staffing`] (DTOs; the work is [`crate::forecast::staffing`]) |
 //! | `POST /v1/events` | [`events`] (contact events, idempotent, pseudonymised) |
 //! | `GET /v1/models` | [`models`] |
+//! | `GET /v1/store/stats`, `POST /v1/store/prune` | [`store`] (admin) |
 //! | `/v1/outreach…` (list, score, run, review, optout, report) | [`outreach`] (advice only) |
 //! | `GET /healthz`, `GET /readyz` | [`health`] |
 //! | `GET /metrics` | [`metrics`] |
@@ -47,6 +48,7 @@ pub mod server;
 pub mod shed;
 pub mod staffing;
 pub mod state;
+pub mod store;
 
 pub use error::{ApiError, ErrorBody};
 pub use server::{ServeError, run, serve};
@@ -98,7 +100,12 @@ pub fn build_router(state: AppState) -> Router {
         .route("/v1/models/rollback", post(models::rollback))
         .route("/v1/audit/access", get(audit::access))
         .layer(limit(server.max_body_bytes))
-        .route_layer(guard(ops::models::SCOPE));
+        .route_layer(guard(ops::models::SCOPE))
+        .merge(
+            Router::new()
+                .route("/v1/store/stats", get(store::stats))
+                .route_layer(guard(ops::store::SCOPE)),
+        );
     // Every request has a deadline, but the jobs: a refit or a scoring run takes long by design
     // (its work goes on when the caller leaves), and its caller waits for it.
     let (secs, retry_after_secs) = (server.request_timeout_secs, server.retry_after_secs);
@@ -125,6 +132,11 @@ pub fn build_router(state: AppState) -> Router {
             Router::new()
                 .route("/v1/outreach/run", post(outreach::run))
                 .route_layer(guard(crate::jobs::run::SCOPE)),
+        )
+        .merge(
+            Router::new()
+                .route("/v1/store/prune", post(store::prune))
+                .route_layer(guard(crate::jobs::prune::SCOPE)),
         )
         .layer(limit(server.max_body_bytes));
     // Backpressure: at most `server.concurrency_limit` `/v1/*` requests at once; past it, load

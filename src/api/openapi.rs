@@ -7,7 +7,7 @@
 
 use super::{
     audit, error, events, feedback, forecast, health, metrics, models, outreach, route, schema,
-    staffing,
+    staffing, store,
 };
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{RefOr, Response};
@@ -33,7 +33,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
                        carry Retry-After.\n\nEvery `/v1` endpoint needs an API key, sent as \
                        `Authorization: Bearer <key>`, with the scope its tag names: routing and \
                        feedback `route`, events `events`, forecast and staffing `planner`, \
-                       outreach `caseworker`, models and audit `admin` (unless the service runs \
+                       outreach `caseworker`, models, audit and store `admin` (unless the service runs \
                        with `server.auth = \"off\"`, on a loopback address only).",
         license(name = "Apache-2.0")
     ),
@@ -56,6 +56,8 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         models::reload,
         models::rollback,
         audit::access,
+        store::stats,
+        store::prune,
         health::healthz,
         health::readyz,
         metrics::render,
@@ -91,6 +93,10 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         models::ModelsServing,
         audit::AccessLogSchema,
         audit::AccessEntry,
+        store::StoreStats,
+        store::TableStats,
+        store::PruneOut,
+        store::KindPrunedOut,
         health::Health,
         health::Readiness,
         outreach::OutreachList,
@@ -118,6 +124,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         (name = "outreach", description = "Whom a case worker may contact first, and why: advice, a person decides"),
         (name = "models", description = "The models in use, reloaded and rolled back"),
         (name = "audit", description = "Who read or changed citizens' outreach data"),
+        (name = "store", description = "What the store holds, and pruning it to its retention"),
         (name = "health", description = "Probes and metrics"),
     ),
     modifiers(&Keys, &Answers)

@@ -147,13 +147,15 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
         jobs.clone(),
         svc.clone(),
         registry.clone(),
-        clock,
+        clock.clone(),
     ));
+    let pruner = tokio::spawn(jobs::prune::on_schedule(jobs.clone(), svc.clone(), clock));
     let served = run(listener, state, stop).await;
     reloader.abort();
     key_refresher.abort();
     refitter.abort();
     scorer.abort();
+    pruner.abort();
     drop(pid_file);
     served
 }

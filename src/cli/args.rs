@@ -53,6 +53,9 @@ pub enum Command {
     /// The access log of citizens' outreach data.
     #[command(subcommand)]
     Audit(super::AuditCommand),
+    /// The store: prune it to `store.retention` (or --dry-run), rows and bytes per table.
+    #[command(subcommand)]
+    Store(super::StoreCommand),
 }
 
 /// Where the examples come from.

@@ -1,6 +1,6 @@
 //! The command line: argument definitions (`args.rs`, clap), the errors of the commands, and the
 //! commands, one file each (`train`, `evaluate`, `classify`, `route`, `import`, `feedback`,
-//! `backtest`, `forecast`, `staffing`, `outreach`).
+//! `backtest`, `forecast`, `staffing`, `outreach`, `keys`, `store`).
 //!
 //! `main.rs` only parses and dispatches; the commands live here so that tests and benches can call
 //! them. An edge, like `api`: each command translates arguments into one call of [`crate::ops`]
@@ -20,6 +20,7 @@ mod outreach;
 mod outreach_ops;
 mod route;
 mod staffing;
+mod store;
 mod train;
 
 pub use args::*;
@@ -41,6 +42,7 @@ pub use outreach_ops::{
 };
 pub use route::{RouteSummary, route_lines, route_report};
 pub use staffing::staffing_cmd;
+pub use store::{StoreCommand, StorePruneArgs, StoreStatsArgs, store_cmd};
 pub use train::{ClassWeightArg, ModelKindArg, train};
 
 use crate::classify::artefact;

@@ -241,3 +241,42 @@ fn the_settings_round_trip_through_toml() {
     let again = Settings::from_layers(&written, &Source::Embedded, &[], &[]).unwrap();
     assert_eq!(again, s);
 }
+
+#[test]
+fn retention_is_read_per_kind_from_the_file_the_environment_and_the_command_line() {
+    let file = Source::File("c.toml".into());
+    let text = format!("{MINIMAL}[store.retention]\ndecisions = \"2w\"\ntexts = \"7d\"\n");
+    let env = env_overrides([(
+        "INSTRADA__STORE__RETENTION__EVENTS".to_string(),
+        "off".to_string(),
+    )])
+    .unwrap();
+    let s = Settings::from_layers(&text, &file, &env, &[ov("store.prune", "off")]).unwrap();
+    let r = &s.store.retention;
+    assert_eq!(r.decisions, Keep::days(14));
+    assert_eq!(r.texts, Keep::days(7));
+    assert_eq!(r.events, Keep::Forever);
+    assert_eq!(r.access_log, Retention::default().access_log);
+    assert_eq!(s.store.prune, crate::calendar::Schedule::Off);
+    assert!(s.problems().is_empty(), "{:?}", s.problems());
+
+    let bad = format!("{MINIMAL}[store.retention]\ntexts = \"forever and a day\"\n");
+    let err = Settings::from_layers(&bad, &file, &[], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("line 6") && err.contains("is not a duration"),
+        "{err}"
+    );
+    let err = Settings::from_layers(MINIMAL, &file, &[], &[ov("store.retention.texts", "1h")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("between 1d and 36500d"), "{err}");
+    let s =
+        Settings::from_layers(MINIMAL, &file, &[], &[ov("store.retention.texts", "500d")]).unwrap();
+    assert!(
+        s.problems()[0].contains("`store.retention.texts` = 500d"),
+        "{:?}",
+        s.problems()
+    );
+}

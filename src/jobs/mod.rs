@@ -1,5 +1,6 @@
 //! Jobs: the long work that runs off the request path, one of each kind at a time — the forecast
-//! refit ([`refit`]) and the outreach scoring run ([`run`]) — with their lock, their blocking
+//! refit ([`refit`]), the outreach scoring run ([`run`]) and the prune to the retention
+//! ([`prune`]) — with their lock, their blocking
 //! thread, what they persist, their schedule ([`schedule`]) and the start-up restore of the last
 //! refit, in one place. The edges start them (`POST /v1/forecast/refit`, `POST /v1/outreach/run`,
 //! `instrada outreach score --all`); `instrada serve` starts their schedules.
@@ -14,6 +15,7 @@
 //! Imports `ops` (the service, its errors, the forecast reading), `registry`, `outreach`,
 //! `forecast` and `store`; never an edge.
 
+pub mod prune;
 pub mod refit;
 pub mod run;
 pub mod schedule;
@@ -29,6 +31,8 @@ pub enum Job {
     Refit,
     /// The outreach scoring run: `POST /v1/outreach/run` and the `[outreach] schedule`.
     OutreachRun,
+    /// The prune to `store.retention`: `POST /v1/store/prune` and the `store.prune` schedule.
+    Prune,
 }
 
 /// The locks that keep one job of each kind running; cheap to clone (shared).
@@ -38,6 +42,8 @@ pub struct Jobs {
     refit: Lock,
     /// Held while an outreach scoring run runs.
     run: Lock,
+    /// Held while a prune runs.
+    prune: Lock,
 }
 
 /// One kind's lock, and how many callers wait for it.
@@ -60,6 +66,7 @@ impl Jobs {
         match job {
             Job::Refit => &self.refit,
             Job::OutreachRun => &self.run,
+            Job::Prune => &self.prune,
         }
     }
 

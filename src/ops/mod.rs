@@ -15,6 +15,7 @@
 //! | API keys: create, list, revoke | [`keys`] |
 //! | reload the models, roll them back | [`models::reload`], [`models::rollback`] |
 //! | the access log of personal data: record, read | [`Service::record_access`], [`audit::access`] |
+//! | prune the store to its retention; rows and bytes per table | [`store::prune`], [`store::stats`] |
 //!
 //! The forecast refit and the outreach scoring run are jobs ([`crate::jobs`]): they hold a lock,
 //! run on a blocking thread and have a schedule.
@@ -40,6 +41,7 @@ pub mod outreach;
 pub mod route;
 mod service;
 pub mod staffing;
+pub mod store;
 
 pub use actor::Actor;
 pub use error::OpError;

@@ -56,6 +56,16 @@ impl Routed {
     }
 }
 
+/// A stored decision's JSON without the words its topic reason quotes from the request text
+/// (the `texts` retention clears the text, and they go with it); `None` when there is nothing to
+/// forget, or the JSON is not a decision. The store calls it ([`crate::store::ForgetWords`]).
+pub fn forget_words(decision_json: &str) -> Option<String> {
+    let mut d: Decision = serde_json::from_str(decision_json).ok()?;
+    let first = d.reasons.first_mut()?;
+    *first = super::reasons::without_words(first)?;
+    Some(to_json(&d))
+}
+
 /// Serialising plain data cannot fail; the fallback keeps the body valid JSON regardless.
 fn to_json(d: &Decision) -> String {
     serde_json::to_string(d).unwrap_or_else(|_| "{}".into())
@@ -84,5 +94,39 @@ fn record(d: &Decision, audit: Audit, decision_json: String) -> DecisionRecord {
         urgency_model: d.models.urgency.clone(),
         timing_us: d.timing_us,
         decision_json,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forgetting_the_words_changes_the_topic_reason_only() {
+        let json = serde_json::json!({
+            "decision_id": "019ab3c4-5d6e-7f80-9a1b-2c3d4e5f6a7b",
+            "topic": {"label": "tributi", "confidence": 0.93, "alternatives": []},
+            "urgency": {"level": "normal", "confidence": 0.7, "signals": []},
+            "language": "it", "queue": "tributi", "priority": 3, "skills": [],
+            "sla_due_at": "2026-12-01T09:30:00Z", "needs_human_review": false,
+            "reasons": [
+                "Topic `tributi` (0.93): the words that weighed most were «Rossi», «TARI»",
+                "Priority 3: the words that weighed most were «not a topic reason»"
+            ],
+            "models": {"topic": "t", "urgency": "u"}, "timing_us": 1, "truncated": false
+        })
+        .to_string();
+        let before: Decision = serde_json::from_str(&json).unwrap();
+        let after: Decision = serde_json::from_str(&forget_words(&json).unwrap()).unwrap();
+        assert_eq!(after.reasons[0], "Topic `tributi` (0.93)");
+        let mut expected = before;
+        expected.reasons[0] = after.reasons[0].clone();
+        assert_eq!(after, expected, "nothing else changes");
+        assert_eq!(
+            forget_words(&to_json(&after)),
+            None,
+            "nothing left to forget"
+        );
+        assert_eq!(forget_words("{\"i\":1}"), None, "not a decision");
     }
 }

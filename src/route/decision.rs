@@ -1,5 +1,6 @@
 //! [`Decision`]: where a request goes and why, as the API returns it, `instrada route` prints it and
-//! the audit trail keeps it (the same JSON in all three).
+//! the audit trail keeps it (the same JSON in all three; the store gives it back with its keys in
+//! alphabetical order).
 //!
 //! Plain serde data: no HTTP and no schema derive here. The OpenAPI description of this shape
 //! lives at the edge (`api/schema.rs`), with a test that the two agree field for field.

@@ -34,7 +34,7 @@ pub mod sla;
 mod test_support;
 pub mod types;
 
-pub use audit::Answer;
+pub use audit::{Answer, forget_words};
 pub use channel::Channel;
 pub use config::{QueueConfig, RoutingConfig, RuleConfig, SlaConfig, WhenConfig};
 pub use decision::Decision;

@@ -51,6 +51,19 @@ pub fn topic(p: &Prediction, with_words: bool) -> String {
     }
 }
 
+/// A topic reason from [`topic`] without the words it quotes from the request (what
+/// `topic(p, false)` says), for a decision whose text is no longer kept; `None` when it quotes
+/// none. The quote is the sentence's tail, so cutting there leaves the rest as it was.
+pub fn without_words(reason: &str) -> Option<String> {
+    [
+        ": the words that weighed most were ",
+        "; the words that weighed most for it were ",
+    ]
+    .iter()
+    .find_map(|tail| reason.find(tail))
+    .map(|at| reason[..at].to_string())
+}
+
 /// The urgency level, and the signals that raised it, by name and description.
 pub fn urgency(u: &UrgencyAssessment) -> String {
     let signals = u
@@ -97,5 +110,44 @@ pub fn detected_language(l: &Language, detector: &LanguageDetector) -> String {
             "Language `{}`, the default: the text is too short or mixed to tell",
             l.code
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forgetting_the_words_gives_the_reason_written_without_them() {
+        let words = vec![
+            Evidence {
+                text: "Rossi".into(),
+                weight: 1.0,
+            },
+            Evidence {
+                text: "TARI".into(),
+                weight: 0.5,
+            },
+        ];
+        let known = Prediction {
+            label: "tributi".into(),
+            confidence: 0.93,
+            best: "tributi".into(),
+            alternatives: Vec::new(),
+            abstention: None,
+            evidence: words.clone(),
+            truncated: false,
+        };
+        let unsure = Prediction {
+            label: crate::label::UNKNOWN.into(),
+            abstention: Some(Abstention::BelowThreshold { threshold: 0.6 }),
+            ..known.clone()
+        };
+        for p in [known, unsure] {
+            let with = topic(&p, true);
+            assert!(with.contains("«Rossi»"), "{with}");
+            assert_eq!(without_words(&with), Some(topic(&p, false)));
+            assert_eq!(without_words(&topic(&p, false)), None);
+        }
     }
 }

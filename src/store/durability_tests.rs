@@ -58,7 +58,8 @@ async fn group_commit_puts_whatever_is_queued_into_one_transaction() {
     let resume = store.pause_writer().await;
     // Twenty callers and a batch of five arrive while a transaction (here: the pause) holds the
     // writer, as they do under load while one commits.
-    let mut waiting: Vec<Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>>> = Vec::new();
+    type Waiting<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;
+    let mut waiting: Vec<Waiting<'_>> = Vec::new();
     for i in 0..20 {
         let store = store.clone();
         let mut f: Pin<Box<dyn Future<Output = _> + Send>> =

@@ -15,10 +15,13 @@
 //!   and opt-outs — are jobs (`job.rs`): closures the writer runs in its batch's transaction, so
 //!   the writer thread keeps the only write connection; reads of them use their own connection.
 //! - `schema.rs` opens the file and migrates it (`PRAGMA user_version`); `rows.rs` maps records
-//!   to columns.
+//!   to columns; `compact.rs` keeps a decision's JSON without the fields its columns hold.
+//! - Storage limitation: [`Retention`] says how long each [`Kind`] is kept; [`Store::prune`]
+//!   deletes what is older, in chunks of short transactions (`prune.rs`); [`disk_usage`] counts
+//!   rows and bytes per table (`usage.rs`).
 //!
 //! Records are plain strings and numbers (`types.rs`), so the store imports nothing of the crate
-//! but the [`crate::label`] and [`crate::text`] leaves (the latter for [`StoredText`], what is
+//! but the [`crate::label`], [`crate::duration`] (retention lengths) and [`crate::text`] leaves (the latter for [`StoredText`], what is
 //! kept of a request's text): not `classify`, `route`, `ops` or `api`, which all depend on it.
 //! [`Store::record_all`] enqueues a batch's decisions as one command, so that they are all taken
 //! or none is.
@@ -54,6 +57,7 @@
 //! thread. No lock is held across the call and no I/O happens on the caller's thread.
 
 pub mod access;
+mod compact;
 mod contacts;
 mod error;
 mod events;
@@ -63,13 +67,18 @@ mod handle;
 mod history;
 mod job;
 pub mod outreach;
+mod prune;
+mod retention;
 mod rows;
 mod schema;
 mod types;
+mod usage;
 mod writer;
 
 #[cfg(test)]
 mod durability_tests;
+#[cfg(test)]
+mod prune_tests;
 #[cfg(test)]
 mod test_support;
 #[cfg(test)]
@@ -85,7 +94,10 @@ pub use export::{EXPORT_HEADER, export_feedback};
 pub use forecasts::{FORECAST_RUNS_KEPT, latest_forecasts};
 pub use handle::Store;
 pub use history::{HistoryEvent, HistoryReader};
+pub use prune::{DEFAULT_CHUNK_ROWS, ForgetWords, PruneOptions, Pruned, prunable};
+pub use retention::{Keep, Kind, Retention};
 pub use types::{
     DEFAULT_MAX_BATCH, DEFAULT_QUEUE_CAPACITY, DecisionRecord, Durability, ExportSummary,
     FeedbackRecord, StoreConfig, StoreCounts, StoreStats, StoredDecision,
 };
+pub use usage::{TableUsage, Usage, disk_usage};

@@ -9,21 +9,29 @@ use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
+use super::compact::{compact, restore};
 use super::{DecisionRecord, FeedbackRecord, StoreCounts, StoredDecision};
 
 const INSERT_DECISION: &str = "INSERT INTO decisions (
         decision_id, created_at, request_id, channel, language, text_sha256, text,
         topic, topic_confidence, urgency, urgency_confidence, urgency_signals,
         queue, priority, needs_human_review, review_reason, topic_model, urgency_model,
-        timing_us, decision_json)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+        timing_us, decision_json, json_form)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+        ?21)";
 
 const SELECT_DECISION: &str = "SELECT
         decision_id, created_at, request_id, channel, language, text_sha256, text,
         topic, topic_confidence, urgency, urgency_confidence, urgency_signals,
         queue, priority, needs_human_review, review_reason, topic_model, urgency_model,
-        timing_us, decision_json
+        timing_us, decision_json, json_form
     FROM decisions WHERE decision_id = ?1";
+
+/// The columns [`decision_from_row`] reads, in its order (for other selections of decisions).
+pub(super) const DECISION_COLUMNS: &str = "decision_id, created_at, request_id, channel, language,
+        text_sha256, text, topic, topic_confidence, urgency, urgency_confidence, urgency_signals,
+        queue, priority, needs_human_review, review_reason, topic_model, urgency_model,
+        timing_us, decision_json, json_form";
 
 const INSERT_FEEDBACK: &str = "INSERT INTO feedback
         (decision_id, received_at, topic, urgency, queue, note, recorded_by)
@@ -67,13 +75,14 @@ pub(super) fn insert_decision(conn: &Connection, rec: &DecisionRecord) -> rusqli
     let signals = serde_json::to_string(&rec.urgency_signals)
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let timing_us = i64::try_from(rec.timing_us).unwrap_or(i64::MAX);
+    let (json, form) = compact(rec);
     conn.prepare_cached(INSERT_DECISION)?.execute(params![
         rec.decision_id.hyphenated().to_string(),
         timestamp(&rec.created_at),
         rec.request_id,
         rec.channel,
         rec.language,
-        rec.text_sha256,
+        sha256_param(&rec.text_sha256),
         rec.text,
         rec.topic,
         confidence_param(rec.topic_confidence),
@@ -87,7 +96,8 @@ pub(super) fn insert_decision(conn: &Connection, rec: &DecisionRecord) -> rusqli
         rec.topic_model,
         rec.urgency_model,
         timing_us,
-        rec.decision_json,
+        json,
+        form,
     ])?;
     Ok(())
 }
@@ -132,17 +142,35 @@ pub(super) fn insert_feedback(conn: &Connection, fb: &FeedbackRecord) -> rusqlit
     Ok(())
 }
 
-fn decision_from_row(row: &Row<'_>) -> rusqlite::Result<DecisionRecord> {
+/// A SHA-256 in 64 hex digits is stored as its 32 bytes; anything else as the text it is.
+fn sha256_param(hex_digits: &str) -> rusqlite::types::Value {
+    match hex::decode(hex_digits) {
+        Ok(bytes) if bytes.len() == 32 => rusqlite::types::Value::Blob(bytes),
+        _ => rusqlite::types::Value::Text(hex_digits.to_string()),
+    }
+}
+
+/// Reads a column written by [`sha256_param`] back as lowercase hex.
+fn sha256_column(row: &Row<'_>, idx: usize) -> rusqlite::Result<String> {
+    Ok(match row.get::<_, rusqlite::types::Value>(idx)? {
+        rusqlite::types::Value::Blob(b) => hex::encode(b),
+        rusqlite::types::Value::Text(t) => t,
+        _ => String::new(),
+    })
+}
+
+/// A decision from a row of [`DECISION_COLUMNS`], its JSON as recorded.
+pub(super) fn decision_from_row(row: &Row<'_>) -> rusqlite::Result<DecisionRecord> {
     let signals_text: String = row.get(11)?;
     let urgency_signals: Vec<String> = serde_json::from_str(&signals_text)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(11, Type::Text, Box::new(e)))?;
-    Ok(DecisionRecord {
+    let mut rec = DecisionRecord {
         decision_id: uuid_column(row, 0)?,
         created_at: timestamp_column(row, 1)?,
         request_id: row.get(2)?,
         channel: row.get(3)?,
         language: row.get(4)?,
-        text_sha256: row.get(5)?,
+        text_sha256: sha256_column(row, 5)?,
         text: row.get(6)?,
         topic: row.get(7)?,
         topic_confidence: confidence_column(row, 8)?,
@@ -156,8 +184,10 @@ fn decision_from_row(row: &Row<'_>) -> rusqlite::Result<DecisionRecord> {
         topic_model: row.get(16)?,
         urgency_model: row.get(17)?,
         timing_us: u64::try_from(row.get::<_, i64>(18)?).unwrap_or(0),
-        decision_json: row.get(19)?,
-    })
+        decision_json: String::new(),
+    };
+    rec.decision_json = restore(row.get(19)?, row.get(20)?, &rec);
+    Ok(rec)
 }
 
 fn feedback_from_row(row: &Row<'_>) -> rusqlite::Result<FeedbackRecord> {
@@ -204,6 +234,42 @@ pub(super) fn counts(conn: &Connection) -> rusqlite::Result<StoreCounts> {
     })
 }
 
+/// Test hook: inserts a decision as version 5 of the schema did (its whole JSON, the SHA-256 as
+/// hex), for the test of migration 6.
+#[cfg(test)]
+pub(super) fn insert_v5(conn: &Connection, rec: &DecisionRecord) -> rusqlite::Result<usize> {
+    conn.execute(
+        "INSERT INTO decisions (decision_id, created_at, request_id, channel, language,
+                text_sha256, text, topic, topic_confidence, urgency, urgency_confidence,
+                urgency_signals, queue, priority, needs_human_review, review_reason, topic_model,
+                urgency_model, timing_us, decision_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                ?18, ?19, ?20)",
+        params![
+            rec.decision_id.hyphenated().to_string(),
+            timestamp(&rec.created_at),
+            rec.request_id,
+            rec.channel,
+            rec.language,
+            rec.text_sha256,
+            rec.text,
+            rec.topic,
+            confidence_param(rec.topic_confidence),
+            rec.urgency,
+            confidence_param(rec.urgency_confidence),
+            serde_json::to_string(&rec.urgency_signals).unwrap_or_default(),
+            rec.queue,
+            rec.priority,
+            rec.needs_human_review,
+            rec.review_reason,
+            rec.topic_model,
+            rec.urgency_model,
+            i64::try_from(rec.timing_us).unwrap_or(i64::MAX),
+            rec.decision_json,
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::schema::open_for_writing;
@@ -242,6 +308,28 @@ mod tests {
             }
         );
         assert!(load_decision(&conn, Uuid::now_v7()).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_routed_decision_is_stored_compact_and_read_back_as_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open_for_writing(&dir.path().join("a.sqlite3")).unwrap();
+        let rec = super::super::test_support::consistent(2);
+        insert_decision(&conn, &rec).unwrap();
+        let (form, stored): (i64, String) = conn
+            .query_row("SELECT json_form, decision_json FROM decisions", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(form, 1);
+        assert!(!stored.contains(&rec.topic_model), "{stored}");
+        let back = load_decision(&conn, rec.decision_id)
+            .unwrap()
+            .unwrap()
+            .record;
+        let value = |j: &str| serde_json::from_str::<serde_json::Value>(j).unwrap();
+        assert_eq!(value(&back.decision_json), value(&rec.decision_json));
+        assert_eq!(back.text_sha256, rec.text_sha256);
     }
 
     #[test]

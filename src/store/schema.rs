@@ -135,6 +135,47 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE outreach_reviews ADD COLUMN recorded_by TEXT;
     ALTER TABLE outreach_optouts ADD COLUMN recorded_by TEXT;
     ALTER TABLE forecast_runs ADD COLUMN requested_by TEXT;",
+    // Version 6: what a decision costs on disk, and what pruning needs. A decision's JSON no longer
+    // repeats its columns (`compact.rs`: json_form 1 = without them), the same rule applied here
+    // to the rows already stored; the text's SHA-256 as its 32 bytes; the (queue, created_at)
+    // index, which no query used, dropped. Indexes for the pruner: texts still kept by age,
+    // outreach flags by age.
+    "ALTER TABLE decisions ADD COLUMN json_form INTEGER NOT NULL DEFAULT 0;
+    UPDATE decisions SET json_form = 1, decision_json = json_remove(decision_json,
+            '$.decision_id', '$.request_id', '$.language', '$.queue', '$.priority',
+            '$.needs_human_review', '$.review_reason', '$.models', '$.timing_us',
+            '$.topic.label', '$.urgency.level')
+        WHERE json_valid(decision_json) AND json_type(decision_json) = 'object'
+          AND json_extract(decision_json, '$.decision_id') IS decision_id
+          AND (CASE WHEN request_id IS NULL THEN json_type(decision_json, '$.request_id') IS NULL
+               ELSE json_type(decision_json, '$.request_id') = 'text'
+                    AND json_extract(decision_json, '$.request_id') = request_id END)
+          AND json_type(decision_json, '$.language') = 'text'
+          AND json_extract(decision_json, '$.language') = language
+          AND json_type(decision_json, '$.queue') = 'text'
+          AND json_extract(decision_json, '$.queue') = queue
+          AND json_type(decision_json, '$.priority') = 'integer'
+          AND json_extract(decision_json, '$.priority') = priority
+          AND json_type(decision_json, '$.needs_human_review') IN ('true', 'false')
+          AND json_extract(decision_json, '$.needs_human_review') = needs_human_review
+          AND (CASE WHEN review_reason IS NULL
+               THEN json_type(decision_json, '$.review_reason') IS NULL
+               ELSE json_type(decision_json, '$.review_reason') = 'text'
+                    AND json_extract(decision_json, '$.review_reason') = review_reason END)
+          AND json_extract(decision_json, '$.models')
+              = json_object('topic', topic_model, 'urgency', urgency_model)
+          AND json_type(decision_json, '$.timing_us') = 'integer'
+          AND json_extract(decision_json, '$.timing_us') = timing_us
+          AND json_type(decision_json, '$.topic.label') = 'text'
+          AND json_extract(decision_json, '$.topic.label') = topic
+          AND json_type(decision_json, '$.urgency.level') = 'text'
+          AND json_extract(decision_json, '$.urgency.level') = urgency;
+    UPDATE decisions SET text_sha256 = unhex(text_sha256)
+        WHERE typeof(text_sha256) = 'text' AND length(text_sha256) = 64
+          AND text_sha256 = lower(text_sha256) AND unhex(text_sha256) IS NOT NULL;
+    DROP INDEX decisions_queue;
+    CREATE INDEX decisions_texts ON decisions (created_at) WHERE text IS NOT NULL;
+    CREATE INDEX outreach_flags_scored ON outreach_flags (scored_at);",
 ];
 
 /// The schema version this build writes and understands.
@@ -285,6 +326,77 @@ mod tests {
             .pragma_query_value(None, "journal_mode", |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "delete");
+    }
+
+    #[test]
+    fn version_6_compacts_the_decisions_already_stored_and_reads_them_back_unchanged() {
+        use super::super::rows::{insert_v5, load_decision};
+        use super::super::test_support::{consistent, sample_record};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v5.sqlite3");
+        // A file at version 5, with a decision as the router wrote it and one whose JSON says
+        // something else than its columns, both in the columns of version 5.
+        let (routed, odd) = (consistent(2), sample_record(3));
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            let tx = conn.transaction().unwrap();
+            for script in &MIGRATIONS[..5] {
+                tx.execute_batch(script).unwrap();
+            }
+            tx.pragma_update(None, "user_version", 5).unwrap();
+            for r in [&routed, &odd] {
+                insert_v5(&tx, r).unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let conn = open_for_writing(&path).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), SCHEMA_VERSION);
+        let (form, json, sha): (i64, String, Vec<u8>) = conn
+            .query_row(
+                "SELECT json_form, decision_json, text_sha256 FROM decisions WHERE decision_id = ?1",
+                [routed.decision_id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(form, 1, "{json}");
+        assert!(json.len() < routed.decision_json.len() * 2 / 3, "{json}");
+        assert_eq!(sha.len(), 32);
+        for rec in [&routed, &odd] {
+            let back = load_decision(&conn, rec.decision_id)
+                .unwrap()
+                .unwrap()
+                .record;
+            let value = |j: &str| serde_json::from_str::<serde_json::Value>(j).unwrap();
+            assert_eq!(value(&back.decision_json), value(&rec.decision_json));
+            let mut same = back.clone();
+            same.decision_json = rec.decision_json.clone();
+            assert_eq!(&same, rec, "every column survives");
+        }
+        let odd_back = load_decision(&conn, odd.decision_id)
+            .unwrap()
+            .unwrap()
+            .record;
+        assert_eq!(
+            odd_back.decision_json, odd.decision_json,
+            "kept whole, byte for byte"
+        );
+        let indexes: Vec<String> = conn
+            .prepare(
+                "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'decisions'",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            !indexes.iter().any(|i| i == "decisions_queue"),
+            "{indexes:?}"
+        );
+        assert!(
+            indexes.iter().any(|i| i == "decisions_texts"),
+            "{indexes:?}"
+        );
     }
 
     #[test]

@@ -44,6 +44,34 @@ pub(super) fn sample_record(i: u64) -> DecisionRecord {
     }
 }
 
+/// A record whose JSON says what its columns say, as the router writes them.
+pub(super) fn consistent(i: u64) -> DecisionRecord {
+    let mut rec = sample_record(i);
+    rec.decision_json = serde_json::json!({
+        "decision_id": rec.decision_id.hyphenated().to_string(),
+        "request_id": rec.request_id,
+        "topic": {"label": rec.topic, "confidence": 0.875,
+            "alternatives": [{"label": "tributi", "probability": 0.000015375204}]},
+        "urgency": {"level": rec.urgency, "confidence": 0.5, "signals": []},
+        "language": rec.language,
+        "queue": rec.queue,
+        "priority": rec.priority,
+        "skills": ["anagrafe"],
+        "sla_due_at": "2025-03-03T08:00:00Z",
+        "needs_human_review": rec.needs_human_review,
+        "review_reason": rec.review_reason,
+        "reasons": ["Topic `anagrafe` (0.88)", "Priority 3"],
+        "models": {"topic": rec.topic_model, "urgency": rec.urgency_model},
+        "timing_us": rec.timing_us,
+        "truncated": false,
+    })
+    .to_string();
+    if rec.review_reason.is_none() {
+        rec.decision_json = rec.decision_json.replace(",\"review_reason\":null", "");
+    }
+    rec
+}
+
 pub(super) fn sample_feedback(
     decision_id: Uuid,
     topic: Option<&str>,

@@ -106,6 +106,8 @@ async fn a_key_opens_the_endpoints_of_its_scopes_only() {
             "admin",
         ),
         ("POST", "/v1/route", admin, "route"),
+        ("GET", "/v1/store/stats", route, "admin"),
+        ("POST", "/v1/store/prune?dry_run=true", caseworker, "admin"),
     ] {
         let r = call(&app, method, path, Some(key), Some(json!([]))).await;
         let m = assert_error(r, 403, "forbidden").await;
@@ -113,6 +115,24 @@ async fn a_key_opens_the_endpoints_of_its_scopes_only() {
     }
     let r = call(&app, "GET", "/v1/outreach", Some(caseworker), None).await;
     assert_eq!(r.status(), 200);
+    // The store's size and a dry prune, for an admin.
+    let r = call(&app, "GET", "/v1/store/stats", Some(admin), None).await;
+    assert_eq!(r.status(), 200);
+    let stats: Value = r.json().await.unwrap();
+    assert_eq!(stats["method"], "dbstat");
+    assert!(stats["file_bytes"].as_u64().unwrap() > 0, "{stats}");
+    let r = call(
+        &app,
+        "POST",
+        "/v1/store/prune?dry_run=true",
+        Some(admin),
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let report: Value = r.json().await.unwrap();
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["kinds"].as_array().unwrap().len(), 7, "{report}");
     // The probes stay open; /metrics here needs an admin key.
     assert_eq!(
         call(&app, "GET", "/healthz", None, None).await.status(),

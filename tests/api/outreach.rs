@@ -401,6 +401,7 @@ async fn one_scoring_run_and_one_refit_at_a_time() {
                 .await
                 .is_some(),
             Job::Refit => refit::refit_if_idle(jobs, svc, registry).await.is_some(),
+            Job::Prune => unreachable!("not in this list"),
         };
         assert!(!scheduled_ran, "{path}: a scheduled one is skipped");
         let asked = tokio::spawn({

@@ -1,0 +1,163 @@
+//! `instrada store prune [--dry-run]` and `instrada store stats`: the store's retention and size,
+//! for an operator on the machine of the store ([`crate::jobs::prune`], [`crate::ops::store`], the
+//! same as `POST /v1/store/prune` and `GET /v1/store/stats`). A prune from here while `serve`
+//! runs takes turns with the server's writer, chunk by chunk (SQLite's lock); the server's own
+//! schedule, or `POST /v1/store/prune`, avoids even that.
+
+use super::CliError;
+use crate::config::Settings;
+use crate::jobs::{Jobs, prune::prune_now};
+use crate::ops::{self, Service};
+use clap::{Args, Subcommand};
+use std::fmt::Write;
+use std::path::PathBuf;
+
+/// `instrada store …`.
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Delete what is past its `store.retention` (texts cleared, decisions with their feedback,
+    /// events, outreach scores and reviews, the access log; never opt-outs).
+    Prune(StorePruneArgs),
+    /// Rows and bytes per table, the kept texts, the file.
+    Stats(StoreStatsArgs),
+}
+
+/// `instrada store prune`.
+#[derive(Debug, Args)]
+pub struct StorePruneArgs {
+    /// Only count what would be pruned.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Configuration file. Default: ./instrada.toml if present, else the built-in one.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// `instrada store stats`.
+#[derive(Debug, Args)]
+pub struct StoreStatsArgs {
+    /// JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Configuration file. Default: ./instrada.toml if present, else the built-in one.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// Runs `instrada store …` and returns what to print.
+pub fn store_cmd(c: &StoreCommand) -> Result<String, CliError> {
+    match c {
+        StoreCommand::Prune(a) => {
+            let settings = Settings::load(a.config.as_deref(), &[])?.0;
+            let report = super::with_service(&settings, async |svc: Service| {
+                Ok(prune_now(&Jobs::default(), &svc, a.dry_run).await?)
+            })?;
+            if a.json {
+                return Ok(format!(
+                    "{}\n",
+                    serde_json::to_string(&report).unwrap_or_default()
+                ));
+            }
+            let verb = if report.dry_run {
+                "would prune"
+            } else {
+                "pruned"
+            };
+            let mut out = format!(
+                "kind         keep     older than            {verb:>16}  chunks  longest ms\n"
+            );
+            for k in &report.kinds {
+                let _ = writeln!(
+                    out,
+                    "{:<12} {:<8} {:<21} {:>16}  {:>6}  {:>10.1}",
+                    k.kind,
+                    k.keep,
+                    k.before
+                        .map_or("-".into(), |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+                    k.rows,
+                    k.chunks,
+                    k.longest_chunk_ms
+                );
+            }
+            let _ = writeln!(out, "in {:.2} s", report.seconds);
+            Ok(out)
+        }
+        StoreCommand::Stats(a) => {
+            let settings = Settings::load(a.config.as_deref(), &[])?.0;
+            let u = super::with_service(&settings, async |svc: Service| {
+                Ok(ops::store::stats(&svc).await?)
+            })?;
+            if a.json {
+                return Ok(format!(
+                    "{}\n",
+                    serde_json::to_string(&u).unwrap_or_default()
+                ));
+            }
+            let mut out = String::from(
+                "table                    rows        bytes  bytes/row  (table + indexes)\n",
+            );
+            for t in &u.tables {
+                let per = t.bytes().checked_div(t.rows).unwrap_or(0);
+                let _ = writeln!(
+                    out,
+                    "{:<18} {:>10} {:>12} {:>10}  ({} + {})",
+                    t.table,
+                    t.rows,
+                    t.bytes(),
+                    per,
+                    t.table_bytes,
+                    t.index_bytes
+                );
+            }
+            let _ = writeln!(
+                out,
+                "texts kept: {} ({} bytes, inside decisions)\nfile: {} bytes ({} free, {} in the \
+                 write-ahead log); bytes counted with {} (SQLite's pages per table and index)",
+                u.texts, u.text_bytes, u.file_bytes, u.free_bytes, u.wal_bytes, u.method
+            );
+            Ok(out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A configuration whose store is in `dir`, with texts kept 1 day.
+    fn config(dir: &tempfile::TempDir) -> PathBuf {
+        let path = dir.path().join("instrada.toml");
+        let text = crate::config::EMBEDDED.replace("texts = \"30d\"", "texts = \"1d\"");
+        assert_ne!(text, crate::config::EMBEDDED, "the example sets texts");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn stats_and_a_dry_prune_print_a_line_per_table_and_per_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Some(config(&dir));
+        let stats = store_cmd(&StoreCommand::Stats(StoreStatsArgs {
+            json: false,
+            config: config.clone(),
+        }))
+        .unwrap();
+        assert!(stats.contains("\ndecisions "), "{stats}");
+        assert!(stats.contains("outreach_optouts"), "{stats}");
+        assert!(stats.contains("counted with dbstat"), "{stats}");
+        let dry = store_cmd(&StoreCommand::Prune(StorePruneArgs {
+            dry_run: true,
+            json: true,
+            config,
+        }))
+        .unwrap();
+        let report: ops::store::PruneReport = serde_json::from_str(&dry).unwrap();
+        assert!(report.dry_run);
+        let texts = report.kinds.iter().find(|k| k.kind == "texts").unwrap();
+        assert_eq!((texts.keep.as_str(), texts.rows), ("1d", 0));
+        assert_eq!(report.kinds.len(), 7);
+    }
+}
