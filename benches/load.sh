@@ -113,5 +113,7 @@ server_pid=""
 if command -v sqlite3 >/dev/null; then
   committed=$(sqlite3 "$work/instrada.db" "select count(*) from decisions")
   echo "decisions answered 200: ${ok:-?}, committed: ${committed}"
-  [[ "${ok:-}" == "$committed" ]] || { echo "MISMATCH: a returned decision was not committed" >&2; exit 1; }
+  # More committed than answered is a request the client left while its decision committed
+  # (with durability = "commit" it is committed before it is answered); fewer is a loss.
+  (( committed >= ${ok:-0} )) || { echo "MISMATCH: a returned decision was not committed" >&2; exit 1; }
 fi

@@ -9,6 +9,7 @@ use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
+use super::checkpoint;
 use super::job::Exec;
 use super::schema;
 use super::writer::{Command, Counters, Writer};
@@ -35,6 +36,8 @@ struct Inner {
     /// The writer thread, taken and joined by the first `close`. A mutex because `close` takes
     /// `&self` (clones of the store live in the HTTP state) and must take it exactly once.
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// The WAL checkpointer ([`super::checkpoint`]), joined by `close` after the writer.
+    checkpointer: Mutex<Option<JoinHandle<()>>>,
     /// Shared with the writer, which updates them; read by `stats`.
     counters: Arc<Counters>,
     /// Whether `record` returns on enqueue or on commit.
@@ -61,6 +64,10 @@ impl Store {
     pub fn open(config: &StoreConfig) -> Result<Store, StoreError> {
         config.check()?;
         let conn = schema::open_for_writing(&config.path)?;
+        checkpoint::hand_over(&conn).map_err(|source| StoreError::Open {
+            path: config.path.clone(),
+            source,
+        })?;
         let (tx, rx) = mpsc::channel(config.queue_capacity);
         let (finished_tx, finished) = watch::channel(false);
         let counters = Arc::new(Counters::default());
@@ -73,12 +80,15 @@ impl Store {
             config.path.clone(),
         );
         let thread = writer.spawn()?;
+        let checkpointer = checkpoint::spawn(&config.path, finished.clone())
+            .map_err(|source| StoreError::Spawn { source })?;
         Ok(Store {
             inner: Arc::new(Inner {
                 tx,
                 closing: AtomicBool::new(false),
                 finished,
                 thread: Mutex::new(Some(thread)),
+                checkpointer: Mutex::new(Some(checkpointer)),
                 counters,
                 durability: config.durability,
                 path: config.path.clone(),
@@ -233,13 +243,20 @@ impl Store {
             Ok(mut guard) => guard.take(),
             Err(poisoned) => poisoned.into_inner().take(),
         };
-        let joined = match thread {
-            // It has sent `finished`, so this returns at once; off the runtime all the same.
-            Some(thread) => match tokio::runtime::Handle::try_current() {
-                Ok(runtime) => matches!(runtime.spawn_blocking(|| thread.join()).await, Ok(Ok(()))),
-                Err(_) => thread.join().is_ok(),
-            },
-            None => true,
+        let checkpointer = match self.inner.checkpointer.lock() {
+            Ok(mut guard) => guard.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        // The writer has sent `finished`, so it returns at once, and the checkpointer after one
+        // last checkpoint; off the runtime all the same.
+        let join = move || {
+            let writer = thread.map(|t| t.join().is_ok()).unwrap_or(true);
+            let checkpointer = checkpointer.map(|t| t.join().is_ok()).unwrap_or(true);
+            writer && checkpointer
+        };
+        let joined = match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => matches!(runtime.spawn_blocking(join).await, Ok(true)),
+            Err(_) => join(),
         };
         if finished_cleanly && joined {
             Ok(())

@@ -57,6 +57,7 @@
 //! thread. No lock is held across the call and no I/O happens on the caller's thread.
 
 pub mod access;
+mod checkpoint;
 mod compact;
 mod contacts;
 mod error;

@@ -180,7 +180,7 @@ impl Writer {
             path,
             ..
         } = self;
-        // Closing the last connection checkpoints the WAL into the main file.
+        // The checkpointer checkpoints once more after `finished`, and removes the log.
         if let Err((_, err)) = conn.close() {
             tracing::warn!(path = %path.display(), error = %chain(&err), "closing the decision store");
         }
