@@ -280,6 +280,13 @@ pub async fn served(
     axum::Json(doc)
 }
 
+/// Swagger UI at `/docs` over `/openapi.json` (served by [`served`]). Its files are bundled in the
+/// binary and its online validator is off (`validatorUrl: "none"`), so that the page works
+/// offline and never sends the contract to validator.swagger.io.
+pub fn swagger_ui() -> SwaggerUi {
+    SwaggerUi::new("/docs").config(Config::new(["/openapi.json"]).validator_url("none"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,11 +311,4 @@ mod tests {
             }
         }
     }
-}
-
-/// Swagger UI at `/docs` over `/openapi.json` (served by [`served`]). Its files are bundled in the
-/// binary and its online validator is off (`validatorUrl: "none"`), so that the page works
-/// offline and never sends the contract to validator.swagger.io.
-pub fn swagger_ui() -> SwaggerUi {
-    SwaggerUi::new("/docs").config(Config::new(["/openapi.json"]).validator_url("none"))
 }
