@@ -142,49 +142,24 @@ impl Modify for Keys {
             "api_key",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
-        let error = |text: &str| -> RefOr<Response> {
-            RefOr::T(
-                utoipa::openapi::ResponseBuilder::new()
-                    .description(text)
-                    .content(
-                        "application/json",
-                        utoipa::openapi::ContentBuilder::new()
-                            .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
-                            .build(),
-                    )
-                    .build(),
-            )
-        };
-        for (path, item) in doc.paths.paths.iter_mut() {
-            if !path.starts_with("/v1/") {
-                continue;
-            }
-            let operations = [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for op in operations.into_iter().flatten() {
-                op.security = Some(vec![SecurityRequirement::new(
-                    "api_key",
-                    Vec::<String>::new(),
-                )]);
-                let responses = &mut op.responses.responses;
-                responses.insert(
-                    "401".into(),
-                    error("`unauthorized`: no API key, or one that is not live"),
-                );
-                responses.insert(
-                    "403".into(),
-                    error("`forbidden`: the key lacks this endpoint's scope"),
-                );
-                responses.insert(
-                    "429".into(),
-                    error("`rate_limited`: the key is over its rate (with Retry-After)"),
-                );
-            }
+        for op in v1_operations(doc) {
+            op.security = Some(vec![SecurityRequirement::new(
+                "api_key",
+                Vec::<String>::new(),
+            )]);
+            let responses = &mut op.responses.responses;
+            responses.insert(
+                "401".into(),
+                error("`unauthorized`: no API key, or one that is not live"),
+            );
+            responses.insert(
+                "403".into(),
+                error("`forbidden`: the key lacks this endpoint's scope"),
+            );
+            responses.insert(
+                "429".into(),
+                error("`rate_limited`: the key is over its rate (with Retry-After)"),
+            );
         }
     }
 }
@@ -197,56 +172,67 @@ struct Answers;
 
 impl Modify for Answers {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        let error = |text: &str| -> RefOr<Response> {
-            RefOr::T(
-                utoipa::openapi::ResponseBuilder::new()
-                    .description(text)
-                    .content(
-                        "application/json",
-                        utoipa::openapi::ContentBuilder::new()
-                            .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
-                            .build(),
-                    )
-                    .build(),
-            )
-        };
-        for (path, item) in doc.paths.paths.iter_mut() {
-            if !path.starts_with("/v1/") {
-                continue;
+        for op in v1_operations(doc) {
+            let takes_body = op.request_body.is_some();
+            let takes_query = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let mut answers = vec![(
+                "503",
+                "`overloaded`, `timed_out`, `store_unavailable`, `not_ready` (with Retry-After)",
+            )];
+            if takes_body {
+                answers.extend([
+                    ("400", "`malformed_json`"),
+                    ("413", "`body_too_large`"),
+                    ("415", "`unsupported_media_type`"),
+                    ("422", "`invalid_request`"),
+                ]);
+            } else if takes_query {
+                answers.push(("422", "`invalid_request`"));
             }
-            let operations = [
+            for (status, text) in answers {
+                op.responses
+                    .responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| error(text));
+            }
+        }
+    }
+}
+
+/// Every operation under `/v1/`.
+fn v1_operations(
+    doc: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    doc.paths
+        .paths
+        .iter_mut()
+        .filter(|(path, _)| path.starts_with("/v1/"))
+        .flat_map(|(_, item)| {
+            [
                 &mut item.get,
                 &mut item.post,
                 &mut item.put,
                 &mut item.delete,
                 &mut item.patch,
-            ];
-            for op in operations.into_iter().flatten() {
-                let takes_body = op.request_body.is_some();
-                let takes_query = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
-                let mut answers = vec![(
-                    "503",
-                    "`overloaded`, `timed_out`, `store_unavailable`, `not_ready` (with Retry-After)",
-                )];
-                if takes_body {
-                    answers.extend([
-                        ("400", "`malformed_json`"),
-                        ("413", "`body_too_large`"),
-                        ("415", "`unsupported_media_type`"),
-                        ("422", "`invalid_request`"),
-                    ]);
-                } else if takes_query {
-                    answers.push(("422", "`invalid_request`"));
-                }
-                for (status, text) in answers {
-                    op.responses
-                        .responses
-                        .entry(status.to_string())
-                        .or_insert_with(|| error(text));
-                }
-            }
-        }
-    }
+            ]
+            .into_iter()
+            .flatten()
+        })
+}
+
+/// An error answer described by `text`, with the error body's schema.
+fn error(text: &str) -> RefOr<Response> {
+    RefOr::T(
+        utoipa::openapi::ResponseBuilder::new()
+            .description(text)
+            .content(
+                "application/json",
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build(),
+    )
 }
 
 /// The committed document: what utoipa generates, with the limits the code checks.
