@@ -27,6 +27,8 @@ use serde_json::{Value, json};
 const NO_CONTROL: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
 /// A short name as `ops::fields::check_name` reads it: trimmed, then no control character.
 const NAME: &str = r"^\s*[^\x00-\x1f\x7f-\x9f]*\s*$";
+/// A name that must be given: not blank, no control character once trimmed.
+const NAMED: &str = r"^\s*[^\x00-\x1f\x7f-\x9f\s][^\x00-\x1f\x7f-\x9f]*$";
 /// At least one letter or digit (`text::normalize::has_content`).
 const CONTENT: &str = r"[^\W_]";
 /// Something other than blanks.
@@ -107,7 +109,7 @@ fn fixed() -> Vec<Patch> {
         // An event, as a history to score takes it (one by one, each checked).
         (
             schema_prop("EventIn", "event_id"),
-            json!({"maxLength": ops::fields::MAX_NAME_CHARS, "pattern": r"^\s*[^\x00-\x1f\x7f-\x9f\s][^\x00-\x1f\x7f-\x9f]*$"}),
+            json!({"maxLength": ops::fields::MAX_NAME_CHARS, "pattern": NAMED}),
         ),
         (schema_prop("EventIn", "queue"), name()),
         (schema_prop("EventIn", "topic"), name()),
@@ -147,7 +149,7 @@ fn fixed() -> Vec<Patch> {
         ),
         (
             schema_prop("ReviewRequest", "reviewer"),
-            json!({"maxLength": ops::outreach::MAX_REVIEWER_CHARS, "pattern": r"^\s*[^\x00-\x1f\x7f-\x9f\s][^\x00-\x1f\x7f-\x9f]*$"}),
+            json!({"maxLength": ops::outreach::MAX_REVIEWER_CHARS, "pattern": NAMED}),
         ),
         (
             schema_prop("ReviewRequest", "note"),
