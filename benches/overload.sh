@@ -12,7 +12,7 @@
 # Prints wrk's latency of every answer (admitted and refused) with the count of non-2xx and of
 # socket errors (timeouts among them), the server's maximum RSS sampled every 100 ms, and the
 # server's own latency of the admitted requests (/metrics), beside a low-load run of 8
-# connections for comparison. Loopback only, bounded in time (wrk's --timeout 2s).
+# connections for comparison, and the floor: the same connections answered 404 at once. Loopback only, bounded in time (wrk's --timeout 2s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -94,3 +94,9 @@ run "overload" "$CONNS" "$DURATION"
 kill "$sampler_pid" 2>/dev/null || true; sampler_pid=""
 echo "  RSS: ${start_rss} kB at start, max $(cat "$work/rss" 2>/dev/null || echo "?") kB during the overload"
 run "low load again" 8 5
+# The floor: the same client and connections posting to a path that does not exist, answered
+# 404 by the router with nothing else done — no request can be answered more cheaply, so no
+# shedding can bring the wait of every answer below this on this machine.
+echo "== floor: the same $CONNS connections, every request answered 404 at once"
+INSTRADA_PATH=/v1/nothing wrk -t1 -c"$CONNS" -d"$DURATION"s --timeout 2s --latency -s benches/load.lua "$URL" |
+  grep -E "requests:|throughput|^p[0-9]|Socket errors" || true

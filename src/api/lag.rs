@@ -16,9 +16,10 @@
 //! blip of one slow tick is not overload), the share of new `/v1` requests refused climbs toward
 //! its maximum with a time constant of [`RISE`]; while it is under the target it falls with a
 //! time constant of [`FALL`], slower, so that the share settles where the lag stays near the
-//! target instead of swinging. The rates are per unit of time, not per tick: an overloaded
-//! runtime wakes the probe less often, and a per-tick rule would then climb slowly and fall
-//! fast. The admitted requests are served as at low load; the refused ones get their answer in
+//! target instead of swinging; once it has stayed under the target for [`OVER`] the
+//! overload is over and the share falls fast ([`CALM`]), so that nobody is refused at low load.
+//! The rates are per unit of time, not per tick: an overloaded runtime wakes the probe less
+//! often, and a per-tick rule would then climb slowly and fall fast. The admitted requests are served as at low load; the refused ones get their answer in
 //! microseconds. `server.shed_lag_ms = 0` turns it off. The middleware that refuses is
 //! `super::shed`; this file is the measure and the control law, and knows nothing of HTTP.
 
@@ -34,6 +35,13 @@ const INTERVAL: Duration = Duration::from_millis(50);
 const RISE: Duration = Duration::from_millis(100);
 /// Time constant of its fall while the lag is under the target.
 const FALL: Duration = Duration::from_millis(1000);
+/// How long the lag must stay under the target before the overload is taken as over (under
+/// overload it dips under the target now and then, for tens of milliseconds).
+const OVER: Duration = Duration::from_millis(200);
+/// Time constant of its fall once the lag has stayed under the target for [`OVER`]:
+/// the overload is over (CoDel leaves its dropping state as soon as the delay is back under the
+/// target), and a caller at low load must not be refused for seconds after it.
+const CALM: Duration = Duration::from_millis(100);
 /// Shares are in 1/65,536.
 const ONE: u32 = 1 << 16;
 /// At most this share is refused: some requests always get through, so the lag keeps being
@@ -73,6 +81,8 @@ pub struct Controller {
     target: Duration,
     /// Since when the lag has been above the target, if it is.
     above_since: Option<Instant>,
+    /// Since when it has been under the target, if it is.
+    under_since: Option<Instant>,
     /// The previous tick.
     last: Option<Instant>,
     /// The share to refuse, in [0, 1].
@@ -85,6 +95,7 @@ impl Controller {
         Self {
             target,
             above_since: None,
+            under_since: None,
             last: None,
             share: 0.0,
         }
@@ -99,14 +110,21 @@ impl Controller {
         self.last = Some(now);
         let max = f64::from(MAX_SHARE) / f64::from(ONE);
         if lag > self.target {
+            self.under_since = None;
             let since = *self.above_since.get_or_insert(now);
-            if now.duration_since(since) >= INTERVAL || self.share > 0.0 {
+            if now.duration_since(since) >= INTERVAL {
                 let step = 1.0 - (-dt / RISE.as_secs_f64()).exp();
                 self.share += (max - self.share) * step;
             }
         } else {
             self.above_since = None;
-            let step = 1.0 - (-dt / FALL.as_secs_f64()).exp();
+            let since = *self.under_since.get_or_insert(now);
+            let fall = if now.duration_since(since) >= OVER {
+                CALM
+            } else {
+                FALL
+            };
+            let step = 1.0 - (-dt / fall.as_secs_f64()).exp();
             self.share -= self.share * step;
             if self.share < 1e-3 {
                 self.share = 0.0;
@@ -173,11 +191,18 @@ mod tests {
             most > MAX_SHARE - MAX_SHARE / 100,
             "nearly the most, never everything: {most}"
         );
-        // Under the target: the share falls, slower than it rose, to nothing.
-        let (t, less) = run(&mut c, t, &[3; 100]);
-        assert!(less < most && less > most / 2, "{less}");
-        let (_, none) = run(&mut c, t, &[1; 5000]);
-        assert_eq!(none, 0);
+        // Under the target for less than an interval (the lag swinging about the target while
+        // the overload lasts): the share falls, slower than it rose.
+        let (t, less) = run(&mut c, t, &[3; 10]);
+        assert!(less < most && less > most * 9 / 10, "{less}");
+        let (t, same) = run(&mut c, t, &[20]);
+        assert_eq!(same, less, "one slow tick is not overload again");
+        let (t, again) = run(&mut c, t, &[20; 3]);
+        assert!(again > less, "{again} after {less}");
+        // Under it for long: the overload is over, and within a second and a half nothing is
+        // refused any more.
+        let (_, none) = run(&mut c, t, &[0; 1500]);
+        assert_eq!(none, 0, "still refusing at low load");
     }
 
     #[test]
