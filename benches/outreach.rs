@@ -94,7 +94,7 @@ fn bench(c: &mut Criterion) {
     );
     let store = store(dir.path(), citizens);
     let as_of = end().and_hms_opt(12, 0, 0).unwrap_or_default().and_utc();
-    let reader = HistoryReader::open(store.path()).expect("reader");
+    let reader = HistoryReader::open(store.location()).expect("reader");
     c.bench_function("outreach/one_citizen_from_store", |b| {
         let mut i = 0usize;
         b.iter(|| {

@@ -335,6 +335,11 @@ impl Settings {
         if st.path.as_os_str().is_empty() {
             p.push(("store.path", "`store.path` is empty".into()));
         }
+        if let Some(url) = &st.url
+            && let Err(e) = crate::store::Location::parse(url)
+        {
+            p.push(("store.url", e.to_string()));
+        }
         p.extend(
             st.retention
                 .problems()

@@ -125,8 +125,8 @@ fn cmd_check_config(args: cli::CheckConfigArgs) -> Result<()> {
 
 fn cmd_export_feedback(args: cli::ExportFeedbackArgs) -> Result<()> {
     let db = match args.db {
-        Some(db) => db,
-        None => Settings::load(None, &[])?.0.store.path,
+        Some(db) => instrada::store::Location::from(db),
+        None => Settings::load(None, &[])?.0.store.location(),
     };
     let s = instrada::store::export_feedback(&db, &args.out)?;
     println!("{}", cli::export_report(&args.out, &s));

@@ -1,10 +1,10 @@
 //! [`KeyRing`]: the live keys in memory, and the check of a presented key against them.
 
 use super::Scope;
+use crate::store::Location;
 use crate::store::{StoreError, access::list_keys};
 use arc_swap::ArcSwap;
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
@@ -38,7 +38,7 @@ struct Live {
 #[derive(Debug)]
 pub struct KeyRing {
     /// The store's file, read again by [`KeyRing::refresh`].
-    path: PathBuf,
+    at: Location,
     /// Swapped whole by a refresh; every request reads it without a lock.
     live: ArcSwap<Vec<Live>>,
 }
@@ -48,25 +48,25 @@ impl KeyRing {
     /// command line takes effect within this time.
     pub const REFRESH: Duration = Duration::from_secs(5);
 
-    /// The live keys of the store at `path` (blocking: a read of the file).
-    pub fn load(path: &Path) -> Result<Self, StoreError> {
-        let ring = Self::empty(path);
+    /// The live keys of the store at `at` (blocking: a read of the database).
+    pub fn load(at: impl Into<Location>) -> Result<Self, StoreError> {
+        let ring = Self::empty(at);
         ring.refresh()?;
         Ok(ring)
     }
 
     /// A ring with no key yet over the store at `path` (no I/O): for a service with
     /// `server.auth = "off"`, or until the first [`KeyRing::refresh`].
-    pub fn empty(path: &Path) -> Self {
+    pub fn empty(at: impl Into<Location>) -> Self {
         Self {
-            path: path.to_path_buf(),
+            at: at.into(),
             live: ArcSwap::from_pointee(Vec::new()),
         }
     }
 
     /// Reads the keys again (blocking); returns how many are live.
     pub fn refresh(&self) -> Result<usize, StoreError> {
-        let live: Vec<Live> = list_keys(&self.path)?
+        let live: Vec<Live> = list_keys(&self.at)?
             .into_iter()
             .filter(|k| k.revoked_at.is_none())
             .filter_map(|k| {
@@ -128,7 +128,7 @@ mod tests {
         store.create_key(record).await.unwrap();
         let (other, record) = super::super::new_key("cti", &[Scope::Events], None, "test").unwrap();
         store.create_key(record).await.unwrap();
-        let ring = KeyRing::load(store.path()).unwrap();
+        let ring = KeyRing::load(store.location()).unwrap();
         assert_eq!(ring.len(), 2);
         let caller = ring.verify(&crm).expect("a live key");
         assert_eq!(caller.name, "crm");

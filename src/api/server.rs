@@ -163,7 +163,7 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
 /// The live API keys, or, with `server.auth = "off"` (a loopback address only: the settings'
 /// check refuses it on any other), none, said loudly.
 fn key_ring(settings: &Settings) -> Result<KeyRing, ServeError> {
-    let path = &settings.store.path;
+    let path = settings.store.location();
     match settings.server.auth {
         AuthMode::Off => {
             tracing::warn!(

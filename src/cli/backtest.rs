@@ -134,14 +134,14 @@ fn stored_series(
         None => def.interval,
     };
     let counts =
-        crate::forecast::plan::stored_counts(&settings.store.path, def, fc.count_decisions)
+        crate::forecast::plan::stored_counts(&settings.store.location(), def, fc.count_decisions)
             .map_err(CliError::Usage)?;
     let rows: Vec<_> = counts.iter().map(|(t, n)| (*t, *n as f64)).collect();
     let series = Series::from_instants(interval, calendar, &rows).ok_or_else(|| {
         CliError::Usage(format!(
             "series `{name}` has no contacts in {} yet (events in through POST /v1/events or \
              instrada import events{})",
-            settings.store.path.display(),
+            settings.store.location(),
             if fc.count_decisions {
                 ", or routed requests"
             } else {
@@ -152,7 +152,7 @@ fn stored_series(
     let total: u64 = counts.iter().map(|c| c.1).sum();
     let notes = vec![format!(
         "series `{name}`: {total} contacts from {}{}",
-        settings.store.path.display(),
+        settings.store.location(),
         if fc.count_decisions {
             " (events and routed requests)"
         } else {

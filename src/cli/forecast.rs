@@ -79,7 +79,7 @@ pub fn forecast_cmd(args: &ForecastArgs) -> Result<String, CliError> {
                 "--cached: the store {} holds no forecasts yet: the service saves each refit \
                  (`POST /v1/forecast/refit`, or its `[forecast] refit` schedule); without \
                  --cached the series is fitted now",
-                settings.store.path.display()
+                settings.store.location()
             ))
         })?
     } else {

@@ -217,18 +217,15 @@ fn store_and_time(
     config: Option<&Path>,
     time: Option<&str>,
     what: &str,
-) -> Result<(PathBuf, DateTime<Utc>), CliError> {
+) -> Result<(crate::store::Location, DateTime<Utc>), CliError> {
     let (settings, _) = Settings::load(config, &[])?;
-    let path = settings.store.path;
+    let path = settings.store.location();
     let t = match time {
         Some(t) => parse_time(what, t)?,
         None => dataset::latest_event(&path)?
             .map(|t| t - Duration::days(crate::outreach::features::LABEL_DAYS))
             .ok_or_else(|| {
-                CliError::Usage(format!(
-                    "{}: no events with a citizen in the store",
-                    path.display()
-                ))
+                CliError::Usage(format!("{}: no events with a citizen in the store", path))
             })?,
     };
     Ok((path, t))

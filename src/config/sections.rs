@@ -106,8 +106,12 @@ use crate::store::{Durability, Retention, StoredText};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreSettings {
-    /// SQLite file. Default `data/instrada.db`.
+    /// SQLite file, when no `url` is given. Default `data/instrada.db`.
     pub path: PathBuf,
+    /// The database as a URL: `sqlite://PATH` or `postgres://USER:PASSWORD@HOST:PORT/DATABASE`
+    /// (`INSTRADA__STORE__URL`, `--database-url`); when set it wins over `path`. Its password is
+    /// never logged.
+    pub url: Option<String>,
     /// What of the request text is stored. Default `none` (only a SHA-256).
     pub text: StoredText,
     /// Decisions waiting to be written, at most. Default 8192.
@@ -136,6 +140,7 @@ impl Default for StoreSettings {
     fn default() -> Self {
         Self {
             path: PathBuf::from("data/instrada.db"),
+            url: None,
             text: StoredText::None,
             queue_capacity: crate::store::DEFAULT_QUEUE_CAPACITY,
             batch_size: crate::store::DEFAULT_MAX_BATCH,
@@ -151,10 +156,19 @@ impl Default for StoreSettings {
 }
 
 impl StoreSettings {
+    /// Where the store lives: `url` when set, else the SQLite file `path`. A URL naming no
+    /// database is one of the settings' problems, refused at load; here it falls back to `path`.
+    pub fn location(&self) -> crate::store::Location {
+        self.url
+            .as_deref()
+            .and_then(|u| crate::store::Location::parse(u).ok())
+            .unwrap_or_else(|| crate::store::Location::Sqlite(self.path.clone()))
+    }
+
     /// The store's own configuration.
     pub fn store_config(&self) -> crate::store::StoreConfig {
         crate::store::StoreConfig {
-            path: self.path.clone(),
+            at: self.location(),
             queue_capacity: self.queue_capacity,
             max_batch: self.batch_size,
             durability: self.durability,

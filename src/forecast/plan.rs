@@ -171,7 +171,7 @@ pub fn contact_filter(def: &SeriesConfig) -> ContactFilter {
 /// The contacts of the series `def` per 15-minute UTC bucket, from the store at `path` (events,
 /// and routed requests with `include_decisions`).
 pub fn stored_counts(
-    path: &std::path::Path,
+    path: &crate::store::Location,
     def: &SeriesConfig,
     include_decisions: bool,
 ) -> Result<Vec<(DateTime<Utc>, u64)>, String> {
@@ -182,7 +182,7 @@ pub fn stored_counts(
 /// Fits every series of `defs` on the contacts of the store at `path`, read once for all of them
 /// (one connection, one grouped scan); when the store cannot be read, every series fails with why.
 pub fn fit_stored(
-    path: &std::path::Path,
+    path: &crate::store::Location,
     defs: &[SeriesConfig],
     config: &ForecastConfig,
     now: DateTime<Utc>,

@@ -74,7 +74,7 @@ mod tests {
         // Until 04:29 nothing goes; the writer's thread runs on real time, so wait for it by
         // reading through its queue (which sees every write before it), not by sleeping.
         tokio::time::sleep(std::time::Duration::from_secs(29 * 60)).await;
-        let path = svc.store.path().to_path_buf();
+        let path = svc.store.location().clone();
         let left = || {
             let since = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
             crate::store::access::read_access(&path, since, None)

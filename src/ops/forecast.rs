@@ -286,7 +286,12 @@ pub fn series_defs(settings: &Settings) -> Vec<SeriesConfig> {
 /// Blocking and slow (a backtest per series): from a blocking thread or the command line, never
 /// per request.
 pub fn fit(settings: &Settings, defs: &[SeriesConfig]) -> Forecasts {
-    plan::fit_stored(&settings.store.path, defs, &settings.forecast, Utc::now())
+    plan::fit_stored(
+        &settings.store.location(),
+        defs,
+        &settings.forecast,
+        Utc::now(),
+    )
 }
 
 /// The series `name` fitted now on the store's contacts (as a refit would fit it; nothing is
@@ -305,7 +310,7 @@ pub fn fit_one(settings: &Settings, name: &str) -> Result<Forecasts, OpError> {
 
 /// The forecasts of the last refit saved in the store's cache, if any.
 pub fn cached(settings: &Settings) -> Result<Option<Forecasts>, OpError> {
-    let stored = crate::store::latest_forecasts(&settings.store.path).map_err(|e| {
+    let stored = crate::store::latest_forecasts(settings.store.location()).map_err(|e| {
         OpError::StoreUnavailable {
             retry_after_secs: settings.server.retry_after_secs,
             cause: e.to_string(),

@@ -111,7 +111,7 @@ pub async fn create(
 
 /// Every key, live and revoked.
 pub async fn list(svc: &Service) -> Result<Vec<KeyInfo>, OpError> {
-    let keys = svc.read(crate::store::access::list_keys).await?;
+    let keys = svc.read(|at| crate::store::access::list_keys(at)).await?;
     Ok(keys
         .into_iter()
         .map(|k| KeyInfo {

@@ -6,9 +6,9 @@
 use super::OpError;
 use crate::config::Settings;
 use crate::digest::{KeyError, Pseudonymiser};
+use crate::store::Location;
 use crate::store::{Store, StoreError};
 use std::future::Future;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -96,14 +96,13 @@ impl Service {
             .map_err(|_| self.unavailable(format!("{what} within {} ms", wait.as_millis())))
     }
 
-    /// Runs a read of the store's file on a blocking thread (its own connection: the writer goes
-    /// on).
+    /// Runs a read of the store on a blocking thread (its own connection: the writer goes on).
     pub async fn read<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Path) -> Result<T, StoreError> + Send + 'static,
+        f: impl FnOnce(&Location) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, OpError> {
-        let path = self.settings.store.path.clone();
-        tokio::task::spawn_blocking(move || f(&path))
+        let at = self.store.location().clone();
+        tokio::task::spawn_blocking(move || f(&at))
             .await
             .map_err(|e| OpError::internal(format!("the store read failed: {e}")))?
             .map_err(|e| self.unavailable(e))

@@ -107,7 +107,7 @@ pub async fn prune(
 
 /// Rows and bytes per table, the kept texts, the file (its own read connection).
 pub async fn stats(svc: &Service) -> Result<Usage, OpError> {
-    svc.read(disk_usage).await
+    svc.read(|at| disk_usage(at)).await
 }
 
 #[cfg(test)]

@@ -11,15 +11,15 @@ use super::table::Table;
 use super::train::ValidParams;
 use crate::digest::sha256_hex;
 use crate::store::HistoryReader;
+use crate::store::Location;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 /// The table of every citizen with a contact in the year up to `as_of`: features as of `as_of`,
 /// `label` in `(as_of, as_of + 30 days]`, ids the pseudonyms. Citizens first seen later are
 /// not in it (nothing was known of them at `as_of`).
 pub fn store_table(
-    store: &Path,
+    store: &Location,
     as_of: DateTime<Utc>,
     label: OutreachLabel,
     spec: &FeatureSpec,
@@ -31,7 +31,7 @@ pub fn store_table(
         rows: Vec::new(),
         labels: Vec::new(),
         ids: Vec::new(),
-        source: format!("store {} as of {}", store.display(), as_of.to_rfc3339()),
+        source: format!("store {} as of {}", store, as_of.to_rfc3339()),
         sha256: String::new(),
         notes: Vec::new(),
     };
@@ -83,7 +83,7 @@ pub struct BacktestReport {
 /// as of `cutoff` and measures against what happened in the 30 days after. Nothing the model or
 /// its features see lies after `cutoff`.
 pub fn backtest(
-    store: &Path,
+    store: &Location,
     cutoff: DateTime<Utc>,
     label: OutreachLabel,
     spec: &FeatureSpec,
@@ -127,6 +127,6 @@ pub fn backtest(
 
 /// The time of the latest event with a citizen in the store (the default backtest cutoff is 30
 /// days before it, so that the last 30 days are the test window).
-pub fn latest_event(store: &Path) -> Result<Option<DateTime<Utc>>, OutreachError> {
+pub fn latest_event(store: &Location) -> Result<Option<DateTime<Utc>>, OutreachError> {
     Ok(HistoryReader::open(store)?.latest()?)
 }

@@ -156,7 +156,7 @@ pub fn run(
 ) -> Result<RunSummary, OutreachError> {
     let started = Instant::now();
     let scored_at = Utc::now();
-    let path = store.path();
+    let path = store.location();
     let opted = rec::opted_out(path)?;
     let reader = HistoryReader::open(path)?;
     let (mut scored, mut flagged, mut skipped) = (0, 0, 0);

@@ -190,7 +190,7 @@ pub fn check(settings: &Settings, source: &Source) -> Result<String, Invalid> {
     let _ = writeln!(
         out,
         "  store: {} (text: {}), listening on {}",
-        settings.store.path.display(),
+        settings.store.location(),
         settings.store.text.as_str(),
         settings.server.bind
     );

@@ -3,13 +3,12 @@
 //! review and opt-out: who, when, what, how many citizens). Writes are jobs of the writer thread,
 //! answered once committed; reads use their own connection.
 
-use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Row, params};
-use std::path::Path;
-
-use super::rows::timestamp;
+use super::location::Location;
+use super::rows::{timestamp, timestamp_column};
 use super::schema::open_for_reading;
+use super::sql::{Conn, DbError, args};
 use super::{Store, StoreError};
+use chrono::{DateTime, Utc};
 
 /// An API key as stored: its name, the SHA-256 of the key, what it may do.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,19 +44,19 @@ pub struct AccessRecord {
     pub detail: Option<String>,
 }
 
-fn insert_key(conn: &rusqlite::Connection, k: &KeyRecord) -> rusqlite::Result<bool> {
-    let taken: Option<i64> = conn
-        .query_row("SELECT 1 FROM api_keys WHERE name = ?1", [&k.name], |r| {
-            r.get(0)
-        })
-        .optional()?;
+fn insert_key(conn: &Conn, k: &KeyRecord) -> Result<bool, DbError> {
+    let taken: Option<i64> = conn.query_opt(
+        "SELECT 1 FROM api_keys WHERE name = ?1",
+        args![k.name],
+        |r| r.get(0),
+    )?;
     if taken.is_some() {
         return Ok(false);
     }
     conn.execute(
         "INSERT INTO api_keys (name, key_sha256, scopes, rate_per_sec, created_at, created_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
+        args![
             k.name,
             k.key_sha256,
             k.scopes.join(","),
@@ -69,25 +68,25 @@ fn insert_key(conn: &rusqlite::Connection, k: &KeyRecord) -> rusqlite::Result<bo
     Ok(true)
 }
 
-fn revoke(conn: &rusqlite::Connection, name: &str, at: &DateTime<Utc>) -> rusqlite::Result<bool> {
+fn revoke(conn: &Conn, name: &str, at: &DateTime<Utc>) -> Result<bool, DbError> {
     let n = conn.execute(
         "UPDATE api_keys SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
-        params![name, timestamp(at)],
+        args![name, timestamp(at)],
     )?;
     Ok(n == 1)
 }
 
-fn insert_access(conn: &rusqlite::Connection, a: &AccessRecord) -> rusqlite::Result<()> {
-    conn.prepare_cached(
+fn insert_access(conn: &Conn, a: &AccessRecord) -> Result<(), DbError> {
+    conn.execute(
         "INSERT INTO access_log (at, actor, action, citizens, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![
-        timestamp(&a.at),
-        a.actor,
-        a.action,
-        i64::try_from(a.citizens).unwrap_or(i64::MAX),
-        a.detail
-    ])?;
+        args![
+            timestamp(&a.at),
+            a.actor,
+            a.action,
+            i64::try_from(a.citizens).unwrap_or(i64::MAX),
+            a.detail
+        ],
+    )?;
     Ok(())
 }
 
@@ -108,66 +107,59 @@ impl Store {
     }
 }
 
-fn datetime(row: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
-    let text: String = row.get(idx)?;
-    DateTime::parse_from_rfc3339(&text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-        })
-}
-
 /// Every key, live and revoked, by name.
-pub fn list_keys(path: &Path) -> Result<Vec<KeyRecord>, StoreError> {
-    let conn = open_for_reading(path)?;
-    let mut stmt = conn.prepare(
+pub fn list_keys(at: impl Into<Location>) -> Result<Vec<KeyRecord>, StoreError> {
+    let conn = open_for_reading(at)?;
+    let rows = conn.query_map(
         "SELECT name, key_sha256, scopes, rate_per_sec, created_at, created_by, revoked_at
          FROM api_keys ORDER BY name",
+        args![],
+        |r| {
+            let revoked: Option<String> = r.get(6)?;
+            Ok(KeyRecord {
+                name: r.get(0)?,
+                key_sha256: r.get(1)?,
+                scopes: r
+                    .get::<String>(2)?
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                rate_per_sec: r.get(3)?,
+                created_at: timestamp_column(r, 4)?,
+                created_by: r.get(5)?,
+                revoked_at: match revoked {
+                    Some(_) => Some(timestamp_column(r, 6)?),
+                    None => None,
+                },
+            })
+        },
     )?;
-    let rows = stmt.query_map([], |r| {
-        let revoked: Option<String> = r.get(6)?;
-        Ok(KeyRecord {
-            name: r.get(0)?,
-            key_sha256: r.get(1)?,
-            scopes: r
-                .get::<_, String>(2)?
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
-            rate_per_sec: r.get(3)?,
-            created_at: datetime(r, 4)?,
-            created_by: r.get(5)?,
-            revoked_at: match revoked {
-                Some(_) => Some(datetime(r, 6)?),
-                None => None,
-            },
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(rows)
 }
 
 /// The access log from `since` on, oldest first, optionally one actor's.
 pub fn read_access(
-    path: &Path,
+    at: impl Into<Location>,
     since: DateTime<Utc>,
     actor: Option<&str>,
 ) -> Result<Vec<AccessRecord>, StoreError> {
-    let conn = open_for_reading(path)?;
-    let mut stmt = conn.prepare(
+    let conn = open_for_reading(at)?;
+    let rows = conn.query_map(
         "SELECT at, actor, action, citizens, detail FROM access_log
-         WHERE at >= ?1 AND (?2 IS NULL OR actor = ?2) ORDER BY at, id",
+         WHERE at >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR actor = ?2) ORDER BY at, id",
+        args![timestamp(&since), actor],
+        |r| {
+            Ok(AccessRecord {
+                at: timestamp_column(r, 0)?,
+                actor: r.get(1)?,
+                action: r.get(2)?,
+                citizens: u64::try_from(r.get::<i64>(3)?).unwrap_or(0),
+                detail: r.get(4)?,
+            })
+        },
     )?;
-    let rows = stmt.query_map(params![timestamp(&since), actor], |r| {
-        Ok(AccessRecord {
-            at: datetime(r, 0)?,
-            actor: r.get(1)?,
-            action: r.get(2)?,
-            citizens: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
-            detail: r.get(4)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(rows)
 }
 
 #[cfg(test)]
@@ -204,7 +196,7 @@ mod tests {
             !store.create_key(key("crm")).await.unwrap(),
             "not even once revoked"
         );
-        let keys = list_keys(store.path()).unwrap();
+        let keys = list_keys(store.location()).unwrap();
         let names: Vec<(&str, bool)> = keys
             .iter()
             .map(|k| (k.name.as_str(), k.revoked_at.is_some()))
@@ -239,16 +231,16 @@ mod tests {
                 .await
                 .unwrap();
         }
-        let all = read_access(store.path(), t0, None).unwrap();
+        let all = read_access(store.location(), t0, None).unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!(
             (all[0].action.as_str(), all[0].citizens),
             ("outreach.list", 3)
         );
-        let b = read_access(store.path(), t0, Some("b")).unwrap();
+        let b = read_access(store.location(), t0, Some("b")).unwrap();
         assert_eq!(b.len(), 1);
         assert_eq!(b[0].actor, "b");
-        let later = read_access(store.path(), Utc::now(), None).unwrap();
+        let later = read_access(store.location(), Utc::now(), None).unwrap();
         assert!(later.is_empty());
         store.close().await.unwrap();
     }

@@ -10,12 +10,11 @@
 //! Fifteen-minute UTC buckets serve every interval the forecasts use (15 min to a day) in any
 //! zone whose offset is a multiple of 15 minutes, which is every zone in use.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
-use rusqlite::params;
-use std::path::Path;
-
 use super::StoreError;
+use super::location::Location;
 use super::schema::open_for_reading;
+use super::sql::{DbError, args};
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 /// Which contacts a series counts; `None` matches every value (and a missing one).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -58,38 +57,38 @@ pub struct ContactCounts {
     groups: Vec<(DateTime<Utc>, Key, u64)>,
 }
 
-/// `YYYY-MM-DDTHH:` plus the minute floored to a quarter: the bucket of a stored timestamp.
-const BUCKET: &str =
-    "substr(t, 1, 14) || printf('%02d', (CAST(substr(t, 15, 2) AS INTEGER) / 15) * 15)";
+/// `YYYY-MM-DDTHH:` plus the minute floored to a quarter: the bucket of a stored timestamp (in
+/// SQL both SQLite and PostgreSQL speak).
+const BUCKET: &str = "substr(t, 1, 14) || CASE WHEN substr(t, 15, 2) < '15' THEN '00'
+        WHEN substr(t, 15, 2) < '30' THEN '15' WHEN substr(t, 15, 2) < '45' THEN '30'
+        ELSE '45' END";
 
 impl ContactCounts {
     /// Reads the store at `path`: its events, and its routing decisions too with
     /// `include_decisions` (their `created_at`, queue, channel, topic and urgency).
-    pub fn read(path: &Path, include_decisions: bool) -> Result<Self, StoreError> {
-        let conn = open_for_reading(path)?;
+    pub fn read(at: impl Into<Location>, include_decisions: bool) -> Result<Self, StoreError> {
+        let conn = open_for_reading(at)?;
         let sql = format!(
             "SELECT {BUCKET} AS bucket, queue, channel, topic, urgency, count(*) FROM (
                  SELECT occurred_at AS t, queue, channel, topic, urgency FROM events
                  UNION ALL
                  SELECT created_at AS t, queue, channel, topic, urgency FROM decisions WHERE ?1
-             ) GROUP BY bucket, queue, channel, topic, urgency ORDER BY bucket"
+             ) c GROUP BY bucket, queue, channel, topic, urgency ORDER BY bucket"
         );
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(params![include_decisions], |r| {
+        let rows = conn.query_map(&sql, args![include_decisions], |r| {
             Ok((
-                r.get::<_, String>(0)?,
+                r.get::<String>(0)?,
                 Key {
                     queue: r.get(1)?,
                     channel: r.get(2)?,
                     topic: r.get(3)?,
                     urgency: r.get(4)?,
                 },
-                r.get::<_, i64>(5)?,
+                r.get::<i64>(5)?,
             ))
         })?;
         let mut groups = Vec::new();
-        for row in rows {
-            let (bucket, key, n) = row?;
+        for (bucket, key, n) in rows {
             groups.push((bucket_time(&bucket)?, key, n.max(0) as u64));
         }
         Ok(Self { groups })
@@ -114,13 +113,7 @@ impl ContactCounts {
 fn bucket_time(bucket: &str) -> Result<DateTime<Utc>, StoreError> {
     NaiveDateTime::parse_from_str(bucket, "%Y-%m-%dT%H:%M")
         .map(|t| t.and_utc())
-        .map_err(|e| {
-            StoreError::Sqlite(rusqlite::Error::FromSqlConversionFailure(
-                0,
-                rusqlite::types::Type::Text,
-                Box::new(e),
-            ))
-        })
+        .map_err(|e| StoreError::Database(DbError::convert(0, e)))
 }
 
 #[cfg(test)]
@@ -152,7 +145,7 @@ mod tests {
     }
 
     /// Four events and one decision on 2 March 2026, between 09:00 and 10:44.
-    async fn small_store(path: &Path) {
+    async fn small_store(path: &std::path::Path) {
         let store = Store::open(&StoreConfig::new(path)).unwrap();
         store
             .events(vec![
@@ -196,11 +189,11 @@ mod tests {
     /// The query each series made before the grouped one (one scan per series): the reference
     /// the grouped counts must equal.
     fn one_series_query(
-        path: &Path,
+        path: &std::path::Path,
         f: &ContactFilter,
         include_decisions: bool,
     ) -> Vec<(String, i64)> {
-        let conn = open_for_reading(path).unwrap();
+        let conn = rusqlite::Connection::open(path).unwrap();
         let filter = "(?1 IS NULL OR queue = ?1) AND (?2 IS NULL OR channel = ?2) \
                       AND (?3 IS NULL OR topic = ?3) AND (?4 IS NULL OR urgency = ?4)";
         let sql = format!(
@@ -208,11 +201,11 @@ mod tests {
                  SELECT occurred_at AS t FROM events WHERE {filter}
                  UNION ALL
                  SELECT created_at AS t FROM decisions WHERE ?5 AND {filter}
-             ) GROUP BY bucket ORDER BY bucket"
+             ) c GROUP BY bucket ORDER BY bucket"
         );
         let mut stmt = conn.prepare(&sql).unwrap();
         stmt.query_map(
-            params![f.queue, f.channel, f.topic, f.urgency, include_decisions],
+            rusqlite::params![f.queue, f.channel, f.topic, f.urgency, include_decisions],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap()

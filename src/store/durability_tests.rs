@@ -16,7 +16,7 @@ fn open(dir: &tempfile::TempDir, durability: Durability) -> Store {
 
 /// Decisions in the file, read by a connection of its own: what a crash would leave.
 fn on_disk(store: &Store) -> i64 {
-    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    let conn = rusqlite::Connection::open(store.location().sqlite_path().unwrap()).unwrap();
     conn.query_row("SELECT count(*) FROM decisions", [], |r| r.get(0))
         .unwrap()
 }
@@ -116,11 +116,11 @@ async fn in_commit_mode_a_refused_decision_is_an_error_and_refuses_its_batch() {
     let rec = sample_record(1);
     store.record(rec.clone()).await.unwrap();
     let err = store.record(rec.clone()).await.unwrap_err();
-    assert!(matches!(err, StoreError::Sqlite(_)), "{err:?}");
+    assert!(matches!(err, StoreError::Database(_)), "{err:?}");
     let (a, b) = (sample_record(2), sample_record(3));
     let (a_id, b_id) = (a.decision_id, b.decision_id);
     let err = store.record_all(vec![a, rec, b]).await.unwrap_err();
-    assert!(matches!(err, StoreError::Sqlite(_)), "{err:?}");
+    assert!(matches!(err, StoreError::Database(_)), "{err:?}");
     assert!(
         store.get_decision(a_id).await.unwrap().is_none(),
         "all or none"

@@ -4,8 +4,9 @@
 
 use std::path::PathBuf;
 
-use rusqlite::{Connection, ErrorCode};
 use uuid::Uuid;
+
+use super::sql::{Conn, DbError};
 
 /// Everything that can go wrong in [`crate::store`].
 ///
@@ -13,22 +14,23 @@ use uuid::Uuid;
 /// to 503 and [`StoreError::UnknownDecision`] to 404; everything else is a runtime fault.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database file could not be opened or configured.
-    #[error("cannot open the decision store {}", path.display())]
+    /// The database could not be opened, reached or configured (`at` names it, without a
+    /// password).
+    #[error("cannot open the decision store {at}")]
     Open {
-        path: PathBuf,
+        at: String,
         #[source]
-        source: rusqlite::Error,
+        source: DbError,
     },
     /// The file's schema is not the one this build works with: newer (written by a newer
     /// instrada, refused rather than guessed at) or, for read-only access, not yet migrated.
     #[error(
-        "{} has schema version {found} but this build of instrada works with version {supported}; \
-         a newer file needs a newer instrada, an older one is migrated when the server opens it",
-        path.display()
+        "{at} has schema version {found} but this build of instrada works with version {supported}; \
+         a newer database needs a newer instrada, an older one is migrated when the server opens \
+         it (or by `instrada store migrate`)"
     )]
     Schema {
-        path: PathBuf,
+        at: String,
         found: i64,
         supported: i64,
     },
@@ -39,9 +41,9 @@ pub enum StoreError {
         value: usize,
         expected: &'static str,
     },
-    /// Any other SQLite failure.
-    #[error("SQLite error")]
-    Sqlite(#[from] rusqlite::Error),
+    /// Any other failure of the database.
+    #[error("database error")]
+    Database(#[from] DbError),
     /// The write queue is full: the caller should shed load (answer 503) rather than wait.
     #[error("the decision store's write queue is full")]
     Busy,
@@ -91,36 +93,24 @@ pub(super) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// Keeps a failure local to its command when the transaction survived it; otherwise passes it
-/// up to abort the batch.
-pub(super) fn contain<T>(
-    conn: &Connection,
-    result: rusqlite::Result<T>,
-) -> rusqlite::Result<Result<T, StoreError>> {
-    match result {
-        Ok(value) => Ok(Ok(value)),
-        Err(err) if statement_level(conn, &err) => Ok(Err(StoreError::Sqlite(err))),
-        Err(err) => Err(err),
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Database(e.into())
     }
 }
 
-/// True when `err` failed one statement and left the transaction usable.
-fn statement_level(conn: &Connection, err: &rusqlite::Error) -> bool {
-    if conn.is_autocommit() {
-        // SQLite already rolled the transaction back.
-        return false;
-    }
-    match err {
-        rusqlite::Error::SqliteFailure(e, _) => matches!(
-            e.code,
-            ErrorCode::ConstraintViolation | ErrorCode::TooBig | ErrorCode::TypeMismatch
-        ),
-        // Conversions on the Rust side, before binding or after reading.
-        rusqlite::Error::ToSqlConversionFailure(_)
-        | rusqlite::Error::FromSqlConversionFailure(..)
-        | rusqlite::Error::IntegralValueOutOfRange(..)
-        | rusqlite::Error::InvalidColumnType(..)
-        | rusqlite::Error::Utf8Error(..) => true,
-        _ => false,
+/// Keeps a failure local to its command when the transaction survived it; otherwise passes it
+/// up to abort the batch. (On PostgreSQL the caller has put the command in a savepoint and rolls
+/// back to it.)
+pub(super) fn contain<T>(
+    conn: &Conn,
+    result: Result<T, DbError>,
+) -> Result<Result<T, StoreError>, DbError> {
+    match result {
+        Ok(value) => Ok(Ok(value)),
+        Err(err) if !conn.is_autocommit() && err.statement_level() => {
+            Ok(Err(StoreError::Database(err)))
+        }
+        Err(err) => Err(err),
     }
 }

@@ -7,8 +7,8 @@
 //! never sees an identifier. Routing decisions are contacts too: the series read them from the
 //! `decisions` table (when configured) rather than writing every decision twice.
 
+use super::sql::{Conn, DbError, args};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -52,51 +52,51 @@ pub struct EventsStored {
     pub duplicates: u64,
 }
 
-const INSERT_EVENT: &str = "INSERT OR IGNORE INTO events (
+const INSERT_EVENT: &str = "INSERT INTO events (
         event_id, occurred_at, channel, queue, topic, urgency, citizen, handle_seconds, outcome,
         attributes, source, received_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+    ON CONFLICT (event_id) DO NOTHING";
 
 /// Inserts `events` (inside the writer's transaction), all or none: a savepoint undoes the ones
 /// already inserted if one fails. A known `event_id` is a duplicate; of two events with one id in
 /// the same batch, the first is stored and the second is a duplicate.
-pub(super) fn insert_events(
-    conn: &Connection,
-    events: &[EventRecord],
-) -> rusqlite::Result<EventsStored> {
-    conn.execute_batch("SAVEPOINT events")?;
+pub(super) fn insert_events(conn: &Conn, events: &[EventRecord]) -> Result<EventsStored, DbError> {
+    conn.batch("SAVEPOINT events")?;
     match insert_each(conn, events) {
         Ok(done) => {
-            conn.execute_batch("RELEASE events")?;
+            conn.batch("RELEASE events")?;
             Ok(done)
         }
         Err(err) => {
-            let _ = conn.execute_batch("ROLLBACK TO events; RELEASE events");
+            let _ = conn.batch("ROLLBACK TO events; RELEASE events");
             Err(err)
         }
     }
 }
 
-fn insert_each(conn: &Connection, events: &[EventRecord]) -> rusqlite::Result<EventsStored> {
-    let mut stmt = conn.prepare_cached(INSERT_EVENT)?;
+fn insert_each(conn: &Conn, events: &[EventRecord]) -> Result<EventsStored, DbError> {
     let mut done = EventsStored::default();
     for e in events {
         let attributes = (!e.attributes.is_empty())
             .then(|| serde_json::to_string(&e.attributes).unwrap_or_default());
-        let changed = stmt.execute(params![
-            e.event_id,
-            timestamp(&e.occurred_at),
-            e.channel,
-            e.queue,
-            e.topic,
-            e.urgency,
-            e.citizen,
-            e.handle_seconds,
-            e.outcome,
-            attributes,
-            e.source,
-            timestamp(&e.received_at),
-        ])?;
+        let changed = conn.execute(
+            INSERT_EVENT,
+            args![
+                e.event_id,
+                timestamp(&e.occurred_at),
+                e.channel,
+                e.queue,
+                e.topic,
+                e.urgency,
+                e.citizen,
+                e.handle_seconds,
+                e.outcome,
+                attributes,
+                e.source,
+                timestamp(&e.received_at),
+            ],
+        )?;
         if changed == 1 {
             done.stored += 1;
         } else {

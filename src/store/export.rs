@@ -8,6 +8,8 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use super::location::Location;
+use super::sql::{Conn, DbError, args};
 use super::{ExportSummary, StoreError, schema};
 use crate::label::UNKNOWN;
 
@@ -44,7 +46,7 @@ const EXPORT_QUERY: &str = "
 
 /// Writes `out` (see [`EXPORT_HEADER`]) from the feedback in `db`. Rows without stored text and
 /// rows whose final topic is `unknown` (any case) are skipped and counted.
-pub fn export_feedback(db: &Path, out: &Path) -> Result<ExportSummary, StoreError> {
+pub fn export_feedback(db: impl Into<Location>, out: &Path) -> Result<ExportSummary, StoreError> {
     let conn = schema::open_for_reading(db)?;
     let partial = partial_path(out);
     let file = File::create(&partial).map_err(|source| StoreError::Io {
@@ -65,11 +67,7 @@ pub fn export_feedback(db: &Path, out: &Path) -> Result<ExportSummary, StoreErro
     result
 }
 
-fn write_rows(
-    conn: &rusqlite::Connection,
-    file: File,
-    partial: &Path,
-) -> Result<ExportSummary, StoreError> {
+fn write_rows(conn: &Conn, file: File, partial: &Path) -> Result<ExportSummary, StoreError> {
     let csv_err = |source| StoreError::Csv {
         path: partial.to_path_buf(),
         source,
@@ -77,9 +75,17 @@ fn write_rows(
     let mut csv = csv::Writer::from_writer(file);
     csv.write_record(EXPORT_HEADER).map_err(csv_err)?;
     let mut summary = ExportSummary::default();
-    let mut stmt = conn.prepare(EXPORT_QUERY)?;
-    let mut rows = stmt.query([])?;
-    while let Some(row) = rows.next()? {
+    /// What stopped the export: the database, or the CSV.
+    enum Stop {
+        Db(DbError),
+        Csv(csv::Error),
+    }
+    impl From<DbError> for Stop {
+        fn from(e: DbError) -> Self {
+            Stop::Db(e)
+        }
+    }
+    conn.for_each(EXPORT_QUERY, args![], |row| {
         let text: Option<String> = row.get(0)?;
         let predicted_topic: String = row.get(1)?;
         let predicted_urgency: String = row.get(2)?;
@@ -87,12 +93,12 @@ fn write_rows(
         let corrected_urgency: Option<String> = row.get(7)?;
         let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
             summary.skipped_no_text += 1;
-            continue;
+            return Ok(true);
         };
         let topic = corrected_topic.unwrap_or_else(|| predicted_topic.clone());
         if topic.trim().eq_ignore_ascii_case(UNKNOWN) {
             summary.skipped_unknown_topic += 1;
-            continue;
+            return Ok(true);
         }
         let urgency = corrected_urgency.unwrap_or_else(|| predicted_urgency.clone());
         let channel: String = row.get(3)?;
@@ -110,9 +116,14 @@ fn write_rows(
             predicted_urgency.as_str(),
             corrected_at.as_str(),
         ])
-        .map_err(csv_err)?;
+        .map_err(Stop::Csv)?;
         summary.exported += 1;
-    }
+        Ok(true)
+    })
+    .map_err(|stop| match stop {
+        Stop::Db(e) => StoreError::Database(e),
+        Stop::Csv(e) => csv_err(e),
+    })?;
     let io_err = |source| StoreError::Io {
         path: partial.to_path_buf(),
         source,
@@ -196,7 +207,7 @@ mod tests {
 
         let out = dir.path().join("exports/feedback.csv");
         std::fs::create_dir_all(out.parent().unwrap()).unwrap();
-        let summary = export_feedback(&cfg.path, &out).unwrap();
+        let summary = export_feedback(&cfg.at, &out).unwrap();
         assert_eq!(
             summary,
             ExportSummary {
@@ -238,7 +249,7 @@ mod tests {
         store.close().await.unwrap();
 
         // After a clean close (WAL folded back into the file) the export still works.
-        assert_eq!(export_feedback(&cfg.path, &out).unwrap(), summary);
+        assert_eq!(export_feedback(&cfg.at, &out).unwrap(), summary);
     }
 
     #[test]

@@ -4,29 +4,26 @@
 //! the last [`FORECAST_RUNS_KEPT`] runs.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{OptionalExtension, params};
-use std::path::Path;
 
+use super::location::Location;
 use super::schema::open_for_reading;
+use super::sql::{Conn, DbError, args};
 use super::{Store, StoreError};
 
 /// Refits whose forecasts are kept (older ones are deleted as new ones are saved).
 pub const FORECAST_RUNS_KEPT: usize = 8;
 
-fn save(
-    conn: &rusqlite::Connection,
-    fitted_at: &str,
-    body: &str,
-    by: &str,
-) -> rusqlite::Result<()> {
+fn save(conn: &Conn, fitted_at: &str, body: &str, by: &str) -> Result<(), DbError> {
     conn.execute(
-        "INSERT OR REPLACE INTO forecast_runs (fitted_at, body, requested_by) VALUES (?1, ?2, ?3)",
-        params![fitted_at, body, by],
+        "INSERT INTO forecast_runs (fitted_at, body, requested_by) VALUES (?1, ?2, ?3)
+         ON CONFLICT (fitted_at) DO UPDATE
+         SET body = excluded.body, requested_by = excluded.requested_by",
+        args![fitted_at, body, by],
     )?;
     conn.execute(
         "DELETE FROM forecast_runs WHERE fitted_at NOT IN
             (SELECT fitted_at FROM forecast_runs ORDER BY fitted_at DESC LIMIT ?1)",
-        params![FORECAST_RUNS_KEPT as i64],
+        args![FORECAST_RUNS_KEPT as i64],
     )?;
     Ok(())
 }
@@ -62,15 +59,15 @@ impl Store {
 
 /// The last refit's forecasts in the store at `path`, with when they were fitted; `None` when
 /// no refit was saved yet.
-pub fn latest_forecasts(path: &Path) -> Result<Option<(DateTime<Utc>, String)>, StoreError> {
-    let conn = open_for_reading(path)?;
-    let row: Option<(String, String)> = conn
-        .query_row(
-            "SELECT fitted_at, body FROM forecast_runs ORDER BY fitted_at DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
+pub fn latest_forecasts(
+    at: impl Into<Location>,
+) -> Result<Option<(DateTime<Utc>, String)>, StoreError> {
+    let conn = open_for_reading(at)?;
+    let row: Option<(String, String)> = conn.query_opt(
+        "SELECT fitted_at, body FROM forecast_runs ORDER BY fitted_at DESC LIMIT 1",
+        args![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     Ok(row.and_then(|(at, body)| {
         let at = DateTime::parse_from_rfc3339(&at).ok()?.with_timezone(&Utc);
         Some((at, body))
@@ -86,7 +83,7 @@ mod tests {
     #[tokio::test]
     async fn the_latest_run_is_read_back_and_only_the_last_runs_are_kept() {
         let (_dir, store) = open_temp();
-        assert_eq!(latest_forecasts(store.path()).unwrap(), None);
+        assert_eq!(latest_forecasts(store.location()).unwrap(), None);
         let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 1, 0, 0).unwrap();
         for day in 0..(FORECAST_RUNS_KEPT as i64 + 3) {
             let at = t0 + chrono::TimeDelta::days(day);
@@ -96,12 +93,12 @@ mod tests {
                 .unwrap();
         }
         let last = t0 + chrono::TimeDelta::days(FORECAST_RUNS_KEPT as i64 + 2);
-        let (at, body) = latest_forecasts(store.path()).unwrap().unwrap();
+        let (at, body) = latest_forecasts(store.location()).unwrap().unwrap();
         assert_eq!(at, last);
         assert_eq!(body, format!("{{\"day\":{}}}", FORECAST_RUNS_KEPT + 2));
-        let conn = open_for_reading(store.path()).unwrap();
+        let conn = open_for_reading(store.location()).unwrap();
         let n: i64 = conn
-            .query_row("SELECT COUNT(*) FROM forecast_runs", [], |r| r.get(0))
+            .query_row("SELECT COUNT(*) FROM forecast_runs", args![], |r| r.get(0))
             .unwrap();
         assert_eq!(n, FORECAST_RUNS_KEPT as i64);
     }
@@ -114,23 +111,23 @@ mod tests {
             .exec(|conn| {
                 conn.execute(
                     "INSERT INTO forecast_runs (fitted_at, body) VALUES ('a', '{}')",
-                    [],
+                    args![],
                 )?;
                 conn.execute(
                     "INSERT INTO forecast_runs (fitted_at, body) VALUES ('b', NULL)",
-                    [],
+                    args![],
                 )
             })
             .await;
-        assert!(matches!(failed, Err(StoreError::Sqlite(_))), "{failed:?}");
+        assert!(matches!(failed, Err(StoreError::Database(_))), "{failed:?}");
         let t = Utc.with_ymd_and_hms(2026, 11, 1, 1, 0, 0).unwrap();
         store
             .save_forecasts(t, "{}".into(), "test".into())
             .await
             .unwrap();
-        let conn = open_for_reading(store.path()).unwrap();
+        let conn = open_for_reading(store.location()).unwrap();
         let n: i64 = conn
-            .query_row("SELECT COUNT(*) FROM forecast_runs", [], |r| r.get(0))
+            .query_row("SELECT COUNT(*) FROM forecast_runs", args![], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 1, "the failed job's first insert must be undone");
     }

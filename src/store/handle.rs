@@ -1,6 +1,5 @@
 //! [`Store`]: the cheap, cloneable handle the rest of the service holds.
 
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -11,7 +10,9 @@ use uuid::Uuid;
 
 use super::checkpoint;
 use super::job::Exec;
+use super::location::Location;
 use super::schema;
+use super::sql::{Conn, DbError};
 use super::writer::{Command, Counters, Writer};
 use super::{
     DecisionRecord, Durability, EventRecord, EventsStored, FeedbackRecord, StoreConfig,
@@ -36,19 +37,20 @@ struct Inner {
     /// The writer thread, taken and joined by the first `close`. A mutex because `close` takes
     /// `&self` (clones of the store live in the HTTP state) and must take it exactly once.
     thread: Mutex<Option<JoinHandle<()>>>,
-    /// The WAL checkpointer ([`super::checkpoint`]), joined by `close` after the writer.
+    /// The WAL checkpointer ([`super::checkpoint`], SQLite only), joined by `close` after the
+    /// writer.
     checkpointer: Mutex<Option<JoinHandle<()>>>,
     /// Shared with the writer, which updates them; read by `stats`.
     counters: Arc<Counters>,
     /// Whether `record` returns on enqueue or on commit.
     durability: Durability,
-    path: PathBuf,
+    at: Location,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
-            .field("path", &self.inner.path)
+            .field("at", &self.inner.at)
             .field("durability", &self.inner.durability)
             .field("queue_depth", &self.queue_depth())
             .field("closing", &self.inner.closing.load(Ordering::Relaxed))
@@ -57,17 +59,14 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) and migrates the database, then starts the writer thread.
+    /// Opens (creating an SQLite file if needed) and migrates the database, then starts the
+    /// writer thread.
     ///
-    /// Synchronous: it opens a file and may run migrations, so call it at start-up (or in
-    /// `spawn_blocking`), not on a request path.
+    /// Synchronous: it opens a file or connects and may run migrations, so call it at start-up
+    /// (or in `spawn_blocking`), not on a request path.
     pub fn open(config: &StoreConfig) -> Result<Store, StoreError> {
         config.check()?;
-        let conn = schema::open_for_writing(&config.path)?;
-        checkpoint::hand_over(&conn).map_err(|source| StoreError::Open {
-            path: config.path.clone(),
-            source,
-        })?;
+        let conn = schema::open_for_writing(&config.at)?;
         let (tx, rx) = mpsc::channel(config.queue_capacity);
         let (finished_tx, finished) = watch::channel(false);
         let counters = Arc::new(Counters::default());
@@ -77,28 +76,33 @@ impl Store {
             (config.max_batch, config.durability),
             Arc::clone(&counters),
             finished_tx,
-            config.path.clone(),
+            config.at.clone(),
         );
         let thread = writer.spawn()?;
-        let checkpointer = checkpoint::spawn(&config.path, finished.clone())
-            .map_err(|source| StoreError::Spawn { source })?;
+        let checkpointer = match &config.at {
+            Location::Sqlite(path) => Some(
+                checkpoint::spawn(path, finished.clone())
+                    .map_err(|source| StoreError::Spawn { source })?,
+            ),
+            Location::Postgres(_) => None,
+        };
         Ok(Store {
             inner: Arc::new(Inner {
                 tx,
                 closing: AtomicBool::new(false),
                 finished,
                 thread: Mutex::new(Some(thread)),
-                checkpointer: Mutex::new(Some(checkpointer)),
+                checkpointer: Mutex::new(checkpointer),
                 counters,
                 durability: config.durability,
-                path: config.path.clone(),
+                at: config.at.clone(),
             }),
         })
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.inner.path
+    /// The database.
+    pub fn location(&self) -> &Location {
+        &self.inner.at
     }
 
     /// When [`Store::record`] returns (the setting it was opened with).
@@ -287,7 +291,7 @@ impl Store {
     pub(super) async fn exec<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnMut(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+        F: FnMut(&Conn) -> Result<T, DbError> + Send + 'static,
     {
         let (job, answer) = Exec::new(f);
         self.request(Command::Job(Box::new(job)), answer).await
@@ -298,7 +302,7 @@ impl Store {
     pub(super) fn exec_blocking<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnMut(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+        F: FnMut(&Conn) -> Result<T, DbError> + Send + 'static,
     {
         self.check_open()?;
         let (job, answer) = Exec::new(f);

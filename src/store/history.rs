@@ -6,13 +6,13 @@
 //! Events without a citizen are never read here: they are nobody's history.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Row, params};
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use super::StoreError;
-use super::rows::timestamp;
+use super::location::Location;
+use super::rows::{timestamp, timestamp_column};
 use super::schema::open_for_reading;
+use super::sql::{Conn, DbError, Row, args};
 
 /// One stored contact of a citizen, with what outreach features read of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,18 +35,13 @@ pub struct HistoryEvent {
 
 /// A read-only connection for histories; cheap queries after one open.
 pub struct HistoryReader {
-    conn: Connection,
+    conn: Conn,
 }
 
 const COLUMNS: &str = "citizen, occurred_at, channel, queue, topic, urgency, outcome, attributes";
 
-fn event_row(row: &Row<'_>) -> rusqlite::Result<(String, HistoryEvent)> {
-    let text: String = row.get(1)?;
-    let occurred_at = DateTime::parse_from_rfc3339(&text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
-        })?;
+fn event_row(row: &Row<'_>) -> Result<(String, HistoryEvent), DbError> {
+    let occurred_at = timestamp_column(row, 1)?;
     let attributes: Option<String> = row.get(7)?;
     // The writer stores a JSON object of strings; anything else reads as no attributes.
     let attributes = attributes
@@ -67,10 +62,10 @@ fn event_row(row: &Row<'_>) -> rusqlite::Result<(String, HistoryEvent)> {
 }
 
 impl HistoryReader {
-    /// Opens the store at `path` for reading (it must exist and be migrated).
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+    /// Opens the store at `at` for reading (it must exist and be migrated).
+    pub fn open(at: impl Into<Location>) -> Result<Self, StoreError> {
         Ok(Self {
-            conn: open_for_reading(path)?,
+            conn: open_for_reading(at)?,
         })
     }
 
@@ -84,20 +79,17 @@ impl HistoryReader {
             "SELECT {COLUMNS} FROM events WHERE citizen = ?1 AND occurred_at <= ?2
              ORDER BY occurred_at, event_id"
         );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![citizen, timestamp(&up_to)], event_row)?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(row?.1);
-        }
-        Ok(out)
+        let rows = self
+            .conn
+            .query_map(&sql, args![citizen, timestamp(&up_to)], event_row)?;
+        Ok(rows.into_iter().map(|(_, e)| e).collect())
     }
 
     /// When the latest event with a citizen occurred; `None` in a store without any.
     pub fn latest(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let text: Option<String> = self.conn.query_row(
             "SELECT max(occurred_at) FROM events WHERE citizen IS NOT NULL",
-            [],
+            args![],
             |r| r.get(0),
         )?;
         Ok(text
@@ -117,22 +109,34 @@ impl HistoryReader {
             "SELECT {COLUMNS} FROM events WHERE citizen IS NOT NULL AND occurred_at <= ?1
              ORDER BY citizen, occurred_at, event_id"
         );
-        let mut stmt = self.conn.prepare(&sql).map_err(StoreError::from)?;
-        let rows = stmt
-            .query_map(params![timestamp(&up_to)], event_row)
-            .map_err(StoreError::from)?;
+        /// What stopped the walk: the database, or `each`.
+        enum Stop<E> {
+            Db(DbError),
+            Each(E),
+        }
+        impl<E> From<DbError> for Stop<E> {
+            fn from(e: DbError) -> Self {
+                Stop::Db(e)
+            }
+        }
         let mut current: Option<String> = None;
         let mut events = Vec::new();
-        for row in rows {
-            let (citizen, event) = row.map_err(StoreError::from)?;
-            if current.as_deref() != Some(citizen.as_str()) {
-                if let Some(done) = current.take() {
-                    each(&done, std::mem::take(&mut events))?;
+        self.conn
+            .for_each(&sql, args![timestamp(&up_to)], |row| {
+                let (citizen, event) = event_row(row)?;
+                if current.as_deref() != Some(citizen.as_str()) {
+                    if let Some(done) = current.take() {
+                        each(&done, std::mem::take(&mut events)).map_err(Stop::Each)?;
+                    }
+                    current = Some(citizen);
                 }
-                current = Some(citizen);
-            }
-            events.push(event);
-        }
+                events.push(event);
+                Ok(true)
+            })
+            .map_err(|stop| match stop {
+                Stop::Db(e) => E::from(StoreError::from(e)),
+                Stop::Each(e) => e,
+            })?;
         if let Some(done) = current {
             each(&done, events)?;
         }

@@ -7,17 +7,17 @@
 //! constraint), the job's other statements are undone and only this job fails; any other error
 //! aborts the batch, which the writer retries once (running the job again) before failing it.
 
-use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 use super::StoreError;
 use super::error::contain;
+use super::sql::{Conn, DbError};
 
 /// A job on the write queue, type-erased.
 pub(super) trait Job: Send {
     /// Runs inside the batch's transaction (again, if the batch is retried). `Err` aborts the
     /// batch; a failure local to the job is kept for [`Job::deliver`].
-    fn run(&mut self, conn: &Connection) -> rusqlite::Result<()>;
+    fn run(&mut self, conn: &Conn) -> Result<(), DbError>;
     /// After the commit: sends the result.
     fn deliver(self: Box<Self>);
     /// The batch was given up.
@@ -46,12 +46,12 @@ impl<T, F> Exec<T, F> {
 impl<T, F> Job for Exec<T, F>
 where
     T: Send,
-    F: FnMut(&Connection) -> rusqlite::Result<T> + Send,
+    F: FnMut(&Conn) -> Result<T, DbError> + Send,
 {
-    fn run(&mut self, conn: &Connection) -> rusqlite::Result<()> {
-        conn.execute_batch("SAVEPOINT job")?;
+    fn run(&mut self, conn: &Conn) -> Result<(), DbError> {
+        conn.batch("SAVEPOINT job")?;
         let outcome = contain(conn, (self.f)(conn))?;
-        conn.execute_batch(if outcome.is_ok() {
+        conn.batch(if outcome.is_ok() {
             "RELEASE job"
         } else {
             "ROLLBACK TO job; RELEASE job"

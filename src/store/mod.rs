@@ -1,4 +1,6 @@
-//! The audit trail: every routing decision and every handler's correction, in SQLite.
+//! The audit trail: every routing decision and every handler's correction, in SQLite (the
+//! embedded default) or PostgreSQL (several replicas on one database): [`Location`], and `sql.rs`
+//! for the one SQL surface over both.
 //!
 //! An authority may ask why a request went where it went, so each decision must be kept — but
 //! the request path must not wait for a disk. This module owns that trade-off:
@@ -67,11 +69,13 @@ mod forecasts;
 mod handle;
 mod history;
 mod job;
+mod location;
 pub mod outreach;
 mod prune;
 mod retention;
 mod rows;
 mod schema;
+pub(crate) mod sql;
 mod types;
 mod usage;
 mod writer;
@@ -95,8 +99,11 @@ pub use export::{EXPORT_HEADER, export_feedback};
 pub use forecasts::{FORECAST_RUNS_KEPT, latest_forecasts};
 pub use handle::Store;
 pub use history::{HistoryEvent, HistoryReader};
+pub use location::{BadUrl, Location, redact};
 pub use prune::{DEFAULT_CHUNK_ROWS, ForgetWords, PruneOptions, Pruned, prunable};
 pub use retention::{Keep, Kind, Retention};
+pub use schema::migrate;
+pub use sql::{DbError, Dialect};
 pub use types::{
     DEFAULT_MAX_BATCH, DEFAULT_QUEUE_CAPACITY, DecisionRecord, Durability, ExportSummary,
     FeedbackRecord, StoreConfig, StoreCounts, StoreStats, StoredDecision,

@@ -11,13 +11,13 @@
 //! a reviewed citizen comes back only once an event after the review's evidence arrives.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
 use uuid::Uuid;
 
+use super::location::Location;
 use super::rows::timestamp;
 use super::schema::open_for_reading;
+use super::sql::{Conn, DbError, Row, args};
 use super::{Store, StoreError};
 
 /// Review statuses that settle a flag until new evidence arrives.
@@ -115,7 +115,7 @@ fn time(text: Option<String>) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-fn flag_row(r: &Row<'_>) -> rusqlite::Result<FlagRecord> {
+fn flag_row(r: &Row<'_>) -> Result<FlagRecord, DbError> {
     let id: String = r.get(0)?;
     let groups: String = r.get(13)?;
     Ok(FlagRecord {
@@ -138,40 +138,43 @@ fn flag_row(r: &Row<'_>) -> rusqlite::Result<FlagRecord> {
     })
 }
 
-fn insert_flags(conn: &Connection, flags: &[FlagRecord]) -> rusqlite::Result<usize> {
-    let mut stmt = conn.prepare_cached(&format!(
+fn insert_flags(conn: &Conn, flags: &[FlagRecord]) -> Result<usize, DbError> {
+    let sql = format!(
         "INSERT INTO outreach_flags ({COLUMNS})
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
-    ))?;
+    );
     for f in flags {
-        stmt.execute(params![
-            f.flag_id.to_string(),
-            f.citizen,
-            f.source,
-            timestamp(&f.scored_at),
-            timestamp(&f.as_of),
-            f.score,
-            f.flagged,
-            f.reasons_json,
-            f.model_version,
-            f.inputs_sha256,
-            f.last_contact.as_ref().map(timestamp),
-            f.queue,
-            f.channel,
-            serde_json::to_string(&f.groups).unwrap_or_else(|_| "{}".into()),
-            f.status,
-            f.evidence_at.as_ref().map(timestamp),
-        ])?;
+        conn.execute(
+            &sql,
+            args![
+                f.flag_id.to_string(),
+                f.citizen,
+                f.source,
+                timestamp(&f.scored_at),
+                timestamp(&f.as_of),
+                f.score,
+                f.flagged,
+                f.reasons_json,
+                f.model_version,
+                f.inputs_sha256,
+                f.last_contact.as_ref().map(timestamp),
+                f.queue,
+                f.channel,
+                serde_json::to_string(&f.groups).unwrap_or_else(|_| "{}".into()),
+                f.status,
+                f.evidence_at.as_ref().map(timestamp),
+            ],
+        )?;
     }
     Ok(flags.len())
 }
 
 /// Records `r` and sets its flag's status; `false` when there is no such flag.
-fn insert_review(conn: &Connection, r: &ReviewRecord) -> rusqlite::Result<bool> {
+fn insert_review(conn: &Conn, r: &ReviewRecord) -> Result<bool, DbError> {
     let id = r.flag_id.to_string();
     let n = conn.execute(
         "UPDATE outreach_flags SET status = ?1 WHERE flag_id = ?2",
-        params![r.status, id],
+        args![r.status, id],
     )?;
     if n == 0 {
         return Ok(false);
@@ -179,7 +182,7 @@ fn insert_review(conn: &Connection, r: &ReviewRecord) -> rusqlite::Result<bool> 
     conn.execute(
         "INSERT INTO outreach_reviews (flag_id, reviewer, reviewed_at, status, note, recorded_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
+        args![
             id,
             r.reviewer,
             timestamp(&r.reviewed_at),
@@ -204,11 +207,11 @@ pub struct OptOutRecord {
     pub recorded_by: String,
 }
 
-fn insert_optout(conn: &Connection, o: &OptOutRecord) -> rusqlite::Result<bool> {
+fn insert_optout(conn: &Conn, o: &OptOutRecord) -> Result<bool, DbError> {
     let n = conn.execute(
-        "INSERT OR IGNORE INTO outreach_optouts (citizen, at, reason, recorded_by)
-         VALUES (?1, ?2, ?3, ?4)",
-        params![o.citizen, timestamp(&o.at), o.reason, o.recorded_by],
+        "INSERT INTO outreach_optouts (citizen, at, reason, recorded_by)
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (citizen) DO NOTHING",
+        args![o.citizen, timestamp(&o.at), o.reason, o.recorded_by],
     )?;
     Ok(n == 1)
 }
@@ -241,12 +244,12 @@ impl Store {
 }
 
 /// The flags a case worker should see, highest score first (see the module docs).
-pub fn list_flags(path: &Path, q: &FlagQuery) -> Result<Vec<FlagRecord>, StoreError> {
-    let conn = open_for_reading(path)?;
+pub fn list_flags(at: impl Into<Location>, q: &FlagQuery) -> Result<Vec<FlagRecord>, StoreError> {
+    let conn = open_for_reading(at)?;
     let sql = format!(
         "SELECT {COLUMNS} FROM outreach_flags f
          WHERE f.source = 'run' AND f.flagged = 1 AND f.status = 'open' AND f.score >= ?1
-           AND (?2 IS NULL OR f.queue = ?2)
+           AND (CAST(?2 AS TEXT) IS NULL OR f.queue = ?2)
            AND f.scored_at = (SELECT max(g.scored_at) FROM outreach_flags g
                               WHERE g.citizen = f.citizen AND g.source = 'run')
            AND NOT EXISTS (SELECT 1 FROM outreach_optouts o WHERE o.citizen = f.citizen)
@@ -255,45 +258,39 @@ pub fn list_flags(path: &Path, q: &FlagQuery) -> Result<Vec<FlagRecord>, StoreEr
                              AND d.evidence_at >= f.evidence_at)
          ORDER BY f.score DESC, f.flag_id LIMIT ?3"
     );
-    let mut stmt = conn.prepare(&sql)?;
     let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
-    let rows = stmt.query_map(params![q.min_score, q.queue, limit], flag_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(conn.query_map(&sql, args![q.min_score, q.queue, limit], flag_row)?)
 }
 
 /// The flag `id`, if stored.
-pub fn get_flag(path: &Path, id: Uuid) -> Result<Option<FlagRecord>, StoreError> {
-    let conn = open_for_reading(path)?;
+pub fn get_flag(at: impl Into<Location>, id: Uuid) -> Result<Option<FlagRecord>, StoreError> {
+    let conn = open_for_reading(at)?;
     let sql = format!("SELECT {COLUMNS} FROM outreach_flags WHERE flag_id = ?1");
-    Ok(conn
-        .query_row(&sql, params![id.to_string()], flag_row)
-        .optional()?)
+    Ok(conn.query_opt(&sql, args![id.to_string()], flag_row)?)
 }
 
 /// Every opted-out citizen's pseudonym.
-pub fn opted_out(path: &Path) -> Result<HashSet<String>, StoreError> {
-    let conn = open_for_reading(path)?;
-    let mut stmt = conn.prepare("SELECT citizen FROM outreach_optouts")?;
-    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub fn opted_out(at: impl Into<Location>) -> Result<HashSet<String>, StoreError> {
+    let conn = open_for_reading(at)?;
+    let rows = conn.query_map("SELECT citizen FROM outreach_optouts", args![], |r| {
+        r.get::<String>(0)
+    })?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Whether `citizen` (a pseudonym) opted out.
-pub fn is_opted_out(path: &Path, citizen: &str) -> Result<bool, StoreError> {
-    let conn = open_for_reading(path)?;
-    let found: Option<i64> = conn
-        .query_row(
-            "SELECT 1 FROM outreach_optouts WHERE citizen = ?1",
-            params![citizen],
-            |r| r.get(0),
-        )
-        .optional()?;
+pub fn is_opted_out(at: impl Into<Location>, citizen: &str) -> Result<bool, StoreError> {
+    let conn = open_for_reading(at)?;
+    let found: Option<i64> = conn.query_opt(
+        "SELECT 1 FROM outreach_optouts WHERE citizen = ?1",
+        args![citizen],
+        |r| r.get(0),
+    )?;
     Ok(found.is_some())
 }
 
-fn group_rows(conn: &Connection, sql: &str) -> Result<Vec<GroupRow>, StoreError> {
-    let mut stmt = conn.prepare(sql)?;
-    let rows = stmt.query_map([], |r| {
+fn group_rows(conn: &Conn, sql: &str) -> Result<Vec<GroupRow>, StoreError> {
+    let rows = conn.query_map(sql, args![], |r| {
         let groups: String = r.get(1)?;
         Ok(GroupRow {
             channel: r.get(0)?,
@@ -302,13 +299,13 @@ fn group_rows(conn: &Connection, sql: &str) -> Result<Vec<GroupRow>, StoreError>
             status: r.get(3)?,
         })
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(rows)
 }
 
 /// For the fairness report: each citizen's latest run score (opted-out citizens aside), and every
 /// reviewed flag. Returns `(scores, reviewed)`.
-pub fn report_rows(path: &Path) -> Result<(Vec<GroupRow>, Vec<GroupRow>), StoreError> {
-    let conn = open_for_reading(path)?;
+pub fn report_rows(at: impl Into<Location>) -> Result<(Vec<GroupRow>, Vec<GroupRow>), StoreError> {
+    let conn = open_for_reading(at)?;
     let scores = group_rows(
         &conn,
         "SELECT channel, groups, flagged, status FROM outreach_flags f

@@ -13,17 +13,17 @@
 //! cut short — by shutdown, by an error — has deleted only rows it was right to delete and the
 //! next one carries on.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use super::compact::compact;
+use super::location::Location;
 use super::retention::Kind;
 use super::rows::{DECISION_COLUMNS, decision_from_row, timestamp};
 use super::schema::open_for_reading;
+use super::sql::{Conn, DbError, Dialect, Value, args};
 use super::{DecisionRecord, Store, StoreError};
 
 /// Rewrites a decision's stored JSON without the words its reasons quote from the request text
@@ -113,33 +113,53 @@ impl Store {
 
 /// How many records of `kind` older than `before` a prune would delete now (`--dry-run`), read
 /// with its own connection.
-pub fn prunable(path: &Path, kind: Kind, before: DateTime<Utc>) -> Result<u64, StoreError> {
-    let conn = open_for_reading(path)?;
-    let sql = format!("SELECT count(*) FROM ({})", select(kind, false));
-    let n: i64 = conn.query_row(&sql, params![timestamp(&before)], |r| r.get(0))?;
+pub fn prunable(
+    at: impl Into<Location>,
+    kind: Kind,
+    before: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let conn = open_for_reading(at)?;
+    let sql = format!(
+        "SELECT count(*) FROM ({}) AS chosen",
+        select(conn.dialect(), kind, false)
+    );
+    let n: i64 = conn.query_row(&sql, args![timestamp(&before)], |r| r.get(0))?;
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// The column that names a row of `table` for a delete: SQLite's `rowid` (the table's b-tree key,
+/// the fastest), PostgreSQL's primary key.
+fn row_key(dialect: Dialect, table: &str) -> &'static str {
+    match (dialect, table) {
+        (Dialect::Sqlite, "decisions" | "events" | "outreach_flags") => "rowid",
+        (Dialect::Postgres, "decisions") => "decision_id",
+        (Dialect::Postgres, "events") => "event_id",
+        (Dialect::Postgres, "outreach_flags") => "flag_id",
+        _ => "id",
+    }
 }
 
 /// The rows of `kind` older than `?1`, oldest first where an index gives the order; with
 /// `limited`, at most `?2` of them.
-fn select(kind: Kind, limited: bool) -> String {
+fn select(dialect: Dialect, kind: Kind, limited: bool) -> String {
+    let key = |table| row_key(dialect, table);
     let (what, from_where) = match kind {
         Kind::Texts => (
-            "rowid",
+            key("decisions"),
             "decisions WHERE text IS NOT NULL AND created_at < ?1 ORDER BY created_at",
         ),
         Kind::Feedback => ("id", "feedback WHERE received_at < ?1"),
         Kind::Decisions => (
-            "rowid",
+            key("decisions"),
             "decisions WHERE created_at < ?1 ORDER BY created_at",
         ),
         Kind::Events => (
-            "rowid",
+            key("events"),
             "events WHERE occurred_at < ?1 ORDER BY occurred_at",
         ),
         Kind::Reviews => ("id", "outreach_reviews WHERE reviewed_at < ?1"),
         Kind::Outreach => (
-            "rowid",
+            key("outreach_flags"),
             "outreach_flags AS f WHERE scored_at < ?1 AND NOT EXISTS
                 (SELECT 1 FROM outreach_reviews AS r WHERE r.flag_id = f.flag_id)
              ORDER BY scored_at",
@@ -152,14 +172,16 @@ fn select(kind: Kind, limited: bool) -> String {
 
 /// One chunk: at most `limit` rows of `kind` older than `cutoff`. Returns how many.
 fn chunk(
-    conn: &Connection,
+    conn: &Conn,
     kind: Kind,
     cutoff: &str,
     limit: usize,
     forget: Option<ForgetWords>,
-) -> rusqlite::Result<usize> {
+) -> Result<usize, DbError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let chosen = select(kind, true);
+    let dialect = conn.dialect();
+    let chosen = select(dialect, kind, true);
+    let key = |table| row_key(dialect, table);
     match kind {
         Kind::Texts => clear_texts(conn, &chosen, cutoff, limit, forget),
         Kind::Decisions => {
@@ -168,66 +190,68 @@ fn chunk(
             conn.execute(
                 &format!(
                     "DELETE FROM feedback WHERE decision_id IN
-                     (SELECT decision_id FROM decisions WHERE rowid IN ({chosen}))"
+                     (SELECT decision_id FROM decisions WHERE {} IN ({chosen}))",
+                    key("decisions")
                 ),
-                params![cutoff, limit],
+                args![cutoff, limit],
             )?;
             conn.execute(
-                &format!("DELETE FROM decisions WHERE rowid IN ({chosen})"),
-                params![cutoff, limit],
+                &format!(
+                    "DELETE FROM decisions WHERE {} IN ({chosen})",
+                    key("decisions")
+                ),
+                args![cutoff, limit],
             )
         }
-        Kind::Feedback => delete(conn, "feedback", "id", &chosen, cutoff, limit),
-        Kind::Events => delete(conn, "events", "rowid", &chosen, cutoff, limit),
-        Kind::Reviews => delete(conn, "outreach_reviews", "id", &chosen, cutoff, limit),
-        Kind::Outreach => delete(conn, "outreach_flags", "rowid", &chosen, cutoff, limit),
-        Kind::AccessLog => delete(conn, "access_log", "id", &chosen, cutoff, limit),
+        Kind::Feedback => delete(conn, "feedback", &chosen, cutoff, limit),
+        Kind::Events => delete(conn, "events", &chosen, cutoff, limit),
+        Kind::Reviews => delete(conn, "outreach_reviews", &chosen, cutoff, limit),
+        Kind::Outreach => delete(conn, "outreach_flags", &chosen, cutoff, limit),
+        Kind::AccessLog => delete(conn, "access_log", &chosen, cutoff, limit),
     }
 }
 
 fn delete(
-    conn: &Connection,
+    conn: &Conn,
     table: &str,
-    key: &str,
     chosen: &str,
     cutoff: &str,
     limit: i64,
-) -> rusqlite::Result<usize> {
+) -> Result<usize, DbError> {
+    let key = row_key(conn.dialect(), table);
     conn.execute(
         &format!("DELETE FROM {table} WHERE {key} IN ({chosen})"),
-        params![cutoff, limit],
+        args![cutoff, limit],
     )
 }
 
 /// Clears the texts of a chunk of decisions, and the words their reasons quote from them (the
 /// JSON read back whole, rewritten, stored compact again).
 fn clear_texts(
-    conn: &Connection,
+    conn: &Conn,
     chosen: &str,
     cutoff: &str,
     limit: i64,
     forget: Option<ForgetWords>,
-) -> rusqlite::Result<usize> {
-    let rows: Vec<(i64, DecisionRecord)> = conn
-        .prepare(&format!(
-            "SELECT {DECISION_COLUMNS}, rowid FROM decisions WHERE rowid IN ({chosen})"
-        ))?
-        .query_map(params![cutoff, limit], |r| {
-            Ok((r.get(21)?, decision_from_row(r)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut clear = conn.prepare_cached("UPDATE decisions SET text = NULL WHERE rowid = ?1")?;
-    let mut rewrite = conn.prepare_cached(
-        "UPDATE decisions SET text = NULL, decision_json = ?2, json_form = ?3 WHERE rowid = ?1",
+) -> Result<usize, DbError> {
+    let key = row_key(conn.dialect(), "decisions");
+    let rows: Vec<(Value<'static>, DecisionRecord)> = conn.query_map(
+        &format!("SELECT {DECISION_COLUMNS}, {key} FROM decisions WHERE {key} IN ({chosen})"),
+        args![cutoff, limit],
+        |r| Ok((r.get(21)?, decision_from_row(r)?)),
     )?;
-    for (rowid, mut rec) in rows.iter().cloned() {
+    let clear = format!("UPDATE decisions SET text = NULL WHERE {key} = ?1");
+    let rewrite = format!(
+        "UPDATE decisions SET text = NULL, decision_json = ?2, json_form = ?3 WHERE {key} = ?1"
+    );
+    for (row, mut rec) in rows.iter().cloned() {
         match forget.and_then(|f| f(&rec.decision_json)) {
             Some(without) => {
                 rec.decision_json = without;
                 let (json, form) = compact(&rec);
-                rewrite.execute(params![rowid, json, form])?
+                conn.execute(&rewrite, args![row, json, form])?
             }
-            None => clear.execute([rowid])?,
+            None => conn.execute(&clear, args![row])?,
         };
     }
     Ok(rows.len())

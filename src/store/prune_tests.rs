@@ -1,13 +1,12 @@
 //! Tests of the pruner (`prune.rs`): exactly what is older than each cutoff goes, with what
 //! refers to it; opt-outs stay; a large prune is many short transactions that other writes pass.
 
-use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
-
 use super::rows::{insert_decision, insert_feedback, timestamp};
-use super::schema::open_for_writing;
+use super::schema::{open_for_reading, open_for_writing};
+use super::sql::{Conn, args};
 use super::test_support::{at, sample_feedback, sample_record};
 use super::*;
+use chrono::{DateTime, Utc};
 
 const DAY: i64 = 86_400;
 
@@ -15,14 +14,14 @@ fn day(n: i64) -> DateTime<Utc> {
     at(n * DAY)
 }
 
-fn count(path: &std::path::Path, sql: &str) -> i64 {
-    let conn = Connection::open(path).unwrap();
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+fn count(at: &Location, sql: &str) -> i64 {
+    let conn = open_for_reading(at).unwrap();
+    conn.query_row(sql, args![], |r| r.get(0)).unwrap()
 }
 
 /// Ten of each kind, one per day from day 0 to day 9; feedback on every decision; a review of
 /// the flags of days 0 and 7; an opt-out on day 0.
-fn ten_days(conn: &Connection) {
+fn ten_days(conn: &Conn) {
     for d in 0..10 {
         let mut rec = sample_record(d as u64);
         rec.created_at = day(d);
@@ -34,19 +33,19 @@ fn ten_days(conn: &Connection) {
         conn.execute(
             "INSERT INTO events (event_id, occurred_at, channel, source, received_at)
              VALUES (?1, ?2, 'phone', 'api', ?2)",
-            params![format!("e{d}"), t],
+            args![format!("e{d}"), t],
         )
         .unwrap();
         conn.execute(
             "INSERT INTO outreach_flags (flag_id, citizen, source, scored_at, as_of, score,
                  flagged, reasons, model_version, inputs_sha256, groups, status)
              VALUES (?1, 'c', 'run', ?2, ?2, 0.5, 1, '[]', 'm', 'h', '{}', 'open')",
-            params![format!("f{d}"), t],
+            args![format!("f{d}"), t],
         )
         .unwrap();
         conn.execute(
             "INSERT INTO access_log (at, actor, action, citizens) VALUES (?1, 'k', 'a', 1)",
-            [&t],
+            args![t],
         )
         .unwrap();
     }
@@ -54,13 +53,13 @@ fn ten_days(conn: &Connection) {
         conn.execute(
             "INSERT INTO outreach_reviews (flag_id, reviewer, reviewed_at, status)
              VALUES (?1, 'r', ?2, 'dismissed')",
-            params![flag, timestamp(&day(d))],
+            args![flag, timestamp(&day(d))],
         )
         .unwrap();
     }
     conn.execute(
         "INSERT INTO outreach_optouts (citizen, at) VALUES ('c', ?1)",
-        [timestamp(&day(0))],
+        args![timestamp(&day(0))],
     )
     .unwrap();
 }
@@ -80,7 +79,7 @@ fn upper(words: &str) -> Option<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn each_kind_loses_exactly_its_rows_older_than_the_cutoff() {
     let (_dir, store) = store_with_ten_days();
-    let path = store.path().to_path_buf();
+    let path = store.location().clone();
     let n = |sql: &str| count(&path, sql);
     let opts = PruneOptions {
         chunk_rows: 3,
@@ -176,7 +175,7 @@ async fn each_kind_loses_exactly_its_rows_older_than_the_cutoff() {
 #[tokio::test(flavor = "multi_thread")]
 async fn opt_outs_and_recent_rows_survive_pruning_everything_else() {
     let (_dir, store) = store_with_ten_days();
-    let path = store.path().to_path_buf();
+    let path = store.location().clone();
     let opts = PruneOptions::default();
     for kind in Kind::ALL {
         store.prune(kind, day(100), &opts).await.unwrap();
@@ -201,12 +200,12 @@ async fn a_large_prune_is_many_short_transactions_that_a_decision_passes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("audit.sqlite3");
     {
-        let mut conn = open_for_writing(&path).unwrap();
-        let tx = conn.transaction().unwrap();
+        let conn = open_for_writing(&path).unwrap();
+        conn.begin().unwrap();
         for i in 0..5_000 {
-            insert_decision(&tx, &sample_record(i)).unwrap();
+            insert_decision(&conn, &sample_record(i)).unwrap();
         }
-        tx.commit().unwrap();
+        conn.commit().unwrap();
     }
     let store = Store::open(&StoreConfig::new(&path)).unwrap();
     let opts = PruneOptions {
@@ -241,8 +240,8 @@ async fn a_large_prune_is_many_short_transactions_that_a_decision_passes() {
                 .exec(|conn| {
                     conn.query_row(
                         "SELECT count(*) FROM decisions WHERE created_at < ?1",
-                        [timestamp(&day(1))],
-                        |r| r.get::<_, i64>(0),
+                        args![timestamp(&day(1))],
+                        |r| r.get::<i64>(0),
                     )
                 })
                 .await

@@ -5,9 +5,9 @@
 //! so the file is readable with any SQLite tool and text order is time order.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::types::Type;
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
+
+use super::sql::{Conn, DbError, Row, Value, args};
 
 use super::compact::{compact, restore};
 use super::{DecisionRecord, FeedbackRecord, StoreCounts, StoredDecision};
@@ -47,17 +47,16 @@ pub(super) fn timestamp(t: &DateTime<Utc>) -> String {
 }
 
 /// Reads a timestamp column written by [`timestamp`].
-fn timestamp_column(row: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
+pub(super) fn timestamp_column(row: &Row<'_>, idx: usize) -> Result<DateTime<Utc>, DbError> {
     let text: String = row.get(idx)?;
     DateTime::parse_from_rfc3339(&text)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
+        .map_err(|e| DbError::convert(idx, e))
 }
 
-fn uuid_column(row: &Row<'_>, idx: usize) -> rusqlite::Result<Uuid> {
+pub(super) fn uuid_column(row: &Row<'_>, idx: usize) -> Result<Uuid, DbError> {
     let text: String = row.get(idx)?;
-    Uuid::parse_str(&text)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
+    Uuid::parse_str(&text).map_err(|e| DbError::convert(idx, e))
 }
 
 /// SQLite turns NaN into NULL; keep it explicit both ways.
@@ -65,105 +64,117 @@ fn confidence_param(c: f32) -> Option<f32> {
     (!c.is_nan()).then_some(c)
 }
 
-fn confidence_column(row: &Row<'_>, idx: usize) -> rusqlite::Result<f32> {
-    Ok(row.get::<_, Option<f32>>(idx)?.unwrap_or(f32::NAN))
+fn confidence_column(row: &Row<'_>, idx: usize) -> Result<f32, DbError> {
+    Ok(row.get::<Option<f32>>(idx)?.unwrap_or(f32::NAN))
 }
 
 /// Inserts one decision. A duplicate `decision_id` fails with a constraint violation, which
 /// aborts this statement only, not the surrounding transaction.
-pub(super) fn insert_decision(conn: &Connection, rec: &DecisionRecord) -> rusqlite::Result<()> {
-    let signals = serde_json::to_string(&rec.urgency_signals)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+pub(super) fn insert_decision(conn: &Conn, rec: &DecisionRecord) -> Result<(), DbError> {
+    let signals = serde_json::to_string(&rec.urgency_signals).map_err(|e| DbError::Convert {
+        column: None,
+        message: e.to_string(),
+    })?;
     let timing_us = i64::try_from(rec.timing_us).unwrap_or(i64::MAX);
     let (json, form) = compact(rec);
-    conn.prepare_cached(INSERT_DECISION)?.execute(params![
-        rec.decision_id.hyphenated().to_string(),
-        timestamp(&rec.created_at),
-        rec.request_id,
-        rec.channel,
-        rec.language,
-        sha256_param(&rec.text_sha256),
-        rec.text,
-        rec.topic,
-        confidence_param(rec.topic_confidence),
-        rec.urgency,
-        confidence_param(rec.urgency_confidence),
-        signals,
-        rec.queue,
-        rec.priority,
-        rec.needs_human_review,
-        rec.review_reason,
-        rec.topic_model,
-        rec.urgency_model,
-        timing_us,
-        json,
-        form,
-    ])?;
+    conn.execute(
+        INSERT_DECISION,
+        args![
+            rec.decision_id.hyphenated().to_string(),
+            timestamp(&rec.created_at),
+            rec.request_id,
+            rec.channel,
+            rec.language,
+            sha256_param(conn, &rec.text_sha256),
+            rec.text,
+            rec.topic,
+            confidence_param(rec.topic_confidence),
+            rec.urgency,
+            confidence_param(rec.urgency_confidence),
+            signals,
+            rec.queue,
+            rec.priority,
+            rec.needs_human_review,
+            rec.review_reason,
+            rec.topic_model,
+            rec.urgency_model,
+            timing_us,
+            json,
+            form,
+        ],
+    )?;
     Ok(())
 }
 
 /// Inserts `records` (inside the writer's transaction), all or none: a savepoint undoes the ones
 /// already inserted when one fails. Returns how many were stored.
-pub(super) fn insert_decisions(
-    conn: &Connection,
-    records: &[DecisionRecord],
-) -> rusqlite::Result<u64> {
-    conn.execute_batch("SAVEPOINT decisions")?;
+pub(super) fn insert_decisions(conn: &Conn, records: &[DecisionRecord]) -> Result<u64, DbError> {
+    conn.batch("SAVEPOINT decisions")?;
     match records.iter().try_for_each(|r| insert_decision(conn, r)) {
         Ok(()) => {
-            conn.execute_batch("RELEASE decisions")?;
+            conn.batch("RELEASE decisions")?;
             Ok(records.len() as u64)
         }
         Err(err) => {
             // When even this fails the transaction is gone, and the error says so to `contain`.
-            let _ = conn.execute_batch("ROLLBACK TO decisions; RELEASE decisions");
+            let _ = conn.batch("ROLLBACK TO decisions; RELEASE decisions");
             Err(err)
         }
     }
 }
 
-pub(super) fn decision_exists(conn: &Connection, decision_id: Uuid) -> rusqlite::Result<bool> {
-    conn.prepare_cached("SELECT 1 FROM decisions WHERE decision_id = ?1")?
-        .query_row([decision_id.hyphenated().to_string()], |_| Ok(()))
-        .optional()
-        .map(|found| found.is_some())
+pub(super) fn decision_exists(conn: &Conn, decision_id: Uuid) -> Result<bool, DbError> {
+    conn.query_opt(
+        "SELECT 1 FROM decisions WHERE decision_id = ?1",
+        args![decision_id.hyphenated().to_string()],
+        |_| Ok(()),
+    )
+    .map(|found| found.is_some())
 }
 
-pub(super) fn insert_feedback(conn: &Connection, fb: &FeedbackRecord) -> rusqlite::Result<()> {
-    conn.prepare_cached(INSERT_FEEDBACK)?.execute(params![
-        fb.decision_id.hyphenated().to_string(),
-        timestamp(&fb.received_at),
-        fb.topic,
-        fb.urgency,
-        fb.queue,
-        fb.note,
-        fb.recorded_by,
-    ])?;
+pub(super) fn insert_feedback(conn: &Conn, fb: &FeedbackRecord) -> Result<(), DbError> {
+    conn.execute(
+        INSERT_FEEDBACK,
+        args![
+            fb.decision_id.hyphenated().to_string(),
+            timestamp(&fb.received_at),
+            fb.topic,
+            fb.urgency,
+            fb.queue,
+            fb.note,
+            fb.recorded_by,
+        ],
+    )?;
     Ok(())
 }
 
-/// A SHA-256 in 64 hex digits is stored as its 32 bytes; anything else as the text it is.
-fn sha256_param(hex_digits: &str) -> rusqlite::types::Value {
+/// A SHA-256 in 64 hex digits is stored as its 32 bytes; anything else as the text it is (on
+/// PostgreSQL, whose column is `bytea`, as the text's bytes).
+pub(super) fn sha256_param(conn: &Conn, hex_digits: &str) -> Value<'static> {
     match hex::decode(hex_digits) {
-        Ok(bytes) if bytes.len() == 32 => rusqlite::types::Value::Blob(bytes),
-        _ => rusqlite::types::Value::Text(hex_digits.to_string()),
+        Ok(bytes) if bytes.len() == 32 => Value::Blob(bytes.into()),
+        _ if conn.dialect() == super::sql::Dialect::Postgres => {
+            Value::Blob(hex_digits.as_bytes().to_vec().into())
+        }
+        _ => Value::Text(hex_digits.to_string().into()),
     }
 }
 
 /// Reads a column written by [`sha256_param`] back as lowercase hex.
-fn sha256_column(row: &Row<'_>, idx: usize) -> rusqlite::Result<String> {
-    Ok(match row.get::<_, rusqlite::types::Value>(idx)? {
-        rusqlite::types::Value::Blob(b) => hex::encode(b),
-        rusqlite::types::Value::Text(t) => t,
+fn sha256_column(row: &Row<'_>, idx: usize) -> Result<String, DbError> {
+    Ok(match row.get::<Value<'static>>(idx)? {
+        Value::Blob(b) if b.len() == 32 => hex::encode(b),
+        Value::Blob(b) => String::from_utf8_lossy(&b).into_owned(),
+        Value::Text(t) => t.into_owned(),
         _ => String::new(),
     })
 }
 
 /// A decision from a row of [`DECISION_COLUMNS`], its JSON as recorded.
-pub(super) fn decision_from_row(row: &Row<'_>) -> rusqlite::Result<DecisionRecord> {
+pub(super) fn decision_from_row(row: &Row<'_>) -> Result<DecisionRecord, DbError> {
     let signals_text: String = row.get(11)?;
-    let urgency_signals: Vec<String> = serde_json::from_str(&signals_text)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(11, Type::Text, Box::new(e)))?;
+    let urgency_signals: Vec<String> =
+        serde_json::from_str(&signals_text).map_err(|e| DbError::convert(11, e))?;
     let mut rec = DecisionRecord {
         decision_id: uuid_column(row, 0)?,
         created_at: timestamp_column(row, 1)?,
@@ -183,14 +194,14 @@ pub(super) fn decision_from_row(row: &Row<'_>) -> rusqlite::Result<DecisionRecor
         review_reason: row.get(15)?,
         topic_model: row.get(16)?,
         urgency_model: row.get(17)?,
-        timing_us: u64::try_from(row.get::<_, i64>(18)?).unwrap_or(0),
+        timing_us: u64::try_from(row.get::<i64>(18)?).unwrap_or(0),
         decision_json: String::new(),
     };
     rec.decision_json = restore(row.get(19)?, row.get(20)?, &rec);
     Ok(rec)
 }
 
-fn feedback_from_row(row: &Row<'_>) -> rusqlite::Result<FeedbackRecord> {
+fn feedback_from_row(row: &Row<'_>) -> Result<FeedbackRecord, DbError> {
     Ok(FeedbackRecord {
         decision_id: uuid_column(row, 0)?,
         received_at: timestamp_column(row, 1)?,
@@ -204,27 +215,20 @@ fn feedback_from_row(row: &Row<'_>) -> rusqlite::Result<FeedbackRecord> {
 
 /// A decision and all its feedback, oldest first.
 pub(super) fn load_decision(
-    conn: &Connection,
+    conn: &Conn,
     decision_id: Uuid,
-) -> rusqlite::Result<Option<StoredDecision>> {
+) -> Result<Option<StoredDecision>, DbError> {
     let key = decision_id.hyphenated().to_string();
-    let Some(record) = conn
-        .prepare_cached(SELECT_DECISION)?
-        .query_row([&key], decision_from_row)
-        .optional()?
-    else {
+    let Some(record) = conn.query_opt(SELECT_DECISION, args![key], decision_from_row)? else {
         return Ok(None);
     };
-    let mut stmt = conn.prepare_cached(SELECT_FEEDBACK)?;
-    let feedback = stmt
-        .query_map([&key], feedback_from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let feedback = conn.query_map(SELECT_FEEDBACK, args![key], feedback_from_row)?;
     Ok(Some(StoredDecision { record, feedback }))
 }
 
-pub(super) fn counts(conn: &Connection) -> rusqlite::Result<StoreCounts> {
-    let count = |sql: &str| -> rusqlite::Result<u64> {
-        let n: i64 = conn.query_row(sql, [], |row| row.get(0))?;
+pub(super) fn counts(conn: &Conn) -> Result<StoreCounts, DbError> {
+    let count = |sql: &str| -> Result<u64, DbError> {
+        let n: i64 = conn.query_row(sql, args![], |row| row.get(0))?;
         Ok(u64::try_from(n).unwrap_or(0))
     };
     Ok(StoreCounts {
@@ -237,7 +241,10 @@ pub(super) fn counts(conn: &Connection) -> rusqlite::Result<StoreCounts> {
 /// Test hook: inserts a decision as version 5 of the schema did (its whole JSON, the SHA-256 as
 /// hex), for the test of migration 6.
 #[cfg(test)]
-pub(super) fn insert_v5(conn: &Connection, rec: &DecisionRecord) -> rusqlite::Result<usize> {
+pub(super) fn insert_v5(
+    conn: &rusqlite::Connection,
+    rec: &DecisionRecord,
+) -> rusqlite::Result<usize> {
     conn.execute(
         "INSERT INTO decisions (decision_id, created_at, request_id, channel, language,
                 text_sha256, text, topic, topic_confidence, urgency, urgency_confidence,
@@ -245,7 +252,7 @@ pub(super) fn insert_v5(conn: &Connection, rec: &DecisionRecord) -> rusqlite::Re
                 urgency_model, timing_us, decision_json)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
                 ?18, ?19, ?20)",
-        params![
+        rusqlite::params![
             rec.decision_id.hyphenated().to_string(),
             timestamp(&rec.created_at),
             rec.request_id,
@@ -279,7 +286,7 @@ mod tests {
     #[test]
     fn decision_round_trips_through_its_row() {
         let dir = tempfile::tempdir().unwrap();
-        let conn = open_for_writing(&dir.path().join("a.sqlite3")).unwrap();
+        let conn = open_for_writing(dir.path().join("a.sqlite3")).unwrap();
         let mut rec = sample_record(1);
         rec.topic_confidence = f32::NAN;
         rec.timing_us = u64::MAX;
@@ -313,13 +320,15 @@ mod tests {
     #[test]
     fn a_routed_decision_is_stored_compact_and_read_back_as_recorded() {
         let dir = tempfile::tempdir().unwrap();
-        let conn = open_for_writing(&dir.path().join("a.sqlite3")).unwrap();
+        let conn = open_for_writing(dir.path().join("a.sqlite3")).unwrap();
         let rec = super::super::test_support::consistent(2);
         insert_decision(&conn, &rec).unwrap();
         let (form, stored): (i64, String) = conn
-            .query_row("SELECT json_form, decision_json FROM decisions", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT json_form, decision_json FROM decisions",
+                args![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .unwrap();
         assert_eq!(form, 1);
         assert!(!stored.contains(&rec.topic_model), "{stored}");
@@ -335,18 +344,15 @@ mod tests {
     #[test]
     fn duplicate_decision_fails_the_statement_not_the_transaction() {
         let dir = tempfile::tempdir().unwrap();
-        let mut conn = open_for_writing(&dir.path().join("a.sqlite3")).unwrap();
+        let conn = open_for_writing(dir.path().join("a.sqlite3")).unwrap();
         let rec = sample_record(1);
-        let tx = conn.transaction().unwrap();
-        insert_decision(&tx, &rec).unwrap();
-        let err = insert_decision(&tx, &rec).unwrap_err();
-        assert_eq!(
-            err.sqlite_error_code(),
-            Some(rusqlite::ErrorCode::ConstraintViolation)
-        );
-        assert!(!tx.is_autocommit(), "the transaction is still open");
-        insert_decision(&tx, &sample_record(2)).unwrap();
-        tx.commit().unwrap();
+        conn.begin().unwrap();
+        insert_decision(&conn, &rec).unwrap();
+        let err = insert_decision(&conn, &rec).unwrap_err();
+        assert!(err.statement_level(), "{err}");
+        assert!(!conn.is_autocommit(), "the transaction is still open");
+        insert_decision(&conn, &sample_record(2)).unwrap();
+        conn.commit().unwrap();
         assert_eq!(counts(&conn).unwrap().decisions, 2);
     }
 

@@ -266,7 +266,7 @@ async fn dropping_the_last_handle_still_commits_the_queue() {
     drop(resume);
     // The writer drains the queue and stops on its own; its last act is to say so.
     finished.wait_for(|done| *done).await.unwrap();
-    let count = rusqlite::Connection::open(&cfg.path)
+    let count = rusqlite::Connection::open(cfg.at.sqlite_path().unwrap())
         .and_then(|c| c.query_row("SELECT count(*) FROM decisions", [], |r| r.get::<_, i64>(0)))
         .unwrap();
     assert_eq!(count, 200);
@@ -276,8 +276,9 @@ async fn dropping_the_last_handle_still_commits_the_queue() {
 async fn a_newer_schema_is_refused_by_open_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(&dir);
-    std::fs::create_dir_all(cfg.path.parent().unwrap()).unwrap();
-    rusqlite::Connection::open(&cfg.path)
+    let path = cfg.at.sqlite_path().unwrap();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    rusqlite::Connection::open(path)
         .unwrap()
         .pragma_update(None, "user_version", 999)
         .unwrap();

@@ -1,7 +1,7 @@
 //! Plain data the store takes and gives back; no dependency on other instrada modules, so the
 //! router and the API convert into these rather than the store knowing their types.
 
-use std::path::PathBuf;
+use super::location::Location;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -133,34 +133,23 @@ pub struct StoreStats {
 }
 
 /// Where the database lives and how the write queue is sized.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreConfig {
-    /// SQLite file; its parent directories are created.
-    pub path: PathBuf,
+    /// The SQLite file (its parent directories are created) or the PostgreSQL database.
+    pub at: Location,
     /// Bound of the write queue; default [`DEFAULT_QUEUE_CAPACITY`].
-    #[serde(default = "default_queue_capacity")]
     pub queue_capacity: usize,
     /// Most commands committed in one transaction; default [`DEFAULT_MAX_BATCH`].
-    #[serde(default = "default_max_batch")]
     pub max_batch: usize,
     /// When a decision is acknowledged; default [`Durability::Commit`].
-    #[serde(default)]
     pub durability: Durability,
-}
-
-fn default_queue_capacity() -> usize {
-    DEFAULT_QUEUE_CAPACITY
-}
-
-fn default_max_batch() -> usize {
-    DEFAULT_MAX_BATCH
 }
 
 impl StoreConfig {
     /// A configuration with the default queue capacity, batch size and durability.
-    pub fn new(path: impl Into<PathBuf>) -> Self {
+    pub fn new(at: impl Into<Location>) -> Self {
         Self {
-            path: path.into(),
+            at: at.into(),
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
             max_batch: DEFAULT_MAX_BATCH,
             durability: Durability::default(),

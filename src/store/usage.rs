@@ -6,13 +6,19 @@
 //! with `SQLITE_ENABLE_DBSTAT_VTAB`): the pages each table and index occupies, unused space in
 //! them included, which is what the file pays. Pages on the free list (left by deletions until a
 //! `VACUUM`) are reported apart. Read with its own read-only connection: the writer goes on.
+//!
+//! On PostgreSQL the bytes are the server's `pg_relation_size` (the table's main fork) and
+//! `pg_indexes_size`, the file is `pg_database_size`, and there is no free list or log of ours to
+//! report (the server's WAL is the DBA's).
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
+use super::location::Location;
 use super::schema::open_for_reading;
+use super::sql::{Conn, DbError, args};
 
 /// The tables whose rows are counted, in the order they are reported.
 const TABLES: &[&str] = &[
@@ -62,7 +68,8 @@ pub struct Usage {
     pub free_bytes: u64,
     /// Size of the write-ahead log next to it (`-wal`), 0 when there is none.
     pub wal_bytes: u64,
-    /// How the bytes were counted: `dbstat` (the pages SQLite reports for each table and index).
+    /// How the bytes were counted: `dbstat` (the pages SQLite reports for each table and index)
+    /// or `pg_relation_size` (PostgreSQL's account).
     pub method: String,
 }
 
@@ -73,9 +80,55 @@ impl Usage {
     }
 }
 
-/// Counts rows and bytes in the file at `path`.
-pub fn disk_usage(path: &Path) -> Result<Usage, StoreError> {
-    let conn = open_for_reading(path)?;
+/// Counts rows and bytes in the store at `at`.
+pub fn disk_usage(at: impl Into<Location>) -> Result<Usage, StoreError> {
+    let at = at.into();
+    match (open_for_reading(&at)?, &at) {
+        (Conn::Sqlite(conn), Location::Sqlite(path)) => Ok(sqlite_usage(&conn, path)?),
+        (conn, _) => Ok(postgres_usage(&conn)?),
+    }
+}
+
+fn postgres_usage(conn: &Conn) -> Result<Usage, DbError> {
+    let mut tables = Vec::with_capacity(TABLES.len());
+    for &table in TABLES {
+        let (rows, table_bytes, index_bytes): (u64, u64, u64) = conn.query_row(
+            &format!(
+                "SELECT (SELECT count(*) FROM {table}), pg_relation_size('{table}'),
+                        pg_indexes_size('{table}')"
+            ),
+            args![],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        tables.push(TableUsage {
+            table: table.to_string(),
+            rows,
+            table_bytes,
+            index_bytes,
+        });
+    }
+    let (texts, text_bytes): (u64, u64) = conn.query_row(
+        "SELECT count(text), coalesce(sum(octet_length(text)), 0)::bigint FROM decisions",
+        args![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let file_bytes: u64 = conn.query_row(
+        "SELECT pg_database_size(current_database())",
+        args![],
+        |r| r.get(0),
+    )?;
+    Ok(Usage {
+        tables,
+        texts,
+        text_bytes,
+        file_bytes,
+        free_bytes: 0,
+        wal_bytes: 0,
+        method: "pg_relation_size".into(),
+    })
+}
+
+fn sqlite_usage(conn: &rusqlite::Connection, path: &Path) -> rusqlite::Result<Usage> {
     let mut tables = Vec::with_capacity(TABLES.len());
     // `dbstat` lists every b-tree page; `sqlite_schema` says which table an index belongs to.
     let mut pages = conn.prepare(

@@ -25,19 +25,20 @@
 //! the batch is retried once after [`RETRY_DELAY`] before its records are logged, counted and
 //! given up. The module docs of `store` say why the writer then carries on.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
 use super::error::{chain, contain};
 use super::events::{self, EventRecord, EventsStored};
 use super::job::Job;
+use super::location::Location;
+use super::schema;
+use super::sql::{Conn, DbError, Dialect};
 use super::{
     DecisionRecord, Durability, FeedbackRecord, StoreCounts, StoreError, StoredDecision, rows,
 };
@@ -123,7 +124,7 @@ enum Outcome {
 
 /// The state owned by the writer thread.
 pub(super) struct Writer {
-    conn: Connection,
+    conn: Conn,
     /// Receiving end of the write queue; closed on [`Command::Shutdown`] so later sends fail fast
     /// while what is already queued drains.
     rx: mpsc::Receiver<Command>,
@@ -134,17 +135,17 @@ pub(super) struct Writer {
     /// Set to `true` after the last commit; [`super::Store::close`] waits on it. Dropped without
     /// `true` only if the thread dies.
     finished: watch::Sender<bool>,
-    path: PathBuf,
+    at: Location,
 }
 
 impl Writer {
     pub(super) fn new(
-        conn: Connection,
+        conn: Conn,
         rx: mpsc::Receiver<Command>,
         (max_batch, durability): (usize, Durability),
         counters: Arc<Counters>,
         finished: watch::Sender<bool>,
-        path: PathBuf,
+        at: Location,
     ) -> Self {
         Self {
             conn,
@@ -156,7 +157,7 @@ impl Writer {
             },
             counters,
             finished,
-            path,
+            at,
         }
     }
 
@@ -175,16 +176,15 @@ impl Writer {
             self.write(&mut batch);
         }
         let Writer {
-            conn,
-            finished,
-            path,
-            ..
+            conn, finished, at, ..
         } = self;
         // The checkpointer checkpoints once more after `finished`, and removes the log.
-        if let Err((_, err)) = conn.close() {
-            tracing::warn!(path = %path.display(), error = %chain(&err), "closing the decision store");
+        if let Conn::Sqlite(conn) = conn
+            && let Err((_, err)) = conn.close()
+        {
+            tracing::warn!(database = %at, error = %chain(&err), "closing the decision store");
         }
-        tracing::debug!(path = %path.display(), "decision store writer stopped");
+        tracing::debug!(database = %at, "decision store writer stopped");
         finished.send_replace(true);
     }
 
@@ -239,18 +239,19 @@ impl Writer {
 
     /// Commits the batch (retrying once) and answers everyone waiting on it; empties `batch`.
     fn write(&mut self, batch: &mut Vec<Command>) {
-        let outcomes = match apply_batch(&mut self.conn, batch) {
+        let outcomes = match apply_batch(&self.conn, batch) {
             Ok(outcomes) => outcomes,
             Err(first) => {
                 self.counters.failed_batches.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(
-                    path = %self.path.display(),
+                    database = %self.at,
                     commands = batch.len(),
                     error = %chain(&first),
                     "decision store transaction failed; retrying once"
                 );
                 std::thread::sleep(RETRY_DELAY);
-                match apply_batch(&mut self.conn, batch) {
+                self.reconnect_if_lost(&first);
+                match apply_batch(&self.conn, batch) {
                     Ok(outcomes) => outcomes,
                     Err(second) => {
                         self.give_up(batch, &second);
@@ -312,8 +313,27 @@ impl Writer {
         }
     }
 
+    /// On PostgreSQL, after a failure that took the connection with it (the server restarted),
+    /// connects again; while the server is down this fails and the batch fails with it, and the
+    /// next batch tries again.
+    fn reconnect_if_lost(&mut self, err: &DbError) {
+        if let Conn::Postgres(pg) = &self.conn
+            && (pg.is_closed() || err.connection_lost())
+        {
+            match schema::open_for_writing(&self.at) {
+                Ok(conn) => {
+                    tracing::info!(database = %self.at, "decision store reconnected");
+                    self.conn = conn;
+                }
+                Err(e) => {
+                    tracing::warn!(database = %self.at, error = %chain(&e), "decision store still unreachable");
+                }
+            }
+        }
+    }
+
     /// The batch failed twice: log every record nobody waits for and count it, fail the waiters.
-    fn give_up(&self, batch: &mut Vec<Command>, err: &rusqlite::Error) {
+    fn give_up(&self, batch: &mut Vec<Command>, err: &DbError) {
         let cause = chain(err);
         let lost = batch
             .iter()
@@ -323,7 +343,7 @@ impl Writer {
             .lost_records
             .fetch_add(lost, Ordering::Relaxed);
         tracing::error!(
-            path = %self.path.display(),
+            database = %self.at,
             lost_records = lost,
             error = %cause,
             "decision store transaction failed twice; its records are lost"
@@ -367,17 +387,53 @@ impl Writer {
 
 /// Applies every command in one transaction. `Err` means the transaction is gone (rolled back)
 /// and nothing in the batch happened.
-fn apply_batch(conn: &mut Connection, batch: &mut [Command]) -> rusqlite::Result<Vec<Outcome>> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut outcomes = Vec::with_capacity(batch.len());
-    for cmd in batch.iter_mut() {
-        outcomes.push(apply(&tx, cmd)?);
+fn apply_batch(conn: &Conn, batch: &mut [Command]) -> Result<Vec<Outcome>, DbError> {
+    conn.begin()?;
+    let applied = (|| {
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for cmd in batch.iter_mut() {
+            outcomes.push(apply_alone(conn, cmd)?);
+        }
+        conn.commit()?;
+        Ok(outcomes)
+    })();
+    if applied.is_err() {
+        conn.rollback();
     }
-    tx.commit()?;
-    Ok(outcomes)
+    applied
 }
 
-fn apply(conn: &Connection, cmd: &mut Command) -> rusqlite::Result<Outcome> {
+/// [`apply`], and on PostgreSQL in a savepoint of its own when the command has none: there a
+/// failed statement aborts the whole transaction unless rolled back to a savepoint, where SQLite
+/// leaves it usable.
+fn apply_alone(conn: &Conn, cmd: &mut Command) -> Result<Outcome, DbError> {
+    let own_savepoint = matches!(
+        cmd,
+        Command::Record(_)
+            | Command::Feedback { .. }
+            | Command::GetDecision { .. }
+            | Command::Counts { .. }
+    );
+    if conn.dialect() != Dialect::Postgres || !own_savepoint {
+        return apply(conn, cmd);
+    }
+    conn.batch("SAVEPOINT command")?;
+    let outcome = apply(conn, cmd)?;
+    let failed = match &outcome {
+        Outcome::Record(r) | Outcome::Feedback(r) => r.is_err(),
+        Outcome::Decision(r) => r.is_err(),
+        Outcome::Counts(r) => r.is_err(),
+        _ => false,
+    };
+    conn.batch(if failed {
+        "ROLLBACK TO command; RELEASE command"
+    } else {
+        "RELEASE command"
+    })?;
+    Ok(outcome)
+}
+
+fn apply(conn: &Conn, cmd: &mut Command) -> Result<Outcome, DbError> {
     Ok(match cmd {
         Command::Job(job) => {
             job.run(conn)?;
@@ -431,7 +487,8 @@ mod tests {
         let (finished_tx, mut finished) = watch::channel(false);
         let counters = Arc::new(Counters::default());
         let sizes = (512, Durability::Async);
-        let thread = Writer::new(conn, rx, sizes, Arc::clone(&counters), finished_tx, path)
+        let at = Location::from(path);
+        let thread = Writer::new(conn, rx, sizes, Arc::clone(&counters), finished_tx, at)
             .spawn()
             .unwrap();
 

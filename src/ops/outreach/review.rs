@@ -199,7 +199,7 @@ pub struct ReportOut {
 
 /// Flag rates and review outcomes by channel, language and `[outreach] fairness_attributes`.
 pub async fn report(svc: &Service, model: &ModelSlot, actor: &Actor) -> Result<ReportOut, OpError> {
-    let (scores, reviewed) = svc.read(rec::report_rows).await?;
+    let (scores, reviewed) = svc.read(|at| rec::report_rows(at)).await?;
     // Aggregates only, but over every scored citizen: recorded as their number.
     svc.record_access(actor, "outreach.report", scores.len(), None)
         .await?;

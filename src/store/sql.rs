@@ -1,0 +1,734 @@
+//! One SQL surface over the two databases the store runs on: SQLite (`rusqlite`, the embedded
+//! default) and PostgreSQL (the `postgres` crate: rust-postgres' blocking client, by the author
+//! of `tokio-postgres`, which it runs underneath).
+//!
+//! Why a blocking client and not sqlx: the store's writes go through one dedicated thread that
+//! owns one connection and commits whatever is queued in one transaction (`writer.rs`); its reads
+//! are synchronous functions run in `spawn_blocking`. A blocking client keeps that design, the
+//! group commit and the durability modes the same on both databases. sqlx 0.9 would make every
+//! store call async and, linking its own sqlite3, would force rusqlite back to 0.39.
+//!
+//! Hand-written here (no crate does it): the statements are written once, in the common subset
+//! of the two dialects, with SQLite's `?N` placeholders, which [`Conn`] rewrites to `$N` for
+//! PostgreSQL; values cross as [`Value`], so that an `i64` binds to a PostgreSQL `bigint`,
+//! `integer` or `double precision` column alike, and a column reads back whatever its integer or
+//! float width. Where the dialects differ (upserts excepted: both speak `ON CONFLICT`), the caller
+//! asks [`Conn::dialect`].
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+
+use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
+
+/// Which database a connection speaks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A value bound to a statement or read from a row.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Value<'a> {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(Cow<'a, str>),
+    Blob(Cow<'a, [u8]>),
+}
+
+/// What can be bound to a statement.
+pub(super) trait Param {
+    fn value(&self) -> Value<'_>;
+}
+
+macro_rules! int_param {
+    ($($t:ty),*) => {$(
+        impl Param for $t {
+            fn value(&self) -> Value<'_> {
+                Value::Int(i64::try_from(*self).unwrap_or(i64::MAX))
+            }
+        }
+    )*};
+}
+int_param!(i64, i32, u32, u8, u64, usize);
+
+impl Param for bool {
+    fn value(&self) -> Value<'_> {
+        Value::Int(i64::from(*self))
+    }
+}
+impl Param for f64 {
+    fn value(&self) -> Value<'_> {
+        if self.is_nan() {
+            // SQLite stores NaN as NULL; PostgreSQL would keep it: the same on both.
+            Value::Null
+        } else {
+            Value::Real(*self)
+        }
+    }
+}
+impl Param for f32 {
+    fn value(&self) -> Value<'_> {
+        if self.is_nan() {
+            Value::Null
+        } else {
+            Value::Real(f64::from(*self))
+        }
+    }
+}
+impl Param for str {
+    fn value(&self) -> Value<'_> {
+        Value::Text(Cow::Borrowed(self))
+    }
+}
+impl Param for String {
+    fn value(&self) -> Value<'_> {
+        Value::Text(Cow::Borrowed(self))
+    }
+}
+impl Param for [u8] {
+    fn value(&self) -> Value<'_> {
+        Value::Blob(Cow::Borrowed(self))
+    }
+}
+impl Param for Vec<u8> {
+    fn value(&self) -> Value<'_> {
+        Value::Blob(Cow::Borrowed(self))
+    }
+}
+impl Param for Value<'_> {
+    fn value(&self) -> Value<'_> {
+        match self {
+            Value::Null => Value::Null,
+            Value::Int(i) => Value::Int(*i),
+            Value::Real(r) => Value::Real(*r),
+            Value::Text(t) => Value::Text(Cow::Borrowed(t)),
+            Value::Blob(b) => Value::Blob(Cow::Borrowed(b)),
+        }
+    }
+}
+impl<T: Param + ?Sized> Param for &T {
+    fn value(&self) -> Value<'_> {
+        (**self).value()
+    }
+}
+impl<T: Param> Param for Option<T> {
+    fn value(&self) -> Value<'_> {
+        self.as_ref().map_or(Value::Null, Param::value)
+    }
+}
+
+/// `args![a, b, c]`: the parameters of a statement, borrowed (as rusqlite's `params!`).
+macro_rules! args {
+    () => { &[] as &[&dyn $crate::store::sql::Param] };
+    ($($e:expr),+ $(,)?) => { &[$(&$e as &dyn $crate::store::sql::Param),+] as &[&dyn $crate::store::sql::Param] };
+}
+pub(super) use args;
+
+/// What a column can be read as.
+pub(super) trait FromValue: Sized {
+    fn from_value(v: Value<'static>) -> Result<Self, String>;
+}
+
+impl FromValue for i64 {
+    fn from_value(v: Value<'static>) -> Result<Self, String> {
+        match v {
+            Value::Int(i) => Ok(i),
+            // PostgreSQL's sum() of integers, cast to float by a query, or a real column.
+            Value::Real(r) if r.fract() == 0.0 && r.abs() < 9.2e18 => Ok(r as i64),
+            other => Err(format!("expected an integer, found {other:?}")),
+        }
+    }
+}
+impl FromValue for u64 {
+    fn from_value(v: Value<'static>) -> Result<Self, String> {
+        let i = i64::from_value(v)?;
+        u64::try_from(i).map_err(|_| format!("expected a count, found {i}"))
+    }
+}
+impl FromValue for u32 {
+    fn from_value(v: Value<'static>) -> Result<Self, String> {
+        let i = i64::from_value(v)?;
+        u32::try_from(i).map_err(|_| format!("{i} is out of range"))
+    }
+}
+impl FromValue for u8 {
+    fn from_value(v: Value<'static>) -> Result<Self, String> {
+        let i = i64::from_value(v)?;
+        u8::try_from(i).map_err(|_| format!("{i} is out of range"))
+    }
+}
+impl FromValue for i32 {
+    fn from_value(v: Value<'static>) -> Result<Self, String> {
+        let i = i64::from_value(v)?;
+        i32::try_from(i).map_err(|_| format!("{i} is out of range"))
+    }
+}
+impl FromValue for bool {
+    fn from_value(v: Value<'static>) -> Result<Self, String> {
+        Ok(i64::from_value(v)? != 0)
+    }
+}
+impl FromValue for f64 {
+    fn from_value(v: Value<'static>) -> Result<Self, String> {
+        match v {
+            Value::Real(r) => Ok(r),
+            Value::Int(i) => Ok(i as f64),
+            other => Err(format!("expected a number, found {other:?}")),
+        }
+    }
+}
+impl FromValue for f32 {
+    fn from_value(v: Value<'static>) -> Result<Self, String> {
+        f64::from_value(v).map(|f| f as f32)
+    }
+}
+impl FromValue for String {
+    fn from_value(v: Value<'static>) -> Result<Self, String> {
+        match v {
+            Value::Text(t) => Ok(t.into_owned()),
+            other => Err(format!("expected text, found {other:?}")),
+        }
+    }
+}
+impl FromValue for Vec<u8> {
+    fn from_value(v: Value<'static>) -> Result<Self, String> {
+        match v {
+            Value::Blob(b) => Ok(b.into_owned()),
+            Value::Text(t) => Ok(t.into_owned().into_bytes()),
+            other => Err(format!("expected bytes, found {other:?}")),
+        }
+    }
+}
+impl FromValue for Value<'static> {
+    fn from_value(v: Value<'static>) -> Result<Self, String> {
+        Ok(v)
+    }
+}
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: Value<'static>) -> Result<Self, String> {
+        match v {
+            Value::Null => Ok(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
+}
+
+/// A failure of the database or of a conversion to or from it.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {}", pg_text(.0))]
+    Postgres(#[from] postgres::Error),
+    /// A value that does not convert (column `column`, or a parameter when `None`).
+    #[error("conversion of column {column:?}: {message}")]
+    Convert {
+        column: Option<usize>,
+        message: String,
+    },
+    /// `query_row` found no row.
+    #[error("no row")]
+    NoRows,
+}
+
+/// A PostgreSQL error with the server's message and SQLSTATE, which `Display` alone leaves out.
+fn pg_text(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({}): {}", db.severity(), db.code().code(), db.message()),
+        None => e.to_string(),
+    }
+}
+
+impl DbError {
+    /// A conversion failure of column `column`.
+    pub(super) fn convert(column: usize, message: impl fmt::Display) -> Self {
+        DbError::Convert {
+            column: Some(column),
+            message: message.to_string(),
+        }
+    }
+
+    /// True when the failure is the statement's own (a constraint, a value out of range, a
+    /// conversion): the transaction survives it (on PostgreSQL, once rolled back to a savepoint).
+    pub(super) fn statement_level(&self) -> bool {
+        match self {
+            DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.code,
+                rusqlite::ErrorCode::ConstraintViolation
+                    | rusqlite::ErrorCode::TooBig
+                    | rusqlite::ErrorCode::TypeMismatch
+            ),
+            DbError::Sqlite(
+                rusqlite::Error::ToSqlConversionFailure(_)
+                | rusqlite::Error::FromSqlConversionFailure(..)
+                | rusqlite::Error::IntegralValueOutOfRange(..)
+                | rusqlite::Error::InvalidColumnType(..)
+                | rusqlite::Error::Utf8Error(..),
+            ) => true,
+            DbError::Sqlite(_) => false,
+            // Class 22 (data exception) and 23 (integrity constraint violation).
+            DbError::Postgres(e) => e.code().is_some_and(|c| {
+                let code = c.code();
+                code.starts_with("22") || code.starts_with("23")
+            }),
+            DbError::Convert { .. } | DbError::NoRows => true,
+        }
+    }
+
+    /// True when the connection itself is gone (PostgreSQL restarted, network cut): a new one is
+    /// needed before anything else can be tried.
+    pub(super) fn connection_lost(&self) -> bool {
+        match self {
+            DbError::Postgres(e) => {
+                e.is_closed()
+                    || e.code().is_some_and(|c| {
+                        // 08: connection exception; 57P01..03: admin shutdown, crash, cannot
+                        // connect now.
+                        let code = c.code();
+                        code.starts_with("08") || code.starts_with("57P")
+                    })
+                    || e.as_db_error().is_none()
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A row of a result.
+pub(super) enum Row<'a> {
+    Sqlite(&'a rusqlite::Row<'a>),
+    Postgres(&'a postgres::Row),
+}
+
+impl Row<'_> {
+    /// Column `idx` as `T`.
+    pub(super) fn get<T: FromValue>(&self, idx: usize) -> Result<T, DbError> {
+        let value = match self {
+            Row::Sqlite(r) => {
+                use rusqlite::types::ValueRef;
+                match r.get_ref(idx)? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(i) => Value::Int(i),
+                    ValueRef::Real(f) => Value::Real(f),
+                    ValueRef::Text(t) => Value::Text(Cow::Owned(
+                        std::str::from_utf8(t)
+                            .map_err(|e| DbError::convert(idx, e))?
+                            .to_string(),
+                    )),
+                    ValueRef::Blob(b) => Value::Blob(Cow::Owned(b.to_vec())),
+                }
+            }
+            Row::Postgres(r) => r.try_get::<_, PgValue>(idx)?.0,
+        };
+        T::from_value(value).map_err(|m| DbError::convert(idx, m))
+    }
+}
+
+/// A PostgreSQL value of any of the types the store uses, read as a [`Value`].
+struct PgValue(Value<'static>);
+
+impl<'a> FromSql<'a> for PgValue {
+    fn from_sql(
+        ty: &Type,
+        raw: &'a [u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(PgValue(match *ty {
+            Type::INT8 => Value::Int(i64::from_sql(ty, raw)?),
+            Type::INT4 => Value::Int(i32::from_sql(ty, raw)?.into()),
+            Type::INT2 => Value::Int(i16::from_sql(ty, raw)?.into()),
+            Type::FLOAT8 => Value::Real(f64::from_sql(ty, raw)?),
+            Type::FLOAT4 => Value::Real(f32::from_sql(ty, raw)?.into()),
+            Type::BOOL => Value::Int(bool::from_sql(ty, raw)?.into()),
+            Type::BYTEA => Value::Blob(Cow::Owned(raw.to_vec())),
+            _ => Value::Text(Cow::Owned(String::from_sql(ty, raw)?)),
+        }))
+    }
+
+    fn from_sql_null(_: &Type) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(PgValue(Value::Null))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(
+            *ty,
+            Type::INT8
+                | Type::INT4
+                | Type::INT2
+                | Type::FLOAT8
+                | Type::FLOAT4
+                | Type::BOOL
+                | Type::BYTEA
+                | Type::TEXT
+                | Type::VARCHAR
+                | Type::BPCHAR
+                | Type::NAME
+                | Type::UNKNOWN
+        )
+    }
+}
+
+impl ToSql for Value<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match (self, ty) {
+            (Value::Null, _) => Ok(IsNull::Yes),
+            (Value::Int(i), &Type::INT8) => i.to_sql(ty, out),
+            (Value::Int(i), &Type::INT4) => i32::try_from(*i)?.to_sql(ty, out),
+            (Value::Int(i), &Type::INT2) => i16::try_from(*i)?.to_sql(ty, out),
+            (Value::Int(i), &Type::FLOAT8) => (*i as f64).to_sql(ty, out),
+            (Value::Int(i), &Type::FLOAT4) => (*i as f32).to_sql(ty, out),
+            (Value::Int(i), &Type::BOOL) => (*i != 0).to_sql(ty, out),
+            (Value::Real(r), &Type::FLOAT8) => r.to_sql(ty, out),
+            (Value::Real(r), &Type::FLOAT4) => (*r as f32).to_sql(ty, out),
+            (Value::Text(t), _) if <&str as ToSql>::accepts(ty) => t.as_ref().to_sql(ty, out),
+            (Value::Blob(b), &Type::BYTEA) => b.as_ref().to_sql(ty, out),
+            (v, ty) => Err(format!("cannot bind {v:?} to a parameter of type {ty}").into()),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+impl rusqlite::ToSql for Value<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Int(i) => ValueRef::Integer(*i),
+            Value::Real(r) => ValueRef::Real(*r),
+            Value::Text(t) => ValueRef::Text(t.as_bytes()),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }))
+    }
+}
+
+/// A connection to either database.
+#[derive(Debug)]
+pub enum Conn {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<Pg>),
+}
+
+/// A PostgreSQL connection and its prepared statements (rust-postgres caches none by itself).
+pub struct Pg {
+    client: RefCell<postgres::Client>,
+    statements: RefCell<HashMap<String, postgres::Statement>>,
+}
+
+impl fmt::Debug for Pg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pg").finish_non_exhaustive()
+    }
+}
+
+impl Pg {
+    pub(super) fn new(client: postgres::Client) -> Self {
+        Self {
+            client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The statement for `sql` (in SQLite's placeholders), prepared once per connection.
+    fn statement(&self, sql: &str) -> Result<postgres::Statement, DbError> {
+        if let Some(s) = self.statements.borrow().get(sql) {
+            return Ok(s.clone());
+        }
+        let prepared = self
+            .client
+            .borrow_mut()
+            .prepare(&dollar_placeholders(sql))?;
+        self.statements
+            .borrow_mut()
+            .insert(sql.to_string(), prepared.clone());
+        Ok(prepared)
+    }
+
+    fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<postgres::Row>, DbError> {
+        let stmt = self.statement(sql)?;
+        let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+        Ok(self.client.borrow_mut().query(&stmt, &refs)?)
+    }
+
+    fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<u64, DbError> {
+        let stmt = self.statement(sql)?;
+        let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+        Ok(self.client.borrow_mut().execute(&stmt, &refs)?)
+    }
+
+    pub(super) fn is_closed(&self) -> bool {
+        self.client.borrow().is_closed()
+    }
+}
+
+impl Conn {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Conn::Sqlite(_) => Dialect::Sqlite,
+            Conn::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Runs one statement; returns how many rows it changed.
+    pub(super) fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<usize, DbError> {
+        match self {
+            Conn::Sqlite(c) => {
+                let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
+                Ok(c.prepare_cached(sql)?
+                    .execute(rusqlite::params_from_iter(values.iter()))?)
+            }
+            Conn::Postgres(pg) => {
+                Ok(usize::try_from(pg.execute(sql, params)?).unwrap_or(usize::MAX))
+            }
+        }
+    }
+
+    /// Runs statements without parameters, separated by `;`.
+    pub(super) fn batch(&self, sql: &str) -> Result<(), DbError> {
+        match self {
+            Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Conn::Postgres(pg) => Ok(pg.client.borrow_mut().batch_execute(sql)?),
+        }
+    }
+
+    /// Every row of a query, each through `f`.
+    pub(super) fn query_map<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        mut f: impl FnMut(&Row<'_>) -> Result<T, DbError>,
+    ) -> Result<Vec<T>, DbError> {
+        match self {
+            Conn::Sqlite(c) => {
+                let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
+                let mut stmt = c.prepare_cached(sql)?;
+                let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
+                let mut out = Vec::new();
+                while let Some(r) = rows.next()? {
+                    out.push(f(&Row::Sqlite(r))?);
+                }
+                Ok(out)
+            }
+            Conn::Postgres(pg) => pg
+                .query(sql, params)?
+                .iter()
+                .map(|r| f(&Row::Postgres(r)))
+                .collect(),
+        }
+    }
+
+    /// Rows of a query one at a time, for reads too large to hold (a million events): `f`
+    /// returns `false` to stop. On PostgreSQL the rows come in portions of 10,000 (a cursor).
+    pub(super) fn for_each<E: From<DbError>>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        mut f: impl FnMut(&Row<'_>) -> Result<bool, E>,
+    ) -> Result<(), E> {
+        match self {
+            Conn::Sqlite(c) => {
+                let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
+                let mut stmt = c.prepare_cached(sql).map_err(DbError::from)?;
+                let mut rows = stmt
+                    .query(rusqlite::params_from_iter(values.iter()))
+                    .map_err(DbError::from)?;
+                while let Some(r) = rows.next().map_err(DbError::from)? {
+                    if !f(&Row::Sqlite(r))? {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+            Conn::Postgres(pg) => {
+                let stmt = pg.statement(sql)?;
+                let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
+                let refs: Vec<&(dyn ToSql + Sync)> =
+                    values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+                let mut client = pg.client.borrow_mut();
+                let mut tx = client.transaction().map_err(DbError::from)?;
+                let portal = tx.bind(&stmt, &refs).map_err(DbError::from)?;
+                loop {
+                    let rows = tx.query_portal(&portal, 10_000).map_err(DbError::from)?;
+                    let done = rows.len() < 10_000;
+                    for r in &rows {
+                        if !f(&Row::Postgres(r))? {
+                            return Ok(());
+                        }
+                    }
+                    if done {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The one row of a query, through `f`; [`DbError::NoRows`] when there is none.
+    pub(super) fn query_row<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        f: impl FnOnce(&Row<'_>) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        self.query_opt(sql, params, f)?.ok_or(DbError::NoRows)
+    }
+
+    /// The first row of a query, if any, through `f`.
+    pub(super) fn query_opt<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        f: impl FnOnce(&Row<'_>) -> Result<T, DbError>,
+    ) -> Result<Option<T>, DbError> {
+        match self {
+            Conn::Sqlite(c) => {
+                let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
+                let mut stmt = c.prepare_cached(sql)?;
+                let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
+                match rows.next()? {
+                    Some(r) => f(&Row::Sqlite(r)).map(Some),
+                    None => Ok(None),
+                }
+            }
+            Conn::Postgres(pg) => match pg.query(sql, params)?.first() {
+                Some(r) => f(&Row::Postgres(r)).map(Some),
+                None => Ok(None),
+            },
+        }
+    }
+
+    /// Test hook: the SQLite connection, for assertions only SQLite can answer (pragmas).
+    #[cfg(test)]
+    pub(super) fn sqlite(&self) -> &rusqlite::Connection {
+        match self {
+            Conn::Sqlite(c) => c,
+            Conn::Postgres(_) => panic!("an SQLite connection was expected"),
+        }
+    }
+
+    /// Whether no transaction is open (SQLite rolls one back by itself on some errors).
+    pub(super) fn is_autocommit(&self) -> bool {
+        match self {
+            Conn::Sqlite(c) => c.is_autocommit(),
+            // The writer tracks its own transactions on PostgreSQL.
+            Conn::Postgres(_) => false,
+        }
+    }
+
+    /// Starts the writer's transaction: on SQLite `IMMEDIATE`, taking the write lock at once.
+    pub(super) fn begin(&self) -> Result<(), DbError> {
+        self.batch(match self {
+            Conn::Sqlite(_) => "BEGIN IMMEDIATE",
+            Conn::Postgres(_) => "BEGIN",
+        })
+    }
+
+    pub(super) fn commit(&self) -> Result<(), DbError> {
+        self.batch("COMMIT")
+    }
+
+    /// Rolls back whatever transaction is open; nothing when none is.
+    pub(super) fn rollback(&self) {
+        let open = match self {
+            Conn::Sqlite(c) => !c.is_autocommit(),
+            Conn::Postgres(pg) => !pg.is_closed(),
+        };
+        if open {
+            let _ = self.batch("ROLLBACK");
+        }
+    }
+}
+
+/// SQLite's `?N` (and bare `?`) placeholders as PostgreSQL's `$N`, outside quoted text.
+pub(super) fn dollar_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    let mut quote: Option<char> = None;
+    let mut next_bare = 1;
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '?' => {
+                out.push('$');
+                if chars.peek().is_some_and(char::is_ascii_digit) {
+                    while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                        out.push(d);
+                    }
+                } else {
+                    out.push_str(&next_bare.to_string());
+                    next_bare += 1;
+                }
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_dollars_outside_quotes() {
+        assert_eq!(
+            dollar_placeholders("SELECT a FROM t WHERE b = ?1 AND c = '?2' AND d IN (?12, ?)"),
+            "SELECT a FROM t WHERE b = $1 AND c = '?2' AND d IN ($12, $1)"
+        );
+    }
+
+    #[test]
+    fn values_cross_sqlite_both_ways() {
+        let conn = Conn::Sqlite(rusqlite::Connection::open_in_memory().unwrap());
+        conn.batch("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB)")
+            .unwrap();
+        let blob = vec![1u8, 2, 3];
+        let n = conn
+            .execute(
+                "INSERT INTO t VALUES (?1, ?2, ?3, ?4)",
+                args![true, f64::NAN, "x", blob],
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+        let (i, r, s, b): (bool, Option<f64>, String, Vec<u8>) = conn
+            .query_row("SELECT i, r, s, b FROM t", args![], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .unwrap();
+        assert!(i);
+        assert_eq!(r, None, "NaN is stored as NULL");
+        assert_eq!((s.as_str(), b), ("x", blob));
+        let err = conn
+            .query_row("SELECT s FROM t", args![], |r| r.get::<i64>(0))
+            .unwrap_err();
+        assert!(matches!(err, DbError::Convert { .. }), "{err}");
+        assert!(matches!(
+            conn.query_row("SELECT s FROM t WHERE 0", args![], |r| r.get::<String>(0)),
+            Err(DbError::NoRows)
+        ));
+    }
+}
