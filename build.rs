@@ -1,4 +1,4 @@
-//! Sets two cfgs that mark tests ignored (with the reason) where their prerequisite is absent,
+//! Sets three cfgs that mark tests ignored (with the reason) where their prerequisite is absent,
 //! instead of letting them pass without checking anything:
 //!
 //! - `cfg(shared_data)` when the public datasets are present in `../shared/data`. CI has them.
@@ -9,6 +9,10 @@
 //!   (`.ci/run` sets the first). The tests it marks check the environment again when they run: once
 //!   the cfg is set, a missing or broken one (a wrong `ORT_DYLIB_PATH`, a venv without the
 //!   notebooks' packages) fails them, saying what to run.
+//! - `cfg(postgres)` when a PostgreSQL server can be had for the store's tests: Debian's server
+//!   binaries (`/usr/lib/postgresql/*/bin/initdb`, from which the tests start a throw-away cluster)
+//!   or `INSTRADA_TEST_POSTGRES_URL` naming a running one; and always when
+//!   `INSTRADA_REQUIRE_POSTGRES=1` (`.ci/run` sets it), so that a missing server fails them.
 //!
 //! What it watches decides when it runs again, and so when the crate rebuilds. A missing path
 //! would count as changed on every build, so it never watches one:
@@ -26,6 +30,28 @@ fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     shared_data(&root);
     python_env(&root);
+    postgres();
+}
+
+fn postgres() {
+    println!("cargo::rustc-check-cfg=cfg(postgres)");
+    for v in ["INSTRADA_REQUIRE_POSTGRES", "INSTRADA_TEST_POSTGRES_URL"] {
+        println!("cargo::rerun-if-env-changed={v}");
+    }
+    let set = |v: &str| std::env::var(v).is_ok_and(|x| !x.is_empty());
+    let required = std::env::var("INSTRADA_REQUIRE_POSTGRES").as_deref() == Ok("1");
+    let lib = Path::new("/usr/lib/postgresql");
+    let installed = lib.is_dir() && {
+        println!("cargo::rerun-if-changed={}", lib.display());
+        std::fs::read_dir(lib)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|v| v.path().join("bin/initdb").is_file())
+    };
+    if required || installed || set("INSTRADA_TEST_POSTGRES_URL") {
+        println!("cargo::rustc-cfg=postgres");
+    }
 }
 
 fn shared_data(root: &Path) {

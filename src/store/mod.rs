@@ -82,6 +82,8 @@ mod writer;
 
 #[cfg(test)]
 mod durability_tests;
+#[cfg(all(test, postgres))]
+mod pg_server;
 #[cfg(test)]
 mod prune_tests;
 #[cfg(test)]

@@ -303,9 +303,7 @@ fn connect(at: &Location, url: &str) -> Result<postgres::Client, StoreError> {
     if config.get_application_name().is_none() {
         config.application_name("instrada");
     }
-    config
-        .connect(postgres::NoTls)
-        .map_err(|e| open_err(at, e.into()))
+    super::sql::off_runtime(|| config.connect(postgres::NoTls)).map_err(|e| open_err(at, e.into()))
 }
 
 fn ensure_pg_version_table(conn: &Conn) -> Result<(), DbError> {

@@ -440,15 +440,23 @@ impl Pg {
         }
     }
 
+    /// Runs `f` on the client. The blocking client drives its connection with a runtime of its
+    /// own, which tokio refuses to start on a thread of another runtime: called from one (an
+    /// async test, a handler that forgot `spawn_blocking`), `f` runs on a scoped thread of its
+    /// own; from the writer's thread or a blocking one, in place.
+    fn with_client<T: Send>(&self, f: impl FnOnce(&mut postgres::Client) -> T + Send) -> T {
+        let mut guard = self.client.borrow_mut();
+        let client: &mut postgres::Client = &mut guard;
+        off_runtime(move || f(client))
+    }
+
     /// The statement for `sql` (in SQLite's placeholders), prepared once per connection.
     fn statement(&self, sql: &str) -> Result<postgres::Statement, DbError> {
         if let Some(s) = self.statements.borrow().get(sql) {
             return Ok(s.clone());
         }
-        let prepared = self
-            .client
-            .borrow_mut()
-            .prepare(&dollar_placeholders(sql))?;
+        let text = dollar_placeholders(sql);
+        let prepared = self.with_client(|c| c.prepare(&text))?;
         self.statements
             .borrow_mut()
             .insert(sql.to_string(), prepared.clone());
@@ -458,17 +466,25 @@ impl Pg {
     fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<postgres::Row>, DbError> {
         let stmt = self.statement(sql)?;
         let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-        Ok(self.client.borrow_mut().query(&stmt, &refs)?)
+        Ok(self.with_client(|c| {
+            let refs: Vec<&(dyn ToSql + Sync)> =
+                values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+            c.query(&stmt, &refs)
+        })?)
     }
 
     fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<u64, DbError> {
         let stmt = self.statement(sql)?;
         let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-        Ok(self.client.borrow_mut().execute(&stmt, &refs)?)
+        Ok(self.with_client(|c| {
+            let refs: Vec<&(dyn ToSql + Sync)> =
+                values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+            c.execute(&stmt, &refs)
+        })?)
+    }
+
+    fn batch(&self, sql: &str) -> Result<(), DbError> {
+        Ok(self.with_client(|c| c.batch_execute(sql))?)
     }
 
     pub(super) fn is_closed(&self) -> bool {
@@ -502,7 +518,7 @@ impl Conn {
     pub(super) fn batch(&self, sql: &str) -> Result<(), DbError> {
         match self {
             Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Conn::Postgres(pg) => Ok(pg.client.borrow_mut().batch_execute(sql)?),
+            Conn::Postgres(pg) => pg.batch(sql),
         }
     }
 
@@ -533,7 +549,7 @@ impl Conn {
     }
 
     /// Rows of a query one at a time, for reads too large to hold (a million events): `f`
-    /// returns `false` to stop. On PostgreSQL the rows come in portions of 10,000 (a cursor).
+    /// returns `false` to stop.
     pub(super) fn for_each<E: From<DbError>>(
         &self,
         sql: &str,
@@ -554,26 +570,16 @@ impl Conn {
                 }
                 Ok(())
             }
+            // All rows at once: the blocking client's portals cannot outlive one call made off
+            // the runtime (`Pg::with_client`). Holds the result in memory (a million events: a
+            // few hundred MB), which a cursor per portion would not; left to do.
             Conn::Postgres(pg) => {
-                let stmt = pg.statement(sql)?;
-                let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
-                let refs: Vec<&(dyn ToSql + Sync)> =
-                    values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-                let mut client = pg.client.borrow_mut();
-                let mut tx = client.transaction().map_err(DbError::from)?;
-                let portal = tx.bind(&stmt, &refs).map_err(DbError::from)?;
-                loop {
-                    let rows = tx.query_portal(&portal, 10_000).map_err(DbError::from)?;
-                    let done = rows.len() < 10_000;
-                    for r in &rows {
-                        if !f(&Row::Postgres(r))? {
-                            return Ok(());
-                        }
-                    }
-                    if done {
-                        return Ok(());
+                for r in &pg.query(sql, params)? {
+                    if !f(&Row::Postgres(r))? {
+                        break;
                     }
                 }
+                Ok(())
             }
         }
     }
@@ -652,6 +658,18 @@ impl Conn {
             let _ = self.batch("ROLLBACK");
         }
     }
+}
+
+/// Runs `f` where a blocking client may block: in place outside any tokio runtime, else on a
+/// scoped thread of its own (see `Pg::with_client`).
+pub(super) fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|s| match s.spawn(f).join() {
+        Ok(value) => value,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
 }
 
 /// SQLite's `?N` (and bare `?`) placeholders as PostgreSQL's `$N`, outside quoted text.

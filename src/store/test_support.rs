@@ -103,3 +103,39 @@ pub(super) fn poll_once<F: Future + ?Sized>(fut: Pin<&mut F>) -> bool {
     let mut cx = Context::from_waker(Waker::noop());
     fut.poll(&mut cx).is_pending()
 }
+
+/// One test body run on both databases: `on_both! { async fn name(at) { … } }` makes a module
+/// `name` with a test `sqlite` (a file in a temporary directory) and a test `postgres` (a fresh
+/// database on the test server, `pg_server.rs`), each calling the body with its [`Location`].
+/// Where `build.rs` found no PostgreSQL server, `postgres` is reported ignored with the reason,
+/// never passed.
+///
+/// [`Location`]: super::Location
+macro_rules! on_both {
+    ($(async fn $name:ident($at:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($at: $crate::store::Location) $body
+
+            #[tokio::test(flavor = "multi_thread")]
+            async fn sqlite() {
+                let dir = tempfile::tempdir().unwrap();
+                body($crate::store::Location::Sqlite(dir.path().join("db/audit.sqlite3"))).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread")]
+            #[cfg_attr(
+                not(postgres),
+                ignore = "needs a PostgreSQL server: Debian's postgresql package or \
+                          INSTRADA_TEST_POSTGRES_URL (see build.rs)"
+            )]
+            async fn postgres() {
+                #[cfg(postgres)]
+                body($crate::store::pg_server::database()).await;
+            }
+        }
+    )*};
+}
+pub(super) use on_both;

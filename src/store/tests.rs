@@ -6,13 +6,13 @@
 
 use uuid::Uuid;
 
-use super::test_support::{poll_once, sample_feedback, sample_record};
+use super::test_support::{on_both, poll_once, sample_feedback, sample_record};
 use super::*;
 
 /// `durability = "async"`: these tests hold the writer while `record` returns, to see what the
 /// queue does; `durability_tests.rs` covers `commit`, where `record` waits for the writer.
-fn config(dir: &tempfile::TempDir) -> StoreConfig {
-    let mut cfg = StoreConfig::new(dir.path().join("db/audit.sqlite3"));
+fn config(at: &Location) -> StoreConfig {
+    let mut cfg = StoreConfig::new(at);
     cfg.durability = Durability::Async;
     cfg
 }
@@ -26,7 +26,8 @@ fn store_is_cheap_to_share() {
 #[test]
 fn zero_sizes_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = config(&dir);
+    let at = Location::Sqlite(dir.path().join("db/audit.sqlite3"));
+    let mut cfg = config(&at);
     cfg.queue_capacity = 0;
     assert!(matches!(
         Store::open(&cfg),
@@ -35,7 +36,7 @@ fn zero_sizes_are_refused() {
             ..
         })
     ));
-    let mut cfg = config(&dir);
+    let mut cfg = config(&at);
     cfg.max_batch = 0;
     assert!(matches!(
         Store::open(&cfg),
@@ -46,10 +47,9 @@ fn zero_sizes_are_refused() {
     ));
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn concurrent_records_survive_close_and_reopen() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = config(&dir);
+on_both! {
+async fn concurrent_records_survive_close_and_reopen(at) {
+    let cfg = config(&at);
     let store = Store::open(&cfg).unwrap();
     let tasks: Vec<_> = (0..8u64)
         .map(|t| {
@@ -90,11 +90,11 @@ async fn concurrent_records_survive_close_and_reopen() {
     );
     reopened.close().await.unwrap();
 }
+}
 
-#[tokio::test(flavor = "multi_thread")]
-async fn feedback_right_after_record_finds_the_queued_decision() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&config(&dir)).unwrap();
+on_both! {
+async fn feedback_right_after_record_finds_the_queued_decision(at) {
+    let store = Store::open(&config(&at)).unwrap();
     let rec = sample_record(7);
     let id = rec.decision_id;
 
@@ -113,11 +113,11 @@ async fn feedback_right_after_record_finds_the_queued_decision() {
     assert_eq!(stored.feedback.len(), 1);
     store.close().await.unwrap();
 }
+}
 
-#[tokio::test(flavor = "multi_thread")]
-async fn feedback_for_an_unknown_decision_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&config(&dir)).unwrap();
+on_both! {
+async fn feedback_for_an_unknown_decision_is_refused(at) {
+    let store = Store::open(&config(&at)).unwrap();
     store.record(sample_record(1)).await.unwrap();
     let stranger = Uuid::now_v7();
     let err = store
@@ -131,11 +131,13 @@ async fn feedback_for_an_unknown_decision_is_refused() {
     assert_eq!(store.counts().await.unwrap().feedback, 0);
     store.close().await.unwrap();
 }
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn try_record_on_a_full_queue_is_busy_and_every_accepted_record_lands() {
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = config(&dir);
+    let at = Location::Sqlite(dir.path().join("db/audit.sqlite3"));
+    let mut cfg = config(&at);
     cfg.queue_capacity = 4;
     let store = Store::open(&cfg).unwrap();
 
@@ -165,7 +167,8 @@ async fn try_record_on_a_full_queue_is_busy_and_every_accepted_record_lands() {
 #[tokio::test(flavor = "multi_thread")]
 async fn close_drains_a_full_queue_and_the_records_waiting_for_room() {
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = config(&dir);
+    let at = Location::Sqlite(dir.path().join("db/audit.sqlite3"));
+    let mut cfg = config(&at);
     cfg.queue_capacity = 2;
     cfg.max_batch = 2;
     let store = Store::open(&cfg).unwrap();
@@ -205,10 +208,9 @@ async fn close_drains_a_full_queue_and_the_records_waiting_for_room() {
     reopened.close().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn get_decision_returns_the_record_and_its_feedback_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&config(&dir)).unwrap();
+on_both! {
+async fn get_decision_returns_the_record_and_its_feedback_in_order(at) {
+    let store = Store::open(&config(&at)).unwrap();
     let rec = sample_record(3);
     let id = rec.decision_id;
     store.record(rec.clone()).await.unwrap();
@@ -232,11 +234,11 @@ async fn get_decision_returns_the_record_and_its_feedback_in_order() {
     );
     store.close().await.unwrap();
 }
+}
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_duplicate_decision_is_rejected_alone_and_counted() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&config(&dir)).unwrap();
+on_both! {
+async fn a_duplicate_decision_is_rejected_alone_and_counted(at) {
+    let store = Store::open(&config(&at)).unwrap();
     let rec = sample_record(1);
     let resume = store.pause_writer().await;
     // Same batch: the duplicate must not take its neighbours down with it.
@@ -249,11 +251,13 @@ async fn a_duplicate_decision_is_rejected_alone_and_counted() {
     assert_eq!((stats.committed_records, stats.lost_records), (2, 1));
     store.close().await.unwrap();
 }
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dropping_the_last_handle_still_commits_the_queue() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = config(&dir);
+    let at = Location::Sqlite(dir.path().join("db/audit.sqlite3"));
+    let cfg = config(&at);
     let store = Store::open(&cfg).unwrap();
     let mut finished = store.writer_finished();
     // Held, so that all 200 are still queued when the handle goes.
@@ -275,7 +279,8 @@ async fn dropping_the_last_handle_still_commits_the_queue() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_newer_schema_is_refused_by_open_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = config(&dir);
+    let at = Location::Sqlite(dir.path().join("db/audit.sqlite3"));
+    let cfg = config(&at);
     let path = cfg.at.sqlite_path().unwrap();
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     rusqlite::Connection::open(path)
@@ -290,10 +295,9 @@ async fn a_newer_schema_is_refused_by_open_naming_the_file() {
     assert!(err.to_string().contains("audit.sqlite3"), "{err}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_batch_is_enqueued_whole_in_one_place_or_not_at_all() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = config(&dir);
+on_both! {
+async fn a_batch_is_enqueued_whole_in_one_place_or_not_at_all(at) {
+    let mut cfg = config(&at);
     cfg.queue_capacity = 2;
     let store = Store::open(&cfg).unwrap();
     let resume = store.pause_writer().await;
@@ -327,6 +331,7 @@ async fn a_batch_is_enqueued_whole_in_one_place_or_not_at_all() {
     assert_eq!(held(&reopened, &refused_ids).await, 0);
     assert_eq!(reopened.counts().await.unwrap().decisions, 1 + 5 + 3);
     reopened.close().await.unwrap();
+}
 }
 
 /// How many of `ids` the store holds.
