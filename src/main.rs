@@ -63,6 +63,7 @@ fn cmd_serve(args: cli::ServeArgs) -> Result<()> {
         .bind
         .map(|b| ("server.bind".to_string(), b))
         .into_iter()
+        .chain(args.database_url.map(|u| ("store.url".to_string(), u)))
         .collect();
     let (settings, source) = Settings::load(args.config.as_deref(), &cli)?;
     tokio::runtime::Builder::new_multi_thread()

@@ -178,6 +178,10 @@ pub struct ServeArgs {
     /// Address to listen on (overrides the config).
     #[arg(long)]
     pub bind: Option<String>,
+    /// The store: `sqlite://PATH` or `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (overrides
+    /// `store.url` and `store.path`; `INSTRADA__STORE__URL` too).
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
 }
 
 /// `instrada route`.

@@ -42,7 +42,7 @@ pub use outreach_ops::{
 };
 pub use route::{RouteSummary, route_lines, route_report};
 pub use staffing::staffing_cmd;
-pub use store::{StoreCommand, StorePruneArgs, StoreStatsArgs, store_cmd};
+pub use store::{StoreCommand, StoreMigrateArgs, StorePruneArgs, StoreStatsArgs, store_cmd};
 pub use train::{ClassWeightArg, ModelKindArg, train};
 
 use crate::classify::artefact;

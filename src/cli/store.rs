@@ -20,6 +20,20 @@ pub enum StoreCommand {
     Prune(StorePruneArgs),
     /// Rows and bytes per table, the kept texts, the file.
     Stats(StoreStatsArgs),
+    /// Apply the schema migrations this build knows (`serve` applies them too when it starts).
+    Migrate(StoreMigrateArgs),
+}
+
+/// `instrada store migrate`.
+#[derive(Debug, Args)]
+pub struct StoreMigrateArgs {
+    /// Configuration file. Default: ./instrada.toml if present, else the built-in one.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// The store: `sqlite://PATH` or `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (overrides
+    /// `store.url` and `store.path`).
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
 }
 
 /// `instrada store prune`.
@@ -28,6 +42,9 @@ pub struct StorePruneArgs {
     /// Only count what would be pruned.
     #[arg(long)]
     pub dry_run: bool,
+    /// The store URL (overrides `store.url` and `store.path`).
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
     /// JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -39,6 +56,9 @@ pub struct StorePruneArgs {
 /// `instrada store stats`.
 #[derive(Debug, Args)]
 pub struct StoreStatsArgs {
+    /// The store URL (overrides `store.url` and `store.path`).
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
     /// JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -47,11 +67,33 @@ pub struct StoreStatsArgs {
     pub config: Option<PathBuf>,
 }
 
+/// The settings, with `--database-url` over them.
+fn load(
+    config: Option<&std::path::Path>,
+    database_url: Option<&str>,
+) -> Result<Settings, CliError> {
+    let cli: Vec<crate::config::Override> = database_url
+        .map(|u| ("store.url".to_string(), u.to_string()))
+        .into_iter()
+        .collect();
+    Ok(Settings::load(config, &cli)?.0)
+}
+
 /// Runs `instrada store …` and returns what to print.
 pub fn store_cmd(c: &StoreCommand) -> Result<String, CliError> {
     match c {
+        StoreCommand::Migrate(a) => {
+            let settings = load(a.config.as_deref(), a.database_url.as_deref())?;
+            let at = settings.store.location();
+            let (before, now) = crate::store::migrate(&at)?;
+            Ok(if before == now {
+                format!("{at}: schema version {now}, nothing to migrate\n")
+            } else {
+                format!("{at}: schema migrated from version {before} to {now}\n")
+            })
+        }
         StoreCommand::Prune(a) => {
-            let settings = Settings::load(a.config.as_deref(), &[])?.0;
+            let settings = load(a.config.as_deref(), a.database_url.as_deref())?;
             let report = super::with_service(&settings, async |svc: Service| {
                 Ok(prune_now(&Jobs::default(), &svc, a.dry_run).await?)
             })?;
@@ -86,7 +128,7 @@ pub fn store_cmd(c: &StoreCommand) -> Result<String, CliError> {
             Ok(out)
         }
         StoreCommand::Stats(a) => {
-            let settings = Settings::load(a.config.as_deref(), &[])?.0;
+            let settings = load(a.config.as_deref(), a.database_url.as_deref())?;
             let u = super::with_service(&settings, async |svc: Service| {
                 Ok(ops::store::stats(&svc).await?)
             })?;
@@ -115,7 +157,7 @@ pub fn store_cmd(c: &StoreCommand) -> Result<String, CliError> {
             let _ = writeln!(
                 out,
                 "texts kept: {} ({} bytes, inside decisions)\nfile: {} bytes ({} free, {} in the \
-                 write-ahead log); bytes counted with {} (SQLite's pages per table and index)",
+                 write-ahead log); bytes counted with {}",
                 u.texts, u.text_bytes, u.file_bytes, u.free_bytes, u.wal_bytes, u.method
             );
             Ok(out)
@@ -141,6 +183,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let config = Some(config(&dir));
         let stats = store_cmd(&StoreCommand::Stats(StoreStatsArgs {
+            database_url: None,
             json: false,
             config: config.clone(),
         }))
@@ -149,6 +192,7 @@ mod tests {
         assert!(stats.contains("outreach_optouts"), "{stats}");
         assert!(stats.contains("counted with dbstat"), "{stats}");
         let dry = store_cmd(&StoreCommand::Prune(StorePruneArgs {
+            database_url: None,
             dry_run: true,
             json: true,
             config,
@@ -159,5 +203,33 @@ mod tests {
         let texts = report.kinds.iter().find(|k| k.kind == "texts").unwrap();
         assert_eq!((texts.keep.as_str(), texts.rows), ("1d", 0));
         assert_eq!(report.kinds.len(), 7);
+    }
+
+    #[test]
+    fn migrate_brings_a_new_database_to_the_current_version_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("m/new.db").display());
+        let migrate = || {
+            store_cmd(&StoreCommand::Migrate(StoreMigrateArgs {
+                config: None,
+                database_url: Some(url.clone()),
+            }))
+            .unwrap()
+        };
+        let first = migrate();
+        assert!(first.contains("migrated from version 0 to"), "{first}");
+        assert!(dir.path().join("m/new.db").is_file());
+        let again = migrate();
+        assert!(again.contains("nothing to migrate"), "{again}");
+        let bad = store_cmd(&StoreCommand::Migrate(StoreMigrateArgs {
+            config: None,
+            database_url: Some("mysql://root:s3cret@h/db".into()),
+        }))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            bad.contains("store.url") && !bad.contains("s3cret"),
+            "{bad}"
+        );
     }
 }

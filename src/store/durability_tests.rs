@@ -5,26 +5,27 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use super::test_support::{poll_once, sample_record};
+use super::schema::open_for_reading;
+use super::sql::args;
+use super::test_support::{on_both, poll_once, sample_record};
 use super::*;
 
-fn open(dir: &tempfile::TempDir, durability: Durability) -> Store {
-    let mut cfg = StoreConfig::new(dir.path().join("audit.sqlite3"));
+fn open(at: &Location, durability: Durability) -> Store {
+    let mut cfg = StoreConfig::new(at);
     cfg.durability = durability;
     Store::open(&cfg).unwrap()
 }
 
-/// Decisions in the file, read by a connection of its own: what a crash would leave.
+/// Decisions in the database, read by a connection of its own: what a crash would leave.
 fn on_disk(store: &Store) -> i64 {
-    let conn = rusqlite::Connection::open(store.location().sqlite_path().unwrap()).unwrap();
-    conn.query_row("SELECT count(*) FROM decisions", [], |r| r.get(0))
+    let conn = open_for_reading(store.location()).unwrap();
+    conn.query_row("SELECT count(*) FROM decisions", args![], |r| r.get(0))
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn in_commit_mode_record_returns_only_once_the_decision_is_committed() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir, Durability::Commit);
+on_both! {
+async fn in_commit_mode_record_returns_only_once_the_decision_is_committed(at) {
+    let store = open(&at, Durability::Commit);
     assert_eq!(store.durability(), Durability::Commit);
     let resume = store.pause_writer().await;
     let mut pending = Box::pin(tokio::task::unconstrained(store.record(sample_record(1))));
@@ -37,11 +38,11 @@ async fn in_commit_mode_record_returns_only_once_the_decision_is_committed() {
     assert_eq!(store.stats().committed_records, 1);
     store.close().await.unwrap();
 }
+}
 
-#[tokio::test(flavor = "multi_thread")]
-async fn in_async_mode_record_returns_once_enqueued() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir, Durability::Async);
+on_both! {
+async fn in_async_mode_record_returns_once_enqueued(at) {
+    let store = open(&at, Durability::Async);
     let resume = store.pause_writer().await;
     let mut done = Box::pin(tokio::task::unconstrained(store.record(sample_record(1))));
     assert!(!poll_once(done.as_mut()), "answered with the writer held");
@@ -50,11 +51,11 @@ async fn in_async_mode_record_returns_once_enqueued() {
     store.close().await.unwrap();
     assert_eq!(on_disk(&store), 1);
 }
+}
 
-#[tokio::test(flavor = "multi_thread")]
-async fn group_commit_puts_whatever_is_queued_into_one_transaction() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir, Durability::Commit);
+on_both! {
+async fn group_commit_puts_whatever_is_queued_into_one_transaction(at) {
+    let store = open(&at, Durability::Commit);
     let resume = store.pause_writer().await;
     // Twenty callers and a batch of five arrive while a transaction (here: the pause) holds the
     // writer, as they do under load while one commits.
@@ -88,11 +89,12 @@ async fn group_commit_puts_whatever_is_queued_into_one_transaction() {
     );
     store.close().await.unwrap();
 }
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_idle_writer_waits_for_nothing_in_commit_mode_and_lingers_in_async_mode() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir, Durability::Commit);
+    let store = open(&dir.path().join("a.sqlite3").into(), Durability::Commit);
     for i in 0..5 {
         store.record(sample_record(i)).await.unwrap();
     }
@@ -102,17 +104,16 @@ async fn an_idle_writer_waits_for_nothing_in_commit_mode_and_lingers_in_async_mo
     store.close().await.unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir, Durability::Async);
+    let store = open(&dir.path().join("a.sqlite3").into(), Durability::Async);
     store.record(sample_record(1)).await.unwrap();
     store.counts().await.unwrap();
     assert!(store.lingered() > 0, "async mode gathers records");
     store.close().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn in_commit_mode_a_refused_decision_is_an_error_and_refuses_its_batch() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir, Durability::Commit);
+on_both! {
+async fn in_commit_mode_a_refused_decision_is_an_error_and_refuses_its_batch(at) {
+    let store = open(&at, Durability::Commit);
     let rec = sample_record(1);
     store.record(rec.clone()).await.unwrap();
     let err = store.record(rec.clone()).await.unwrap_err();
@@ -133,4 +134,5 @@ async fn in_commit_mode_a_refused_decision_is_an_error_and_refuses_its_batch() {
     assert_eq!(stats.committed_records, 1);
     assert_eq!(stats.lost_records, 0, "refused and said so: not lost");
     store.close().await.unwrap();
+}
 }

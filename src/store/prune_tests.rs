@@ -4,7 +4,7 @@
 use super::rows::{insert_decision, insert_feedback, timestamp};
 use super::schema::{open_for_reading, open_for_writing};
 use super::sql::{Conn, args};
-use super::test_support::{at, sample_feedback, sample_record};
+use super::test_support::{at, on_both, sample_feedback, sample_record};
 use super::*;
 use chrono::{DateTime, Utc};
 
@@ -64,21 +64,18 @@ fn ten_days(conn: &Conn) {
     .unwrap();
 }
 
-fn store_with_ten_days() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("audit.sqlite3");
-    ten_days(&open_for_writing(&path).unwrap());
-    let store = Store::open(&StoreConfig::new(path)).unwrap();
-    (dir, store)
+fn store_with_ten_days(at: &Location) -> Store {
+    ten_days(&open_for_writing(at).unwrap());
+    Store::open(&StoreConfig::new(at)).unwrap()
 }
 
 fn upper(words: &str) -> Option<String> {
     Some(words.to_uppercase())
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn each_kind_loses_exactly_its_rows_older_than_the_cutoff() {
-    let (_dir, store) = store_with_ten_days();
+on_both! {
+async fn each_kind_loses_exactly_its_rows_older_than_the_cutoff(at) {
+    let store = store_with_ten_days(&at);
     let path = store.location().clone();
     let n = |sql: &str| count(&path, sql);
     let opts = PruneOptions {
@@ -171,10 +168,11 @@ async fn each_kind_loses_exactly_its_rows_older_than_the_cutoff() {
     assert_eq!(n("SELECT count(*) FROM access_log"), 7);
     store.close().await.unwrap();
 }
+}
 
-#[tokio::test(flavor = "multi_thread")]
-async fn opt_outs_and_recent_rows_survive_pruning_everything_else() {
-    let (_dir, store) = store_with_ten_days();
+on_both! {
+async fn opt_outs_and_recent_rows_survive_pruning_everything_else(at) {
+    let store = store_with_ten_days(&at);
     let path = store.location().clone();
     let opts = PruneOptions::default();
     for kind in Kind::ALL {
@@ -194,11 +192,11 @@ async fn opt_outs_and_recent_rows_survive_pruning_everything_else() {
     }
     store.close().await.unwrap();
 }
+}
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_large_prune_is_many_short_transactions_that_a_decision_passes() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("audit.sqlite3");
+on_both! {
+async fn a_large_prune_is_many_short_transactions_that_a_decision_passes(at) {
+    let path = at.clone();
     {
         let conn = open_for_writing(&path).unwrap();
         conn.begin().unwrap();
@@ -266,4 +264,5 @@ async fn a_large_prune_is_many_short_transactions_that_a_decision_passes() {
     assert!(store.stats().transactions - before >= 11);
     assert_eq!(store.counts().await.unwrap().decisions, 1);
     store.close().await.unwrap();
+}
 }

@@ -422,7 +422,8 @@ pub enum Conn {
 
 /// A PostgreSQL connection and its prepared statements (rust-postgres caches none by itself).
 pub struct Pg {
-    client: RefCell<postgres::Client>,
+    /// `None` only while being dropped (the client is closed off the runtime, [`Drop`]).
+    client: RefCell<Option<postgres::Client>>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
 }
 
@@ -432,10 +433,19 @@ impl fmt::Debug for Pg {
     }
 }
 
+impl Drop for Pg {
+    /// Closing the blocking client blocks on its runtime too: off tokio's threads as well.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.get_mut().take() {
+            off_runtime(move || drop(client));
+        }
+    }
+}
+
 impl Pg {
     pub(super) fn new(client: postgres::Client) -> Self {
         Self {
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
             statements: RefCell::new(HashMap::new()),
         }
     }
@@ -446,7 +456,7 @@ impl Pg {
     /// own; from the writer's thread or a blocking one, in place.
     fn with_client<T: Send>(&self, f: impl FnOnce(&mut postgres::Client) -> T + Send) -> T {
         let mut guard = self.client.borrow_mut();
-        let client: &mut postgres::Client = &mut guard;
+        let client: &mut postgres::Client = guard.as_mut().expect("a client until dropped");
         off_runtime(move || f(client))
     }
 
@@ -488,7 +498,10 @@ impl Pg {
     }
 
     pub(super) fn is_closed(&self) -> bool {
-        self.client.borrow().is_closed()
+        self.client
+            .borrow()
+            .as_ref()
+            .is_none_or(postgres::Client::is_closed)
     }
 }
 
