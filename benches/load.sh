@@ -6,6 +6,7 @@
 #   benches/load.sh                 # build --release, then both phases
 #   INSTRADA_BIN=path/to/instrada benches/load.sh
 #   DURATION=30 RATE=1000 CONNS=32 PORT=18080 benches/load.sh
+#   INSTRADA__STORE__URL=postgres://USER@HOST:PORT/DB benches/load.sh   # on PostgreSQL
 #
 # Phase 1, saturation: wrk (Debian: apt-get install -y wrk), CONNS keep-alive connections as fast
 # as they go, one wrk thread (the generator shares the machine's cores with the server).
@@ -110,8 +111,13 @@ echo "== SIGTERM: graceful shutdown"
 kill -TERM "$server_pid"
 wait "$server_pid" || { echo "server exited with an error" >&2; cat "$work/server.log"; exit 1; }
 server_pid=""
-if command -v sqlite3 >/dev/null; then
-  committed=$(sqlite3 "$work/instrada.db" "select count(*) from decisions")
+count_sql="select count(*) from decisions"
+if [[ "${INSTRADA__STORE__URL:-}" == postgres* ]] && command -v psql >/dev/null; then
+  committed=$(psql "$INSTRADA__STORE__URL" -tAc "$count_sql")
+  echo "decisions answered 200: ${ok:-?}, committed: ${committed} (the database's total)"
+  (( committed >= ${ok:-0} )) || { echo "MISMATCH: a returned decision was not committed" >&2; exit 1; }
+elif command -v sqlite3 >/dev/null; then
+  committed=$(sqlite3 "$work/instrada.db" "$count_sql")
   echo "decisions answered 200: ${ok:-?}, committed: ${committed}"
   # More committed than answered is a request the client left while its decision committed
   # (with durability = "commit" it is committed before it is answered); fewer is a loss.

@@ -336,7 +336,7 @@ impl Settings {
             p.push(("store.path", "`store.path` is empty".into()));
         }
         if let Some(url) = &st.url
-            && let Err(e) = crate::store::Location::parse(url)
+            && let Err(e) = crate::store::Location::parse(url.as_str())
         {
             p.push(("store.url", e.to_string()));
         }

@@ -102,6 +102,31 @@ impl Default for ModelSettings {
 
 use crate::store::{Durability, Retention, StoredText};
 
+/// A database URL as configured. It may hold a password, so its `Debug` and `Display` show it
+/// redacted (the settings are logged at start-up); [`DatabaseUrl::as_str`] is the URL itself.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// The URL, password included: for connecting, never for a log.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", crate::store::redact(&self.0))
+    }
+}
+
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::store::redact(&self.0))
+    }
+}
+
 /// `[store]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -111,7 +136,7 @@ pub struct StoreSettings {
     /// The database as a URL: `sqlite://PATH` or `postgres://USER:PASSWORD@HOST:PORT/DATABASE`
     /// (`INSTRADA__STORE__URL`, `--database-url`); when set it wins over `path`. Its password is
     /// never logged.
-    pub url: Option<String>,
+    pub url: Option<DatabaseUrl>,
     /// What of the request text is stored. Default `none` (only a SHA-256).
     pub text: StoredText,
     /// Decisions waiting to be written, at most. Default 8192.
@@ -160,7 +185,8 @@ impl StoreSettings {
     /// database is one of the settings' problems, refused at load; here it falls back to `path`.
     pub fn location(&self) -> crate::store::Location {
         self.url
-            .as_deref()
+            .as_ref()
+            .map(DatabaseUrl::as_str)
             .and_then(|u| crate::store::Location::parse(u).ok())
             .unwrap_or_else(|| crate::store::Location::Sqlite(self.path.clone()))
     }

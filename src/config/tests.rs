@@ -280,3 +280,21 @@ fn retention_is_read_per_kind_from_the_file_the_environment_and_the_command_line
         s.problems()
     );
 }
+
+#[test]
+fn a_database_url_is_logged_without_its_password() {
+    let cli = [ov(
+        "store.url",
+        "postgres://instrada:s3cret@db:5432/instrada",
+    )];
+    let s = Settings::from_layers(EMBEDDED, &Source::Embedded, &[], &cli).unwrap();
+    let shown = format!("{:?} {}", s.store, s.store.url.as_ref().unwrap());
+    assert!(
+        !shown.contains("s3cret") && shown.contains("instrada:***@db"),
+        "{shown}"
+    );
+    assert_eq!(
+        s.store.location(),
+        crate::store::Location::Postgres("postgres://instrada:s3cret@db:5432/instrada".into())
+    );
+}

@@ -108,7 +108,7 @@ pub(super) fn contain<T>(
 ) -> Result<Result<T, StoreError>, DbError> {
     match result {
         Ok(value) => Ok(Ok(value)),
-        Err(err) if !conn.is_autocommit() && err.statement_level() => {
+        Err(err) if !conn.is_autocommit() && conn.isolating() && err.statement_level() => {
             Ok(Err(StoreError::Database(err)))
         }
         Err(err) => Err(err),

@@ -49,13 +49,13 @@ where
     F: FnMut(&Conn) -> Result<T, DbError> + Send,
 {
     fn run(&mut self, conn: &Conn) -> Result<(), DbError> {
-        conn.batch("SAVEPOINT job")?;
+        conn.savepoint("job")?;
         let outcome = contain(conn, (self.f)(conn))?;
-        conn.batch(if outcome.is_ok() {
-            "RELEASE job"
+        if outcome.is_ok() {
+            conn.release("job")?;
         } else {
-            "ROLLBACK TO job; RELEASE job"
-        })?;
+            conn.rollback_to("job")?;
+        }
         self.result = Some(outcome);
         Ok(())
     }

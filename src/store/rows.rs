@@ -109,15 +109,15 @@ pub(super) fn insert_decision(conn: &Conn, rec: &DecisionRecord) -> Result<(), D
 /// Inserts `records` (inside the writer's transaction), all or none: a savepoint undoes the ones
 /// already inserted when one fails. Returns how many were stored.
 pub(super) fn insert_decisions(conn: &Conn, records: &[DecisionRecord]) -> Result<u64, DbError> {
-    conn.batch("SAVEPOINT decisions")?;
+    conn.savepoint("decisions")?;
     match records.iter().try_for_each(|r| insert_decision(conn, r)) {
         Ok(()) => {
-            conn.batch("RELEASE decisions")?;
+            conn.release("decisions")?;
             Ok(records.len() as u64)
         }
         Err(err) => {
             // When even this fails the transaction is gone, and the error says so to `contain`.
-            let _ = conn.batch("ROLLBACK TO decisions; RELEASE decisions");
+            let _ = conn.rollback_to("decisions");
             Err(err)
         }
     }

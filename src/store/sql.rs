@@ -422,6 +422,8 @@ pub enum Conn {
 
 /// A PostgreSQL connection and its prepared statements (rust-postgres caches none by itself).
 pub struct Pg {
+    /// Whether commands are isolated in savepoints ([`Conn::isolating`]).
+    careful: std::cell::Cell<bool>,
     /// `None` only while being dropped (the client is closed off the runtime, [`Drop`]).
     client: RefCell<Option<postgres::Client>>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
@@ -445,6 +447,7 @@ impl Drop for Pg {
 impl Pg {
     pub(super) fn new(client: postgres::Client) -> Self {
         Self {
+            careful: std::cell::Cell::new(false),
             client: RefCell::new(Some(client)),
             statements: RefCell::new(HashMap::new()),
         }
@@ -638,6 +641,50 @@ impl Conn {
             Conn::Sqlite(c) => c,
             Conn::Postgres(_) => panic!("an SQLite connection was expected"),
         }
+    }
+
+    /// Whether each command of a batch is isolated in a savepoint, so that a statement failing
+    /// on its own (a duplicate id) fails that command alone. Always on SQLite, where a savepoint
+    /// costs nothing. On PostgreSQL each costs two round trips, so a batch first runs without
+    /// them, and a statement failing aborts it; the writer then runs it again isolating
+    /// ([`Conn::set_isolating`]), which gives the same outcome as isolating from the start.
+    pub(super) fn isolating(&self) -> bool {
+        match self {
+            Conn::Sqlite(_) => true,
+            Conn::Postgres(pg) => pg.careful.get(),
+        }
+    }
+
+    /// Turns isolation on or off on PostgreSQL; true when that changed anything.
+    pub(super) fn set_isolating(&self, on: bool) -> bool {
+        match self {
+            Conn::Sqlite(_) => false,
+            Conn::Postgres(pg) => pg.careful.replace(on) != on,
+        }
+    }
+
+    /// `SAVEPOINT name` when [`Self::isolating`].
+    pub(super) fn savepoint(&self, name: &str) -> Result<(), DbError> {
+        if self.isolating() {
+            self.batch(&format!("SAVEPOINT {name}"))?;
+        }
+        Ok(())
+    }
+
+    /// `RELEASE name` when [`Self::isolating`].
+    pub(super) fn release(&self, name: &str) -> Result<(), DbError> {
+        if self.isolating() {
+            self.batch(&format!("RELEASE {name}"))?;
+        }
+        Ok(())
+    }
+
+    /// Undoes what was done since `SAVEPOINT name`, when [`Self::isolating`].
+    pub(super) fn rollback_to(&self, name: &str) -> Result<(), DbError> {
+        if self.isolating() {
+            self.batch(&format!("ROLLBACK TO {name}; RELEASE {name}"))?;
+        }
+        Ok(())
     }
 
     /// Whether no transaction is open (SQLite rolls one back by itself on some errors).

@@ -239,7 +239,7 @@ impl Writer {
 
     /// Commits the batch (retrying once) and answers everyone waiting on it; empties `batch`.
     fn write(&mut self, batch: &mut Vec<Command>) {
-        let outcomes = match apply_batch(&self.conn, batch) {
+        let outcomes = match apply_isolating_if_needed(&self.conn, batch) {
             Ok(outcomes) => outcomes,
             Err(first) => {
                 self.counters.failed_batches.fetch_add(1, Ordering::Relaxed);
@@ -251,7 +251,7 @@ impl Writer {
                 );
                 std::thread::sleep(RETRY_DELAY);
                 self.reconnect_if_lost(&first);
-                match apply_batch(&self.conn, batch) {
+                match apply_isolating_if_needed(&self.conn, batch) {
                     Ok(outcomes) => outcomes,
                     Err(second) => {
                         self.give_up(batch, &second);
@@ -403,6 +403,20 @@ fn apply_batch(conn: &Conn, batch: &mut [Command]) -> Result<Vec<Outcome>, DbErr
     applied
 }
 
+/// [`apply_batch`]; on PostgreSQL, when a statement failing on its own aborted the batch (run
+/// without savepoints, `Conn::isolating`), once more with each command isolated, so that only
+/// the failing command fails, as on SQLite.
+fn apply_isolating_if_needed(conn: &Conn, batch: &mut [Command]) -> Result<Vec<Outcome>, DbError> {
+    match apply_batch(conn, batch) {
+        Err(err) if err.statement_level() && conn.set_isolating(true) => {
+            let again = apply_batch(conn, batch);
+            conn.set_isolating(false);
+            again
+        }
+        other => other,
+    }
+}
+
 /// [`apply`], and on PostgreSQL in a savepoint of its own when the command has none: there a
 /// failed statement aborts the whole transaction unless rolled back to a savepoint, where SQLite
 /// leaves it usable.
@@ -414,7 +428,7 @@ fn apply_alone(conn: &Conn, cmd: &mut Command) -> Result<Outcome, DbError> {
             | Command::GetDecision { .. }
             | Command::Counts { .. }
     );
-    if conn.dialect() != Dialect::Postgres || !own_savepoint {
+    if conn.dialect() != Dialect::Postgres || !own_savepoint || !conn.isolating() {
         return apply(conn, cmd);
     }
     conn.batch("SAVEPOINT command")?;
