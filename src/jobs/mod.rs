@@ -61,6 +61,28 @@ struct Lock {
 #[derive(Debug)]
 pub struct Running(#[allow(dead_code)] OwnedMutexGuard<()>);
 
+/// Whether this replica runs the scheduled `job` due at `due`: of several `instrada serve` on
+/// one database, the first to claim the run in the store ([`crate::store::Store::claim_run`])
+/// runs it and the others skip it. A claim the store cannot answer runs the job here: a prune or
+/// a refit done twice costs time, one never done costs more.
+pub async fn claimed(
+    svc: &crate::ops::Service,
+    job: &str,
+    due: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    match svc.store.claim_run(job, due).await {
+        Ok(true) => true,
+        Ok(false) => {
+            tracing::info!(job, %due, "another replica runs this scheduled job");
+            false
+        }
+        Err(e) => {
+            tracing::warn!(job, %due, error = %e, "cannot claim the scheduled run: running it here");
+            true
+        }
+    }
+}
+
 impl Jobs {
     fn lock(&self, job: Job) -> &Lock {
         match job {

@@ -22,15 +22,19 @@ pub async fn prune_now(jobs: &Jobs, svc: &Service, dry_run: bool) -> Result<Prun
 /// Prunes at each `store.prune` time (in `forecast.timezone`), unless a prune is going.
 pub async fn on_schedule(jobs: Jobs, svc: Service, clock: Arc<dyn Clock>) {
     let (plan, tz) = (svc.settings.store.prune, svc.settings.forecast.timezone);
+    let (jobs, svc, now) = (&jobs, &svc, &clock);
     schedule::at_times(
         &*clock,
         |now| plan.next_after(now, tz),
-        || async {
+        move |due| async move {
+            if !super::claimed(svc, "prune", due).await {
+                return;
+            }
             let Some(_running) = jobs.try_start(Job::Prune) else {
                 tracing::info!("a prune is going: the scheduled one is skipped");
                 return;
             };
-            if let Err(e) = crate::ops::store::prune(&svc, clock.now(), false).await {
+            if let Err(e) = crate::ops::store::prune(svc, now.now(), false).await {
                 tracing::error!(error = %e, "the scheduled prune failed");
             }
         },

@@ -125,10 +125,49 @@ pub async fn on_schedule(jobs: Jobs, svc: Service, registry: Registry, clock: Ar
     schedule::at_times(
         &*clock,
         |now| fc.next_refit(now),
-        || scheduled(&jobs, &svc, &registry),
+        |due| {
+            let (jobs, svc, registry) = (jobs.clone(), svc.clone(), registry.clone());
+            async move {
+                if super::claimed(&svc, "refit", due).await {
+                    scheduled(&jobs, &svc, &registry).await;
+                } else {
+                    follow(&svc, &registry, due).await;
+                }
+            }
+        },
     )
     .await;
 }
+
+/// Another replica refits: serve its forecasts once it has saved them (the store's cache,
+/// polled every [`FOLLOW_EVERY`] for at most [`FOLLOW_FOR`]).
+async fn follow(svc: &Service, registry: &Registry, due: DateTime<Utc>) {
+    let tries = FOLLOW_FOR.as_secs() / FOLLOW_EVERY.as_secs();
+    for _ in 0..tries {
+        tokio::time::sleep(FOLLOW_EVERY).await;
+        let at = svc
+            .read(|at| crate::store::latest_forecasts(at))
+            .await
+            .ok()
+            .flatten()
+            .map(|(fitted_at, _)| fitted_at);
+        if at.is_some_and(|a| a >= due) {
+            let (svc, registry) = (svc.clone(), registry.clone());
+            match tokio::task::spawn_blocking(move || restore(&svc, &registry)).await {
+                Ok(Ok(_)) => tracing::info!(%due, "serving the forecasts another replica fitted"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "the other replica's forecasts"),
+                Err(e) => tracing::warn!(error = %e, "the other replica's forecasts"),
+            }
+            return;
+        }
+    }
+    tracing::warn!(%due, "no refit saved by another replica: the previous forecasts keep serving");
+}
+
+/// How often a replica that did not refit looks for the forecasts of the one that did.
+const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long it looks (a refit of every series takes seconds to minutes).
+const FOLLOW_FOR: std::time::Duration = std::time::Duration::from_secs(1800);
 
 /// One scheduled refit; skipped when one asked for is still running.
 async fn scheduled(jobs: &Jobs, svc: &Service, registry: &Registry) {

@@ -109,11 +109,15 @@ async fn holding(
 /// Scores the store at each `[outreach] schedule` time with the model serving then.
 pub async fn on_schedule(jobs: Jobs, svc: Service, registry: Registry, clock: Arc<dyn Clock>) {
     let config = &svc.settings.outreach;
+    let (jobs, svc, registry) = (&jobs, &svc, &registry);
     schedule::at_times(
         &*clock,
         |now| config.next_run(now),
-        || async {
-            match run_if_idle(&jobs, &svc, &registry.outreach()).await {
+        move |due| async move {
+            if !super::claimed(svc, "outreach_run", due).await {
+                return;
+            }
+            match run_if_idle(jobs, svc, &registry.outreach()).await {
                 Some(Ok(_)) => {}
                 None => tracing::info!("an outreach run is going: the scheduled one is skipped"),
                 Some(Err(OpError::NotReady { reason })) => {

@@ -50,14 +50,14 @@ impl Clock for TokioClock {
 }
 
 /// Runs `job` at each time `next` gives (the first time strictly after the one it is given),
-/// until it gives none. Never returns while the schedule has times: spawn it, and abort it on
-/// shutdown.
+/// with the time it was due, until it gives none. Never returns while the schedule has times:
+/// spawn it, and abort it on shutdown.
 pub async fn at_times<F, Fut>(
     clock: &dyn Clock,
     next: impl Fn(DateTime<Utc>) -> Option<DateTime<Utc>>,
     mut job: F,
 ) where
-    F: FnMut() -> Fut,
+    F: FnMut(DateTime<Utc>) -> Fut,
     Fut: Future<Output = ()>,
 {
     let mut after = clock.now();
@@ -65,7 +65,7 @@ pub async fn at_times<F, Fut>(
         let wait = (due - clock.now()).to_std().unwrap_or_default();
         tracing::debug!(%due, "next scheduled job");
         tokio::time::sleep(wait).await;
-        job().await;
+        job(due).await;
         after = due.max(clock.now());
     }
 }
@@ -95,7 +95,7 @@ mod tests {
                 at_times(
                     &clock,
                     |now| config.next_run(now),
-                    || {
+                    |_| {
                         runs.lock().unwrap().push(clock.now());
                         async {}
                     },

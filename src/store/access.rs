@@ -90,7 +90,40 @@ fn insert_access(conn: &Conn, a: &AccessRecord) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Claims the run of `job` due at `due` for `replica`; `false` when another already claimed it.
+fn claim(conn: &Conn, job: &str, due: &str, replica: &str, now: &str) -> Result<bool, DbError> {
+    let n = conn.execute(
+        "INSERT INTO job_runs (job, due, replica, claimed_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (job, due) DO NOTHING",
+        args![job, due, replica, now],
+    )?;
+    Ok(n == 1)
+}
+
 impl Store {
+    /// Claims the scheduled run of `job` due at `due` for this process: `true` for exactly one
+    /// of the replicas (processes) on this database that ask, once committed.
+    pub async fn claim_run(&self, job: &str, due: DateTime<Utc>) -> Result<bool, StoreError> {
+        let (job, due) = (job.to_string(), timestamp(&due));
+        let replica = replica_name();
+        let now = timestamp(&Utc::now());
+        self.exec(move |conn| claim(conn, &job, &due, &replica, &now))
+            .await
+    }
+
+    /// Who claimed each run of `job`, by due time (for tests and operators).
+    pub async fn job_runs(&self, job: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let job = job.to_string();
+        self.exec(move |conn| {
+            conn.query_map(
+                "SELECT due, replica FROM job_runs WHERE job = ?1 ORDER BY due",
+                args![job],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+        .await
+    }
+
     /// Stores a new key; `false` when its name is taken (by a live or a revoked key).
     pub async fn create_key(&self, key: KeyRecord) -> Result<bool, StoreError> {
         self.exec(move |conn| insert_key(conn, &key)).await
@@ -105,6 +138,14 @@ impl Store {
     pub async fn log_access(&self, access: AccessRecord) -> Result<(), StoreError> {
         self.exec(move |conn| insert_access(conn, &access)).await
     }
+}
+
+/// This process, as a replica: host name and process id.
+fn replica_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "host".into());
+    format!("{host}:{}", std::process::id())
 }
 
 /// Every key, live and revoked, by name.

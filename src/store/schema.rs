@@ -190,6 +190,15 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX decisions_queue;
     CREATE INDEX decisions_texts ON decisions (created_at) WHERE text IS NOT NULL;
     CREATE INDEX outreach_flags_scored ON outreach_flags (scored_at);",
+    // Version 7: scheduled runs claimed, so that of several replicas on one database exactly one
+    // runs each due time of each job (`jobs/schedule.rs`); the rows say which one did.
+    "CREATE TABLE job_runs (
+        job        TEXT NOT NULL,                  -- refit, outreach_run, prune
+        due        TEXT NOT NULL,                  -- the scheduled time, RFC 3339 UTC
+        replica    TEXT NOT NULL,                  -- host and process that claimed it
+        claimed_at TEXT NOT NULL,
+        PRIMARY KEY (job, due)
+    );",
 ];
 
 /// Version 6 on PostgreSQL: the same columns and indexes; the SHA-256 as bytes. Its rows need no

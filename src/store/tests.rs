@@ -344,3 +344,28 @@ async fn held(store: &Store, ids: &[Uuid]) -> usize {
     }
     n
 }
+
+on_both! {
+async fn of_two_replicas_on_one_database_one_claims_each_scheduled_run(at) {
+    // Two `instrada serve` on one database: two stores, each with its writer and connection.
+    let a = Store::open(&StoreConfig::new(&at)).unwrap();
+    let b = Store::open(&StoreConfig::new(&at)).unwrap();
+    let day = |d: i64| chrono::DateTime::<chrono::Utc>::UNIX_EPOCH + chrono::Duration::days(20_000 + d);
+    let mut won = (0, 0);
+    for d in 0..5 {
+        let (x, y) = tokio::join!(a.claim_run("prune", day(d)), b.claim_run("prune", day(d)));
+        let (x, y) = (x.unwrap(), y.unwrap());
+        assert!(x ^ y, "exactly one replica runs the prune due on day {d}: {x} {y}");
+        won.0 += usize::from(x);
+        won.1 += usize::from(y);
+        // Another job due at the same time is claimed on its own.
+        assert!(a.claim_run("refit", day(d)).await.unwrap());
+        assert!(!b.claim_run("refit", day(d)).await.unwrap());
+    }
+    assert_eq!(won.0 + won.1, 5);
+    let runs = b.job_runs("prune").await.unwrap();
+    assert_eq!(runs.len(), 5, "{runs:?}");
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+}
+}

@@ -31,6 +31,7 @@ const TABLES: &[&str] = &[
     "access_log",
     "forecast_runs",
     "api_keys",
+    "job_runs",
 ];
 
 /// One table: its rows, and the pages it and its indexes occupy.
