@@ -82,8 +82,11 @@ mod writer;
 
 #[cfg(test)]
 mod durability_tests;
-#[cfg(all(test, postgres))]
-mod pg_server;
+/// A throw-away PostgreSQL server for tests (the store's and the integration tests'); not part
+/// of the service.
+#[cfg(postgres)]
+#[doc(hidden)]
+pub mod pg_server;
 #[cfg(test)]
 mod prune_tests;
 #[cfg(test)]

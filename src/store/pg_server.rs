@@ -16,6 +16,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::location::Location;
 
+// Test support compiled into the library so that integration tests can use it: it panics, as a
+// test helper should, where the server cannot be had.
+
 /// `postgres://…/` of the server, without a database name.
 fn server() -> &'static str {
     static SERVER: OnceLock<Result<String, String>> = OnceLock::new();
@@ -29,7 +32,7 @@ fn server() -> &'static str {
 }
 
 /// A new, empty database on the test server.
-pub(crate) fn database() -> Location {
+pub fn database() -> Location {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let base = server();
     let name = format!(

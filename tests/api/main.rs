@@ -20,6 +20,7 @@ mod outreach;
 mod overload;
 mod process;
 mod reload;
+mod replicas;
 mod route;
 mod router;
 mod safety;

@@ -1,0 +1,144 @@
+//! Two `instrada serve` on one PostgreSQL database (README, "Several instances"): a decision
+//! routed by one is found by feedback sent to the other, an event sent to both is stored once,
+//! a citizen's pseudonym is the same through either, and the database URL's password is in no
+//! log. Ignored with the reason where there is no PostgreSQL server (`build.rs`,
+//! `cfg(postgres)`).
+
+#![cfg(unix)]
+
+use crate::process::{serve, stdout_lines, until};
+use serde_json::{Value, json};
+use std::path::Path;
+
+/// A replica: `serve` on the database `url`, in `dir`, with the citizens' pseudonym key `key`
+/// (the same file for every replica); returns the child and its address.
+fn replica(dir: &Path, url: &str, key: &Path) -> (std::process::Child, String) {
+    let mut child = serve(
+        dir,
+        &["--bind", "127.0.0.1:0", "--database-url", url],
+        &[
+            ("INSTRADA__STORE__PSEUDONYM_KEY", key.display().to_string()),
+            (
+                "INSTRADA__SERVER__PID_FILE",
+                dir.join("instrada.pid").display().to_string(),
+            ),
+        ],
+    )
+    .spawn()
+    .unwrap();
+    let lines = stdout_lines(&mut child);
+    let seen =
+        until(&lines, "listening").unwrap_or_else(|seen| panic!("no `listening` in:\n{seen}"));
+    let line = seen.lines().last().unwrap();
+    let addr = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("addr="))
+        .unwrap_or_else(|| panic!("no addr= in {line}"))
+        .to_string();
+    assert!(!seen.contains("s3cret"), "the password was logged:\n{seen}");
+    (child, format!("http://{addr}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(postgres),
+    ignore = "needs a PostgreSQL server: Debian's postgresql package or INSTRADA_TEST_POSTGRES_URL (see build.rs)"
+)]
+async fn two_replicas_on_one_database_share_decisions_and_events() {
+    #[cfg(postgres)]
+    {
+        let url = match instrada::store::pg_server::database() {
+            instrada::store::Location::Postgres(u) => u,
+            other => panic!("{other:?}"),
+        };
+        // A password in the URL (the test server trusts any): it must never reach a log.
+        let url = url.replacen("postgres@", "postgres:s3cret@", 1);
+        let root = tempfile::tempdir().unwrap();
+        let key = root.path().join("pseudonym.key");
+        let (a_dir, b_dir) = (root.path().join("a"), root.path().join("b"));
+        std::fs::create_dir_all(&a_dir).unwrap();
+        std::fs::create_dir_all(&b_dir).unwrap();
+        let (mut a, a_url) = replica(&a_dir, &url, &key);
+        let (mut b, b_url) = replica(&b_dir, &url, &key);
+        let http = reqwest::Client::new();
+
+        // Routed by A, corrected through B.
+        let routed: Value = http
+            .post(format!("{a_url}/v1/route"))
+            .json(&json!({"channel": "email", "text": "devo pagare la TARI entro domani"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = routed["decision_id"].as_str().unwrap().to_string();
+        let fb = http
+            .post(format!("{b_url}/v1/feedback"))
+            .json(&json!({"decision_id": id, "topic": "tributi"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(fb.status(), 201, "{}", fb.text().await.unwrap());
+
+        // One event sent to both replicas is stored once.
+        let event = json!([{"event_id": "once", "occurred_at": "2026-11-23T09:15:00Z",
+                            "channel": "phone", "citizen_id": "RSSMRA80A01H501U"}]);
+        let mut stored = 0;
+        let mut duplicates = 0;
+        for base in [&a_url, &b_url] {
+            let ack: Value = http
+                .post(format!("{base}/v1/events"))
+                .json(&event)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            stored += ack["stored"].as_u64().unwrap();
+            duplicates += ack["duplicates"].as_u64().unwrap();
+        }
+        assert_eq!((stored, duplicates), (1, 1));
+
+        // The pseudonym is the same whichever replica received the citizen's events.
+        let ack: Value = http
+            .post(format!("{b_url}/v1/events"))
+            .json(
+                &json!([{"event_id": "twice", "occurred_at": "2026-11-24T09:15:00Z",
+                            "channel": "phone", "citizen_id": "RSSMRA80A01H501U"}]),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(ack["stored"], 1);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_instrada"))
+            .args(["store", "stats", "--json", "--database-url", &url])
+            .current_dir(root.path())
+            .output()
+            .unwrap();
+        let stats: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let rows = |t: &str| {
+            stats["tables"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["table"] == t)
+                .unwrap()["rows"]
+                .as_u64()
+                .unwrap()
+        };
+        assert_eq!(rows("events"), 2);
+        assert_eq!(rows("decisions"), 1);
+        assert_eq!(rows("feedback"), 1);
+        assert_eq!(stats["method"], "pg_relation_size");
+
+        let _ = a.kill();
+        let _ = b.kill();
+        let _ = (a.wait(), b.wait());
+    }
+}
