@@ -263,14 +263,7 @@ pub(super) fn open_for_reading(at: impl Into<Location>) -> Result<Conn, StoreErr
         Location::Postgres(url) => {
             let conn = Conn::Postgres(Box::new(Pg::new(connect(at, url)?)));
             let found = pg_version(&conn).map_err(|e| open_err(at, e))?;
-            check_version(at, found)?;
-            if found < SCHEMA_VERSION {
-                return Err(StoreError::Schema {
-                    at: at.to_string(),
-                    found,
-                    supported: SCHEMA_VERSION,
-                });
-            }
+            readable(at, found)?;
             Ok(conn)
         }
     }
@@ -424,16 +417,21 @@ fn sqlite_for_reading(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
     let found = user_version(&conn).map_err(open_err)?;
-    check_version(&at, found)?;
-    if found < SCHEMA_VERSION {
-        // An older file has not been migrated yet (no server has opened it since the upgrade).
-        return Err(StoreError::Schema {
-            at: at.to_string(),
-            found,
-            supported: SCHEMA_VERSION,
-        });
-    }
+    readable(&at, found)?;
     Ok(conn)
+}
+
+/// A reader needs this build's version exactly: a newer database is refused, an older one has
+/// not been migrated yet (no server has opened it since the upgrade, nor `store migrate`).
+fn readable(at: &Location, found: i64) -> Result<(), StoreError> {
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    Err(StoreError::Schema {
+        at: at.to_string(),
+        found,
+        supported: SCHEMA_VERSION,
+    })
 }
 
 fn user_version(conn: &Connection) -> rusqlite::Result<i64> {

@@ -143,30 +143,19 @@ impl FromValue for i64 {
         }
     }
 }
-impl FromValue for u64 {
-    fn from_value(v: Value<'static>) -> Result<Self, String> {
-        let i = i64::from_value(v)?;
-        u64::try_from(i).map_err(|_| format!("expected a count, found {i}"))
-    }
+/// The narrower integers, from an `i64` that must fit.
+macro_rules! narrow_from_value {
+    ($($t:ty),*) => {$(
+        impl FromValue for $t {
+            fn from_value(v: Value<'static>) -> Result<Self, String> {
+                let i = i64::from_value(v)?;
+                <$t>::try_from(i).map_err(|_| format!("{i} is out of range"))
+            }
+        }
+    )*};
 }
-impl FromValue for u32 {
-    fn from_value(v: Value<'static>) -> Result<Self, String> {
-        let i = i64::from_value(v)?;
-        u32::try_from(i).map_err(|_| format!("{i} is out of range"))
-    }
-}
-impl FromValue for u8 {
-    fn from_value(v: Value<'static>) -> Result<Self, String> {
-        let i = i64::from_value(v)?;
-        u8::try_from(i).map_err(|_| format!("{i} is out of range"))
-    }
-}
-impl FromValue for i32 {
-    fn from_value(v: Value<'static>) -> Result<Self, String> {
-        let i = i64::from_value(v)?;
-        i32::try_from(i).map_err(|_| format!("{i} is out of range"))
-    }
-}
+narrow_from_value!(u64, u32, u8, i32);
+
 impl FromValue for bool {
     fn from_value(v: Value<'static>) -> Result<Self, String> {
         Ok(i64::from_value(v)? != 0)
@@ -476,24 +465,33 @@ impl Pg {
         Ok(prepared)
     }
 
-    fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<postgres::Row>, DbError> {
+    /// Runs `run` with the prepared statement of `sql` and its parameters, bound.
+    fn bound<T: Send>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        run: impl FnOnce(
+            &mut postgres::Client,
+            &postgres::Statement,
+            &[&(dyn ToSql + Sync)],
+        ) -> Result<T, postgres::Error>
+        + Send,
+    ) -> Result<T, DbError> {
         let stmt = self.statement(sql)?;
         let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
         Ok(self.with_client(|c| {
             let refs: Vec<&(dyn ToSql + Sync)> =
                 values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-            c.query(&stmt, &refs)
+            run(c, &stmt, &refs)
         })?)
     }
 
+    fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<postgres::Row>, DbError> {
+        self.bound(sql, params, |c, stmt, refs| c.query(stmt, refs))
+    }
+
     fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<u64, DbError> {
-        let stmt = self.statement(sql)?;
-        let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
-        Ok(self.with_client(|c| {
-            let refs: Vec<&(dyn ToSql + Sync)> =
-                values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-            c.execute(&stmt, &refs)
-        })?)
+        self.bound(sql, params, |c, stmt, refs| c.execute(stmt, refs))
     }
 
     fn batch(&self, sql: &str) -> Result<(), DbError> {

@@ -5,7 +5,7 @@
 
 #![cfg(unix)]
 
-use crate::process::{serve, stdout_lines, until};
+use crate::process::{listening, serve, stdout_lines, until};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::path::Path;
@@ -51,15 +51,8 @@ fn start(
     .spawn()
     .unwrap();
     let lines = stdout_lines(&mut child);
-    let seen =
-        until(&lines, "listening").unwrap_or_else(|seen| panic!("no `listening` in:\n{seen}"));
-    let line = seen.lines().last().unwrap();
-    let addr = line
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("addr="))
-        .unwrap_or_else(|| panic!("no addr= in {line}"))
-        .to_string();
-    (child, format!("http://{addr}"), lines)
+    let (base, _) = listening(&lines);
+    (child, base, lines)
 }
 
 fn event(id: &str) -> Value {

@@ -163,6 +163,21 @@ pub(crate) fn stdout_lines(child: &mut Child) -> std::sync::mpsc::Receiver<Strin
     rx
 }
 
+/// Waits for `serve`'s `listening` line on `lines`; returns its base URL (`http://ADDR`) and the
+/// lines read until then.
+#[cfg(unix)]
+pub(crate) fn listening(lines: &std::sync::mpsc::Receiver<String>) -> (String, String) {
+    let seen =
+        until(lines, "listening").unwrap_or_else(|seen| panic!("no `listening` in:\n{seen}"));
+    let line = seen.lines().last().unwrap_or_default();
+    let addr = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("addr="))
+        .unwrap_or_else(|| panic!("no addr= in {line}"))
+        .to_string();
+    (format!("http://{addr}"), seen)
+}
+
 /// Reads `lines` until one contains `needle` (at most a minute); the lines read, joined.
 #[cfg(unix)]
 pub(crate) fn until(

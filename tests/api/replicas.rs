@@ -6,7 +6,7 @@
 
 #![cfg(unix)]
 
-use crate::process::{serve, stdout_lines, until};
+use crate::process::{listening, serve, stdout_lines};
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -26,17 +26,17 @@ fn replica(dir: &Path, url: &str, key: &Path) -> (std::process::Child, String) {
     )
     .spawn()
     .unwrap();
-    let lines = stdout_lines(&mut child);
-    let seen =
-        until(&lines, "listening").unwrap_or_else(|seen| panic!("no `listening` in:\n{seen}"));
-    let line = seen.lines().last().unwrap();
-    let addr = line
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("addr="))
-        .unwrap_or_else(|| panic!("no addr= in {line}"))
-        .to_string();
+    let (base, seen) = listening(&stdout_lines(&mut child));
     assert!(!seen.contains("s3cret"), "the password was logged:\n{seen}");
-    (child, format!("http://{addr}"))
+    (child, base)
+}
+
+/// POSTs `body` to `url`; the answer's status and JSON.
+#[cfg(postgres)]
+async fn post(http: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
+    let r = http.post(url).json(&body).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -63,23 +63,12 @@ async fn two_replicas_on_one_database_share_decisions_and_events() {
         let http = reqwest::Client::new();
 
         // Routed by A, corrected through B.
-        let routed: Value = http
-            .post(format!("{a_url}/v1/route"))
-            .json(&json!({"channel": "email", "text": "devo pagare la TARI entro domani"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let text = json!({"channel": "email", "text": "devo pagare la TARI entro domani"});
+        let (_, routed) = post(&http, format!("{a_url}/v1/route"), text).await;
         let id = routed["decision_id"].as_str().unwrap().to_string();
-        let fb = http
-            .post(format!("{b_url}/v1/feedback"))
-            .json(&json!({"decision_id": id, "topic": "tributi"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(fb.status(), 201, "{}", fb.text().await.unwrap());
+        let correction = json!({"decision_id": id, "topic": "tributi"});
+        let (status, fb) = post(&http, format!("{b_url}/v1/feedback"), correction).await;
+        assert_eq!(status, 201, "{fb}");
 
         // One event sent to both replicas is stored once.
         let event = json!([{"event_id": "once", "occurred_at": "2026-11-23T09:15:00Z",
@@ -87,33 +76,16 @@ async fn two_replicas_on_one_database_share_decisions_and_events() {
         let mut stored = 0;
         let mut duplicates = 0;
         for base in [&a_url, &b_url] {
-            let ack: Value = http
-                .post(format!("{base}/v1/events"))
-                .json(&event)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let (_, ack) = post(&http, format!("{base}/v1/events"), event.clone()).await;
             stored += ack["stored"].as_u64().unwrap();
             duplicates += ack["duplicates"].as_u64().unwrap();
         }
         assert_eq!((stored, duplicates), (1, 1));
 
         // The pseudonym is the same whichever replica received the citizen's events.
-        let ack: Value = http
-            .post(format!("{b_url}/v1/events"))
-            .json(
-                &json!([{"event_id": "twice", "occurred_at": "2026-11-24T09:15:00Z",
-                            "channel": "phone", "citizen_id": "RSSMRA80A01H501U"}]),
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let again = json!([{"event_id": "twice", "occurred_at": "2026-11-24T09:15:00Z",
+                             "channel": "phone", "citizen_id": "RSSMRA80A01H501U"}]);
+        let (_, ack) = post(&http, format!("{b_url}/v1/events"), again).await;
         assert_eq!(ack["stored"], 1);
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_instrada"))
             .args(["store", "stats", "--json", "--database-url", &url])
