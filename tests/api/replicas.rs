@@ -10,23 +10,35 @@ use crate::process::{listening, serve, stdout_lines};
 use serde_json::{Value, json};
 use std::path::Path;
 
+/// A running replica, killed when dropped (also when an assertion fails first).
+struct Replica(std::process::Child);
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A replica: `serve` on the database `url`, in `dir`, with the citizens' pseudonym key `key`
-/// (the same file for every replica); returns the child and its address.
-fn replica(dir: &Path, url: &str, key: &Path) -> (std::process::Child, String) {
-    let mut child = serve(
-        dir,
-        &["--bind", "127.0.0.1:0", "--database-url", url],
-        &[
-            ("INSTRADA__STORE__PSEUDONYM_KEY", key.display().to_string()),
-            (
-                "INSTRADA__SERVER__PID_FILE",
-                dir.join("instrada.pid").display().to_string(),
-            ),
-        ],
-    )
-    .spawn()
-    .unwrap();
-    let (base, seen) = listening(&stdout_lines(&mut child));
+/// (the same file for every replica); returns it and its address.
+fn replica(dir: &Path, url: &str, key: &Path) -> (Replica, String) {
+    let mut child = Replica(
+        serve(
+            dir,
+            &["--bind", "127.0.0.1:0", "--database-url", url],
+            &[
+                ("INSTRADA__STORE__PSEUDONYM_KEY", key.display().to_string()),
+                (
+                    "INSTRADA__SERVER__PID_FILE",
+                    dir.join("instrada.pid").display().to_string(),
+                ),
+            ],
+        )
+        .spawn()
+        .unwrap(),
+    );
+    let (base, seen) = listening(&stdout_lines(&mut child.0));
     assert!(!seen.contains("s3cret"), "the password was logged:\n{seen}");
     (child, base)
 }
@@ -58,8 +70,8 @@ async fn two_replicas_on_one_database_share_decisions_and_events() {
         let (a_dir, b_dir) = (root.path().join("a"), root.path().join("b"));
         std::fs::create_dir_all(&a_dir).unwrap();
         std::fs::create_dir_all(&b_dir).unwrap();
-        let (mut a, a_url) = replica(&a_dir, &url, &key);
-        let (mut b, b_url) = replica(&b_dir, &url, &key);
+        let (_a, a_url) = replica(&a_dir, &url, &key);
+        let (_b, b_url) = replica(&b_dir, &url, &key);
         let http = reqwest::Client::new();
 
         // Routed by A, corrected through B.
@@ -108,9 +120,5 @@ async fn two_replicas_on_one_database_share_decisions_and_events() {
         assert_eq!(rows("decisions"), 1);
         assert_eq!(rows("feedback"), 1);
         assert_eq!(stats["method"], "pg_relation_size");
-
-        let _ = a.kill();
-        let _ = b.kill();
-        let _ = (a.wait(), b.wait());
     }
 }
