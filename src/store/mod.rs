@@ -70,6 +70,7 @@ mod handle;
 mod history;
 mod job;
 mod location;
+mod migrations;
 pub mod outreach;
 mod prune;
 mod retention;
@@ -78,6 +79,7 @@ mod schema;
 pub(crate) mod sql;
 mod types;
 mod usage;
+mod value;
 mod writer;
 
 #[cfg(test)]
