@@ -183,5 +183,5 @@ pub async fn rollback(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
 ) -> Result<Json<crate::ops::models::Serving>, ApiError> {
-    Ok(Json(super::reload::rollback(&state, &actor)?))
+    Ok(Json(super::reload::rollback(&state, &actor).await?))
 }

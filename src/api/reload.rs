@@ -22,7 +22,7 @@ use crate::ops::{self, Actor, OpError};
 /// Loads `models.dir` again and, if it passes every check, serves it from now on; counted in the
 /// metrics by outcome.
 pub async fn reload(state: &AppState, actor: &Actor) -> Result<ops::models::Serving, OpError> {
-    let loaded = ops::models::reload(&state.registry, actor).await;
+    let loaded = ops::models::reload(&state.service, &state.registry, actor).await;
     let outcome = if loaded.is_ok() { "ok" } else { "failed" };
     state
         .metrics
@@ -42,8 +42,8 @@ pub async fn reload_outreach(state: &AppState) {
 }
 
 /// Serves the models in use before the last swap again; counted in the metrics by outcome.
-pub fn rollback(state: &AppState, actor: &Actor) -> Result<ops::models::Serving, OpError> {
-    let back = ops::models::rollback(&state.registry, actor);
+pub async fn rollback(state: &AppState, actor: &Actor) -> Result<ops::models::Serving, OpError> {
+    let back = ops::models::rollback(&state.service, &state.registry, actor).await;
     let outcome = if back.is_ok() { "ok" } else { "failed" };
     state
         .metrics
@@ -105,7 +105,7 @@ pub async fn reload_on_signals(state: AppState, signals: Option<ReloadSignals>) 
             got = usr1.recv() => {
                 if got.is_none() { return; }
                 tracing::info!("SIGUSR1: rolling back to the previous models");
-                let _ = rollback(&state, &Actor::key("signal:SIGUSR1"));
+                let _ = rollback(&state, &Actor::key("signal:SIGUSR1")).await;
             }
         }
     }

@@ -150,12 +150,22 @@ pub async fn serve(settings: Settings, source: Source) -> Result<(), ServeError>
         clock.clone(),
     ));
     let pruner = tokio::spawn(jobs::prune::on_schedule(jobs.clone(), svc.clone(), clock));
+    let follower = (settings.models.follow_secs > 0).then(|| {
+        tokio::spawn(jobs::follow::follow_models(
+            svc.clone(),
+            registry.clone(),
+            Duration::from_secs(settings.models.follow_secs),
+        ))
+    });
     let served = run(listener, state, stop).await;
     reloader.abort();
     key_refresher.abort();
     refitter.abort();
     scorer.abort();
     pruner.abort();
+    if let Some(follower) = follower {
+        follower.abort();
+    }
     drop(pid_file);
     served
 }

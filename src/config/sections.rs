@@ -90,12 +90,16 @@ impl Default for ServerSettings {
 pub struct ModelSettings {
     /// The bundle directory, holding `topic/` and `urgency/`. Default `models`.
     pub dir: PathBuf,
+    /// How often `serve` reads the latest model reload or rollback recorded in the store by any
+    /// instance on the same database, and follows it, in seconds; 0: never. Default 2.
+    pub follow_secs: u64,
 }
 
 impl Default for ModelSettings {
     fn default() -> Self {
         Self {
             dir: PathBuf::from("models"),
+            follow_secs: 2,
         }
     }
 }

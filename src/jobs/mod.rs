@@ -15,6 +15,7 @@
 //! Imports `ops` (the service, its errors, the forecast reading), `registry`, `outreach`,
 //! `forecast` and `store`; never an edge.
 
+pub mod follow;
 pub mod prune;
 pub mod refit;
 pub mod run;

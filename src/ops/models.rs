@@ -2,9 +2,14 @@
 //! up, swapped; a bundle that fails a check is refused and the old one keeps serving) and roll
 //! back to the previous ones, from memory. The registry does the work; `POST /v1/models/reload`,
 //! `POST /v1/models/rollback`, SIGHUP and SIGUSR1 all come here.
+//!
+//! Each change that happens is recorded in the store (`model_changes`: what, the versions after
+//! it, who, which instance), and every instance on the same database follows the latest one
+//! (`jobs::follow`): a reload or rollback asked of one replica reaches them all.
 
 use super::actor::Actor;
 use super::error::OpError;
+use super::service::Service;
 use crate::access::Scope;
 use crate::registry::{Registry, Versions};
 use serde::{Deserialize, Serialize};
@@ -32,7 +37,7 @@ impl From<Versions> for Serving {
 
 /// Loads `models.dir` again and, if it passes every check, serves it from now on (on a blocking
 /// thread: it reads and checks files); requests in flight finish on the models they started with.
-pub async fn reload(registry: &Registry, actor: &Actor) -> Result<Serving, OpError> {
+pub async fn reload(svc: &Service, registry: &Registry, actor: &Actor) -> Result<Serving, OpError> {
     let task = registry.clone();
     let loaded = tokio::task::spawn_blocking(move || task.reload())
         .await
@@ -40,6 +45,7 @@ pub async fn reload(registry: &Registry, actor: &Actor) -> Result<Serving, OpErr
     match loaded {
         Ok(now) => {
             tracing::info!(topic = %now.topic, urgency = %now.urgency, by = %actor, "models reloaded");
+            record(svc, "reload", &now, actor).await;
             Ok(now.into())
         }
         Err(invalid) => {
@@ -52,15 +58,39 @@ pub async fn reload(registry: &Registry, actor: &Actor) -> Result<Serving, OpErr
 }
 
 /// Serves the models in use before the last swap again (a second rollback undoes the first).
-pub fn rollback(registry: &Registry, actor: &Actor) -> Result<Serving, OpError> {
+pub async fn rollback(
+    svc: &Service,
+    registry: &Registry,
+    actor: &Actor,
+) -> Result<Serving, OpError> {
     match registry.rollback() {
         Ok(now) => {
             tracing::info!(topic = %now.topic, urgency = %now.urgency, by = %actor, "models rolled back");
+            record(svc, "rollback", &now, actor).await;
             Ok(now.into())
         }
         Err(e) => {
             tracing::warn!(error = %e, by = %actor, "rollback refused");
             Err(OpError::NothingToRollBack)
         }
+    }
+}
+
+/// Records a change that happened, for the other instances to follow. The change stands if the
+/// store fails (this instance serves the new models either way): said loudly, as the other
+/// instances keep theirs until asked again.
+async fn record(svc: &Service, action: &str, now: &Versions, actor: &Actor) {
+    let versions = (now.topic.as_str(), now.urgency.as_str());
+    if let Err(e) = svc
+        .store
+        .record_model_change(action, versions, &actor.to_string())
+        .await
+    {
+        tracing::error!(
+            error = %e,
+            action,
+            "the model change was not recorded in the store: other instances on this database \
+             keep their models until it is asked again"
+        );
     }
 }

@@ -46,6 +46,23 @@ impl Versions {
     }
 }
 
+/// What [`Registry::follow`] did to serve the versions another instance recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Followed {
+    /// They were serving already (this instance made the change, or followed it before).
+    AlreadyServing,
+    /// They were the previous models: rolled back to them, from memory.
+    RolledBack,
+    /// `models.dir` holds them: loaded, checked, warmed up and swapped in.
+    Reloaded,
+    /// `models.dir` holds other versions (`found`): nothing was swapped, this instance keeps
+    /// serving what it served.
+    Differs {
+        /// The versions `models.dir` holds.
+        found: Versions,
+    },
+}
+
 /// Why a rollback did not happen.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RollbackError {
@@ -136,6 +153,32 @@ impl Registry {
     pub fn serve_forecasts(&self, forecasts: Forecasts) -> Arc<Forecasts> {
         self.forecasts.swap(forecasts);
         self.forecasts.current()
+    }
+
+    /// Serves `wanted`, the versions another instance on the same database changed to (a reload
+    /// or a rollback asked of it): nothing if they serve already, a rollback if they are the
+    /// previous models, otherwise a reload of `models.dir` if it holds them. Models on disk that
+    /// are not `wanted` are never swapped in ([`Followed::Differs`]). Blocking, as
+    /// [`Self::reload`].
+    pub fn follow(&self, wanted: &Versions) -> Result<Followed, Invalid> {
+        if Versions::of(&self.router()) == *wanted {
+            return Ok(Followed::AlreadyServing);
+        }
+        if self
+            .previous_router()
+            .is_some_and(|p| Versions::of(&p) == *wanted)
+        {
+            self.routing.rollback();
+            return Ok(Followed::RolledBack);
+        }
+        let router = load_router(&self.settings, &self.source)?;
+        let found = Versions::of(&router);
+        if found != *wanted {
+            return Ok(Followed::Differs { found });
+        }
+        load::warm_up(&router);
+        self.routing.swap(router);
+        Ok(Followed::Reloaded)
     }
 
     /// Serves the previous models again, from memory; a second rollback undoes the first.

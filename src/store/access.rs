@@ -141,7 +141,7 @@ impl Store {
 }
 
 /// This process, as a replica: host name and process id.
-fn replica_name() -> String {
+pub(super) fn replica_name() -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_else(|_| "host".into());

@@ -174,6 +174,18 @@ pub(super) const MIGRATIONS: &[&str] = &[
         claimed_at TEXT NOT NULL,
         PRIMARY KEY (job, due)
     );",
+    // Version 8: every model reload and rollback, so that one asked of one replica reaches the
+    // others (each follows the latest row, `jobs/follow.rs`), and so that which models served
+    // when is on record (the AI Act's art. 12).
+    "CREATE TABLE model_changes (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        at        TEXT NOT NULL,                   -- RFC 3339 UTC
+        action    TEXT NOT NULL,                   -- reload, rollback
+        topic     TEXT NOT NULL,                   -- the versions serving after it
+        urgency   TEXT NOT NULL,
+        actor     TEXT NOT NULL,                   -- a key's name, or signal:SIGHUP
+        replica   TEXT NOT NULL                    -- host and process that made it
+    );",
 ];
 
 /// Version 6 on PostgreSQL: the same columns and indexes; the SHA-256 as bytes. Its rows need no

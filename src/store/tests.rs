@@ -369,3 +369,20 @@ async fn of_two_replicas_on_one_database_one_claims_each_scheduled_run(at) {
     b.close().await.unwrap();
 }
 }
+
+on_both! {
+async fn a_model_change_recorded_by_one_replica_is_the_latest_for_every_replica(at) {
+    let a = Store::open(&StoreConfig::new(&at)).unwrap();
+    let b = Store::open(&StoreConfig::new(&at)).unwrap();
+    assert_eq!(b.latest_model_change().await.unwrap(), None);
+    let first = a.record_model_change("reload", ("topic-2", "urgency-1"), "ops").await.unwrap();
+    let second = a.record_model_change("rollback", ("topic-1", "urgency-1"), "ops").await.unwrap();
+    assert!(second.id > first.id, "{first:?} {second:?}");
+    let seen = b.latest_model_change().await.unwrap().unwrap();
+    assert_eq!(seen, second);
+    assert_eq!((seen.action.as_str(), seen.topic.as_str()), ("rollback", "topic-1"));
+    assert_eq!(b.model_changes(10).await.unwrap(), vec![second, first]);
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+}
+}

@@ -32,6 +32,7 @@ const TABLES: &[&str] = &[
     "forecast_runs",
     "api_keys",
     "job_runs",
+    "model_changes",
 ];
 
 /// One table: its rows, and the pages it and its indexes occupy.

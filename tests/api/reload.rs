@@ -210,3 +210,70 @@ async fn reloads_and_rollbacks_under_load_fail_no_request() {
         "both versions served while swapping: {seen:?}"
     );
 }
+
+/// The topic model version `app` routes with now.
+async fn topic_version(app: &TestApp) -> String {
+    app.route("email", "Devo pagare la TARI, come faccio?")
+        .await
+        .models
+        .topic
+}
+
+/// Waits (up to 20 s) until `app` routes with topic model `version`.
+async fn until_topic(app: &TestApp, version: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let now = topic_version(app).await;
+        if now == version {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still serving {now}, not {version}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reload_and_a_rollback_asked_of_one_instance_reach_another_on_the_same_database() {
+    // Two instances on one database and one models directory, as replicas behind a load
+    // balancer (here SQLite in one process; tests/api/replicas.rs does it with two processes on
+    // PostgreSQL). Only B follows the recorded changes; A is the one asked.
+    let bundle = bundle_copy();
+    let db = tempfile::tempdir().unwrap();
+    let shared = |s: &mut instrada::config::Settings| {
+        s.models.dir = bundle.path().to_path_buf();
+        s.store.path = db.path().join("shared.db");
+    };
+    let a = spawn_app_with(shared).await;
+    let b = spawn_app_with(shared).await;
+    let follower = tokio::spawn(instrada::jobs::follow::follow_models(
+        b.state.service.clone(),
+        b.state.registry.clone(),
+        std::time::Duration::from_millis(50),
+    ));
+    let first = topic_version(&b).await;
+
+    retrain_topic(bundle.path());
+    let now = reload(&a).await.expect("the retrained bundle is valid");
+    let second = now["topic"].as_str().unwrap().to_string();
+    assert_ne!(first, second);
+    until_topic(&b, &second).await;
+
+    let back = rollback(&a).await.expect("there is a previous version");
+    assert_eq!(back["topic"], first.as_str());
+    until_topic(&b, &first).await;
+
+    // Who did what, on record.
+    let changes = a.state.service.store.model_changes(10).await.unwrap();
+    let actions: Vec<_> = changes
+        .iter()
+        .map(|c| (c.action.as_str(), c.topic.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [("rollback", first.as_str()), ("reload", second.as_str())]
+    );
+    follower.abort();
+}
