@@ -10,8 +10,8 @@ use super::sql::{Conn, DbError};
 
 /// Everything that can go wrong in [`crate::store`].
 ///
-/// The HTTP layer maps [`StoreError::Busy`], [`StoreError::Unavailable`] and [`StoreError::Closed`]
-/// to 503 and [`StoreError::UnknownDecision`] to 404; everything else is a runtime fault.
+/// The HTTP layer maps [`StoreError::Busy`], [`StoreError::Unavailable`],
+/// [`StoreError::Unreachable`] and [`StoreError::Closed`] to 503 and [`StoreError::UnknownDecision`] to 404; everything else is a runtime fault.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database could not be opened, reached or configured (`at` names it, without a
@@ -50,6 +50,10 @@ pub enum StoreError {
     /// The writer thread is gone (it failed); nothing can be recorded any more.
     #[error("the decision store's writer is not running")]
     Unavailable,
+    /// The database cannot be reached (PostgreSQL stopped, restarting, or cut off): nothing is
+    /// taken until the writer can connect again, which it tries every fraction of a second.
+    #[error("the database cannot be reached; reconnecting")]
+    Unreachable,
     /// [`crate::store::Store::close`] was called: the store takes no new commands.
     #[error("the decision store is closed")]
     Closed,

@@ -272,9 +272,17 @@ impl Store {
     fn check_open(&self) -> Result<(), StoreError> {
         if self.inner.closing.load(Ordering::Relaxed) {
             Err(StoreError::Closed)
+        } else if self.inner.counters.down.load(Ordering::SeqCst) {
+            Err(StoreError::Unreachable)
         } else {
             Ok(())
         }
+    }
+
+    /// Whether the database can be reached, as far as the writer knows: `false` from a write
+    /// that found it gone until the writer connects again (for `/readyz`).
+    pub fn reachable(&self) -> bool {
+        !self.inner.counters.down.load(Ordering::SeqCst)
     }
 
     /// The error for a send that failed because the queue is closed.

@@ -52,6 +52,13 @@
 //! `lost_records > 0`; a deployment that prefers "no decision without its audit record" can
 //! make its readiness probe fail on it.
 //!
+//! A PostgreSQL server that cannot be reached (stopped, restarting, cut off) is not such a
+//! failure: the store is *down* until the writer can connect again, which it tries every 250 ms.
+//! Meanwhile every command is refused at once with [`StoreError::Unreachable`] (503
+//! `store_unavailable` with Retry-After at the edges, and `/readyz` fails), so nothing more is
+//! acknowledged; the records already acknowledged (`async`) are held in memory and written first
+//! when it is back (`writer.rs`).
+//!
 //! # Cost on the request path
 //!
 //! `record`/`try_record`: one allocation (the boxed record), one atomic permit from the queue's
@@ -85,6 +92,8 @@ mod writer;
 
 #[cfg(test)]
 mod durability_tests;
+#[cfg(all(test, postgres))]
+mod fault_tests;
 /// A throw-away PostgreSQL server for tests (the store's and the integration tests'); not part
 /// of the service.
 #[cfg(postgres)]

@@ -24,9 +24,21 @@
 //! transaction open and rejects only its command; any other error aborts the transaction, and
 //! the batch is retried once after [`RETRY_DELAY`] before its records are logged, counted and
 //! given up. The module docs of `store` say why the writer then carries on.
+//!
+//! # When PostgreSQL cannot be reached
+//!
+//! A batch that fails twice because the connection is gone and cannot be made again (the server
+//! stopped, restarts, or the network is cut) is not given up: the store is *down*. The records
+//! in it (decisions already answered, `async`) are held in memory; whoever waits (`commit`
+//! decisions, events, feedback, jobs, reads) is answered [`StoreError::Unreachable`] at once,
+//! and so is every new command while the store is down ([`super::Store`] checks the flag first),
+//! so nothing more is acknowledged. The writer tries to connect again every
+//! [`RECONNECT_EVERY`]; once it can, it writes the held records first and the store is up. Only
+//! a shutdown while the database is still unreachable gives the held records up (logged, each
+//! with its `decision_json`, and counted, as for a failed batch).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -46,6 +58,9 @@ use super::{
 /// Pause before retrying a failed batch: long enough for a transient lock or I/O hiccup to
 /// clear, short enough that the queue (8,192 deep by default) does not fill meanwhile.
 const RETRY_DELAY: Duration = Duration::from_millis(50);
+
+/// While PostgreSQL cannot be reached, how often the writer tries to connect again.
+const RECONNECT_EVERY: Duration = Duration::from_millis(250);
 
 /// With `durability = "async"`, after the first command of a batch, how long the writer waits
 /// for more before committing. Without it, a fast writer commits almost every record on its own,
@@ -104,6 +119,8 @@ pub(super) struct Counters {
     pub(super) lost_records: AtomicU64,
     pub(super) failed_batches: AtomicU64,
     pub(super) transactions: AtomicU64,
+    /// The database cannot be reached: new commands are refused at once (module docs).
+    pub(super) down: AtomicBool,
     /// Test hook: how many times the writer lingered for more commands.
     #[cfg(test)]
     pub(super) lingered: AtomicU64,
@@ -136,6 +153,9 @@ pub(super) struct Writer {
     /// `true` only if the thread dies.
     finished: watch::Sender<bool>,
     at: Location,
+    /// Acknowledged records of batches that failed because the database could not be reached,
+    /// written first once it can (module docs).
+    held: Vec<Command>,
 }
 
 impl Writer {
@@ -158,6 +178,7 @@ impl Writer {
             counters,
             finished,
             at,
+            held: Vec::new(),
         }
     }
 
@@ -172,7 +193,17 @@ impl Writer {
     /// Runs until the queue is closed (shutdown) or every sender is gone, and empty.
     fn run(mut self) {
         let mut batch = Vec::with_capacity(self.max_batch.min(4096));
-        while self.next_batch(&mut batch) {
+        loop {
+            if self.counters.down.load(Ordering::SeqCst) {
+                self.wait_for_database(&mut batch);
+                if !batch.is_empty() {
+                    self.write(&mut batch);
+                    continue;
+                }
+            }
+            if !self.next_batch(&mut batch) {
+                break;
+            }
             self.write(&mut batch);
         }
         let Writer {
@@ -253,8 +284,12 @@ impl Writer {
                 self.reconnect_if_lost(&first);
                 match apply_isolating_if_needed(&self.conn, batch) {
                     Ok(outcomes) => outcomes,
+                    Err(second) if self.unreachable(&second) => {
+                        self.hold(batch, &second);
+                        return;
+                    }
                     Err(second) => {
-                        self.give_up(batch, &second);
+                        self.give_up(batch, &chain(&second));
                         return;
                     }
                 }
@@ -333,8 +368,7 @@ impl Writer {
     }
 
     /// The batch failed twice: log every record nobody waits for and count it, fail the waiters.
-    fn give_up(&self, batch: &mut Vec<Command>, err: &DbError) {
-        let cause = chain(err);
+    fn give_up(&self, batch: &mut Vec<Command>, cause: &str) {
         let lost = batch
             .iter()
             .filter(|c| matches!(c, Command::Record(_)))
@@ -348,40 +382,113 @@ impl Writer {
             error = %cause,
             "decision store transaction failed twice; its records are lost"
         );
-        let failed = || StoreError::WriteFailed {
-            cause: cause.clone(),
-        };
         for cmd in batch.drain(..) {
-            match cmd {
-                Command::Record(rec) => {
-                    tracing::error!(
-                        decision_id = %rec.decision_id,
-                        created_at = %rec.created_at,
-                        decision_json = %rec.decision_json,
-                        "decision record lost: NOT in the audit trail"
+            fail(cmd, || StoreError::WriteFailed {
+                cause: cause.to_string(),
+            });
+        }
+    }
+
+    /// Whether `err`, after the retry, says the database cannot be reached (PostgreSQL: the
+    /// connection is gone and could not be made again), rather than that it refused the batch.
+    fn unreachable(&self, err: &DbError) -> bool {
+        matches!(&self.conn, Conn::Postgres(pg) if pg.is_closed() || err.connection_lost())
+    }
+
+    /// The database cannot be reached: keeps the batch's acknowledged records for when it can,
+    /// answers everyone waiting, and marks the store down (module docs).
+    fn hold(&mut self, batch: &mut Vec<Command>, err: &DbError) {
+        self.counters.down.store(true, Ordering::SeqCst);
+        for cmd in batch.drain(..) {
+            self.hold_or_refuse(cmd);
+        }
+        tracing::error!(
+            database = %self.at,
+            held_records = self.held.len(),
+            error = %chain(err),
+            "the database cannot be reached: requests that write are refused (503) until it can; \
+             the acknowledged records are held and written first"
+        );
+    }
+
+    /// While down: an acknowledged record is held; any other command is answered at once.
+    fn hold_or_refuse(&mut self, cmd: Command) {
+        match cmd {
+            Command::Record(_) => self.held.push(cmd),
+            Command::Records(recs) => self
+                .held
+                .extend(recs.into_iter().map(|r| Command::Record(Box::new(r)))),
+            Command::Shutdown => self.rx.close(),
+            other => fail(other, || StoreError::Unreachable),
+        }
+    }
+
+    /// While down: answers what arrives, tries to connect every [`RECONNECT_EVERY`], and once
+    /// connected puts the held records in `batch` and marks the store up. Returns with `batch`
+    /// empty when the queue was closed (shutdown) before the database came back: the held
+    /// records are then given up.
+    fn wait_for_database(&mut self, batch: &mut Vec<Command>) {
+        loop {
+            while let Ok(cmd) = self.rx.try_recv() {
+                self.hold_or_refuse(cmd);
+            }
+            match schema::open_for_writing(&self.at) {
+                Ok(conn) => {
+                    self.conn = conn;
+                    tracing::info!(
+                        database = %self.at,
+                        held_records = self.held.len(),
+                        "the database can be reached again: writing the held records first"
                     );
+                    batch.append(&mut self.held);
+                    self.counters.down.store(false, Ordering::SeqCst);
+                    return;
                 }
-                Command::Decisions { reply, .. } => {
-                    let _ = reply.send(Err(failed()));
+                Err(e) if self.rx.is_closed() => {
+                    let mut held = std::mem::take(&mut self.held);
+                    self.give_up(&mut held, &chain(&e));
+                    // Stays down: later commands are refused until the thread ends.
+                    return;
                 }
-                Command::Feedback { reply, .. } => {
-                    let _ = reply.send(Err(failed()));
-                }
-                Command::GetDecision { reply, .. } => {
-                    let _ = reply.send(Err(failed()));
-                }
-                Command::Counts { reply } => {
-                    let _ = reply.send(Err(failed()));
-                }
-                Command::Events { reply, .. } => {
-                    let _ = reply.send(Err(failed()));
-                }
-                Command::Job(job) => job.fail(failed()),
-                Command::Records(_) | Command::Shutdown => {}
-                #[cfg(test)]
-                Command::Pause { .. } => {}
+                Err(_) => std::thread::sleep(RECONNECT_EVERY),
             }
         }
+    }
+}
+
+/// Answers `cmd`'s waiter, if any, with `err()`; a record nobody waits for is logged as lost
+/// (the log is then the last copy of the audit record).
+fn fail(cmd: Command, err: impl Fn() -> StoreError) {
+    let lost = |rec: &DecisionRecord| {
+        tracing::error!(
+            decision_id = %rec.decision_id,
+            created_at = %rec.created_at,
+            decision_json = %rec.decision_json,
+            "decision record lost: NOT in the audit trail"
+        );
+    };
+    match cmd {
+        Command::Record(rec) => lost(&rec),
+        Command::Records(recs) => recs.iter().for_each(lost),
+        Command::Decisions { reply, .. } => {
+            let _ = reply.send(Err(err()));
+        }
+        Command::Feedback { reply, .. } => {
+            let _ = reply.send(Err(err()));
+        }
+        Command::GetDecision { reply, .. } => {
+            let _ = reply.send(Err(err()));
+        }
+        Command::Counts { reply } => {
+            let _ = reply.send(Err(err()));
+        }
+        Command::Events { reply, .. } => {
+            let _ = reply.send(Err(err()));
+        }
+        Command::Job(job) => job.fail(err()),
+        Command::Shutdown => {}
+        #[cfg(test)]
+        Command::Pause { .. } => {}
     }
 }
 

@@ -20,9 +20,9 @@ const DECISIONS_BEFORE_KILL: usize = 1_500;
 const EVENTS_PER_BATCH: usize = 50;
 
 #[derive(Debug, Default)]
-struct Acknowledged {
-    decisions: Vec<String>,
-    events: Vec<String>,
+pub(crate) struct Acknowledged {
+    pub(crate) decisions: Vec<String>,
+    pub(crate) events: Vec<String>,
 }
 
 /// What a crash left: acknowledged before it, and of those, missing after the restart.
@@ -34,18 +34,24 @@ struct Crash {
     events_lost: usize,
 }
 
-/// `serve` with `durability`, on a port of its own; returns the child and its address.
+/// `serve` with `durability`, on a port of its own, on the SQLite file in `dir` or on the
+/// PostgreSQL database `url`; returns the child and its address.
 fn start(
     dir: &Path,
     durability: &str,
+    url: Option<&str>,
 ) -> (
     std::process::Child,
     String,
     std::sync::mpsc::Receiver<String>,
 ) {
+    let mut args = vec!["--bind", "127.0.0.1:0"];
+    if let Some(url) = url {
+        args.extend(["--database-url", url]);
+    }
     let mut child = serve(
         dir,
-        &["--bind", "127.0.0.1:0"],
+        &args,
         &[("INSTRADA__STORE__DURABILITY", durability.to_string())],
     )
     .spawn()
@@ -68,7 +74,7 @@ fn event(id: &str) -> Value {
 }
 
 /// Routes and posts event batches from several clients until the server goes away.
-async fn stream(address: String, acked: Arc<Mutex<Acknowledged>>) {
+pub(crate) async fn stream(address: String, acked: Arc<Mutex<Acknowledged>>) {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -129,9 +135,9 @@ async fn stream(address: String, acked: Arc<Mutex<Acknowledged>>) {
 
 /// Streams, kills the server with SIGKILL, restarts it on the same database, stops it, and
 /// looks in the database for everything that was acknowledged.
-async fn crash(durability: &str) -> Crash {
+async fn crash(durability: &str, url: Option<&str>) -> Crash {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, address, _lines) = start(dir.path(), durability);
+    let (mut child, address, _lines) = start(dir.path(), durability, url);
     let acked = Arc::new(Mutex::new(Acknowledged::default()));
     let streaming = tokio::spawn(stream(address, Arc::clone(&acked)));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -154,7 +160,7 @@ async fn crash(durability: &str) -> Crash {
     streaming.await.unwrap();
 
     // A restart opens the database (recovering its WAL) and serves again.
-    let (mut child, _, lines) = start(dir.path(), durability);
+    let (mut child, _, lines) = start(dir.path(), durability, url);
     let pid = child.id().to_string();
     assert!(
         Command::new("kill")
@@ -167,12 +173,17 @@ async fn crash(durability: &str) -> Crash {
     child.wait().unwrap();
 
     let stored = |sql: &str| -> HashSet<String> {
-        let conn = rusqlite::Connection::open(dir.path().join("instrada.db")).unwrap();
-        let mut stmt = conn.prepare(sql).unwrap();
-        stmt.query_map([], |r| r.get::<_, String>(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
+        match url {
+            Some(url) => stored_in_postgres(url, sql),
+            None => {
+                let conn = rusqlite::Connection::open(dir.path().join("instrada.db")).unwrap();
+                let mut stmt = conn.prepare(sql).unwrap();
+                stmt.query_map([], |r| r.get::<_, String>(0))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect()
+            }
+        }
     };
     let decisions = stored("SELECT decision_id FROM decisions");
     let events = stored("SELECT event_id FROM events");
@@ -191,7 +202,7 @@ async fn crash(durability: &str) -> Crash {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_loses_nothing_acknowledged_in_commit_mode() {
-    let c = crash("commit").await;
+    let c = crash("commit", None).await;
     eprintln!("durability = \"commit\": {c:?}");
     assert!(
         c.decisions >= DECISIONS_BEFORE_KILL && c.events > 0,
@@ -202,7 +213,7 @@ async fn sigkill_loses_nothing_acknowledged_in_commit_mode() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_in_async_mode_loses_only_queued_decisions_and_says_how_many() {
-    let c = crash("async").await;
+    let c = crash("async", None).await;
     eprintln!(
         "durability = \"async\": {} of {} acknowledged decisions lost, {} of {} events",
         c.decisions_lost, c.decisions, c.events_lost, c.events
@@ -215,4 +226,43 @@ async fn sigkill_in_async_mode_loses_only_queued_decisions_and_says_how_many() {
         c.events_lost, 0,
         "events are committed before their answer: {c:?}"
     );
+}
+
+/// The first column of `sql`'s rows, read from the PostgreSQL database `url` (off the runtime:
+/// the client is blocking).
+pub(crate) fn stored_in_postgres(url: &str, sql: &str) -> HashSet<String> {
+    let (url, sql) = (url.to_string(), sql.to_string());
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        client
+            .query(sql.as_str(), &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect()
+    })
+    .join()
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres),
+    ignore = "needs a PostgreSQL server: Debian's postgresql package or INSTRADA_TEST_POSTGRES_URL (see build.rs)"
+)]
+async fn sigkill_of_a_replica_on_postgresql_loses_nothing_acknowledged_in_commit_mode() {
+    #[cfg(postgres)]
+    {
+        let url = match instrada::store::pg_server::database() {
+            instrada::store::Location::Postgres(u) => u,
+            other => panic!("{other:?}"),
+        };
+        let c = crash("commit", Some(&url)).await;
+        eprintln!("PostgreSQL, durability = \"commit\": {c:?}");
+        assert!(
+            c.decisions >= DECISIONS_BEFORE_KILL && c.events > 0,
+            "{c:?}"
+        );
+        assert_eq!((c.decisions_lost, c.events_lost), (0, 0), "{c:?}");
+    }
 }

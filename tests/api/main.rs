@@ -11,6 +11,7 @@ mod crash;
 mod edges;
 mod errors;
 mod events;
+mod faults;
 mod feedback;
 mod forecast;
 mod helpers;

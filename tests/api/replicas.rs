@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 
 /// A running replica, killed when dropped (also when an assertion fails first).
-struct Replica(std::process::Child);
+pub(crate) struct Replica(pub(crate) std::process::Child);
 
 impl Drop for Replica {
     fn drop(&mut self) {
