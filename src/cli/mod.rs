@@ -130,6 +130,9 @@ pub enum CliError {
     /// The configuration does not validate (every problem is listed).
     #[error(transparent)]
     Invalid(#[from] crate::registry::Invalid),
+    /// `instrada store copy` found the destination different from the source.
+    #[error("the copy does not match its source: {0}")]
+    NotVerified(String),
     /// `instrada route` refused some lines (each was reported with its number).
     #[error("{refused} of {total} lines refused")]
     Refused {

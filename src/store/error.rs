@@ -34,6 +34,9 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
+    /// `store copy` will not copy into `at`: it is the source, or it holds rows.
+    #[error("cannot copy into {at}: {why}")]
+    CopyRefused { at: String, why: String },
     /// A configuration value the store cannot work with.
     #[error("store setting `{field}` = {value} is out of range ({expected})")]
     InvalidConfig {

@@ -69,6 +69,7 @@ pub mod access;
 mod checkpoint;
 mod compact;
 mod contacts;
+pub mod copy;
 mod error;
 mod events;
 mod export;

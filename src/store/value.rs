@@ -246,6 +246,9 @@ impl ToSql for Value<'_> {
             (Value::Real(r), &Type::FLOAT4) => (*r as f32).to_sql(ty, out),
             (Value::Text(t), _) if <&str as ToSql>::accepts(ty) => t.as_ref().to_sql(ty, out),
             (Value::Blob(b), &Type::BYTEA) => b.as_ref().to_sql(ty, out),
+            // An SQLite row written before version 6 may hold as text what PostgreSQL keeps as
+            // bytes (the migration there converts the same way).
+            (Value::Text(t), &Type::BYTEA) => t.as_bytes().to_sql(ty, out),
             (v, ty) => Err(format!("cannot bind {v:?} to a parameter of type {ty}").into()),
         }
     }
