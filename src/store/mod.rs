@@ -81,6 +81,7 @@ mod location;
 mod migrations;
 mod model_changes;
 pub mod outreach;
+mod pool;
 mod prune;
 mod retention;
 mod rows;

@@ -50,15 +50,20 @@ pub(super) fn open_for_writing(at: impl Into<Location>) -> Result<Conn, StoreErr
 }
 
 /// Opens an existing database for reading (exports, reports, operators' tools); works while the
-/// writer runs. Refuses a database not yet migrated to this build's version.
+/// writer runs. Refuses a database not yet migrated to this build's version. On PostgreSQL the
+/// connection comes from the database's read pool (`pool.rs`) and goes back to it when dropped.
 pub(super) fn open_for_reading(at: impl Into<Location>) -> Result<Conn, StoreError> {
     let at = &at.into();
     match at {
         Location::Sqlite(path) => sqlite_for_reading(path).map(Conn::Sqlite),
         Location::Postgres(url) => {
-            let conn = Conn::Postgres(Box::new(Pg::new(connect(at, url)?)));
-            let found = pg_version(&conn).map_err(|e| open_err(at, e))?;
-            readable(at, found)?;
+            let (client, checked) = super::pool::get(at, url)?;
+            let conn = Conn::Postgres(Box::new(Pg::pooled(client)));
+            if !checked {
+                let found = pg_version(&conn).map_err(|e| open_err(at, e))?;
+                readable(at, found)?;
+                super::pool::checked(url);
+            }
             Ok(conn)
         }
     }
@@ -90,7 +95,9 @@ fn open_err(at: &Location, source: DbError) -> StoreError {
     }
 }
 
-fn connect(at: &Location, url: &str) -> Result<postgres::Client, StoreError> {
+/// The connection settings of `url`, with a connect timeout and the application name unless the
+/// URL sets them.
+pub(super) fn pg_config(at: &Location, url: &str) -> Result<postgres::Config, StoreError> {
     let mut config: postgres::Config = url
         .parse()
         .map_err(|e: postgres::Error| open_err(at, e.into()))?;
@@ -100,6 +107,11 @@ fn connect(at: &Location, url: &str) -> Result<postgres::Client, StoreError> {
     if config.get_application_name().is_none() {
         config.application_name("instrada");
     }
+    Ok(config)
+}
+
+fn connect(at: &Location, url: &str) -> Result<postgres::Client, StoreError> {
+    let config = pg_config(at, url)?;
     super::sql::off_runtime(|| config.connect(postgres::NoTls)).map_err(|e| open_err(at, e.into()))
 }
 

@@ -48,6 +48,9 @@ pub enum DbError {
     /// `query_row` found no row.
     #[error("no row")]
     NoRows,
+    /// No connection could be had from the read pool in time (the cause is in the text).
+    #[error("PostgreSQL: {0}")]
+    Pool(String),
 }
 
 /// A PostgreSQL error with the server's message and SQLSTATE, which `Display` alone leaves out.
@@ -91,6 +94,7 @@ impl DbError {
                 code.starts_with("22") || code.starts_with("23")
             }),
             DbError::Convert { .. } | DbError::NoRows => true,
+            DbError::Pool(_) => false,
         }
     }
 
@@ -108,6 +112,7 @@ impl DbError {
                     })
                     || e.as_db_error().is_none()
             }
+            DbError::Pool(_) => true,
             _ => false,
         }
     }
@@ -155,7 +160,7 @@ pub struct Pg {
     /// Whether commands are isolated in savepoints ([`Conn::isolating`]).
     careful: std::cell::Cell<bool>,
     /// `None` only while being dropped (the client is closed off the runtime, [`Drop`]).
-    client: RefCell<Option<postgres::Client>>,
+    client: RefCell<Option<Client>>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
 }
 
@@ -174,8 +179,32 @@ impl Drop for Pg {
     }
 }
 
+/// A connection of its own (the writer's), or one lent by the read pool until dropped.
+enum Client {
+    Own(postgres::Client),
+    Pooled(super::pool::Pooled),
+}
+
+impl Client {
+    fn get(&mut self) -> &mut postgres::Client {
+        match self {
+            Client::Own(c) => c,
+            Client::Pooled(c) => c,
+        }
+    }
+}
+
 impl Pg {
     pub(super) fn new(client: postgres::Client) -> Self {
+        Self::with(Client::Own(client))
+    }
+
+    /// A connection of the read pool, back to it when dropped.
+    pub(super) fn pooled(client: super::pool::Pooled) -> Self {
+        Self::with(Client::Pooled(client))
+    }
+
+    fn with(client: Client) -> Self {
         Self {
             careful: std::cell::Cell::new(false),
             client: RefCell::new(Some(client)),
@@ -189,7 +218,7 @@ impl Pg {
     /// own; from the writer's thread or a blocking one, in place.
     fn with_client<T: Send>(&self, f: impl FnOnce(&mut postgres::Client) -> T + Send) -> T {
         let mut guard = self.client.borrow_mut();
-        let client: &mut postgres::Client = guard.as_mut().expect("a client until dropped");
+        let client: &mut postgres::Client = guard.as_mut().expect("a client until dropped").get();
         off_runtime(move || f(client))
     }
 
@@ -240,10 +269,10 @@ impl Pg {
     }
 
     pub(super) fn is_closed(&self) -> bool {
-        self.client
-            .borrow()
-            .as_ref()
-            .is_none_or(postgres::Client::is_closed)
+        self.client.borrow().as_ref().is_none_or(|c| match c {
+            Client::Own(c) => c.is_closed(),
+            Client::Pooled(c) => c.is_closed(),
+        })
     }
 }
 
