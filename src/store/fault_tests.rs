@@ -31,7 +31,7 @@ async fn until_reachable(store: &Store, want: bool, acked: &mut Vec<uuid::Uuid>)
 
 async fn down_and_back(durability: Durability) {
     let cluster = Cluster::new();
-    let mut cfg = StoreConfig::new(&cluster.database());
+    let mut cfg = StoreConfig::new(cluster.database());
     cfg.durability = durability;
     let store = Store::open(&cfg).unwrap();
     let mut acked = Vec::new();
