@@ -120,7 +120,7 @@ pub async fn on_schedule(jobs: Jobs, svc: Service, registry: Registry, clock: Ar
         Some(at) => {
             tracing::info!(fitted_at = %at, "the cached forecasts are current: no refit at start")
         }
-        None => scheduled(&jobs, &svc, &registry).await,
+        None => at_start(&jobs, &svc, &registry, clock.now()).await,
     }
     schedule::at_times(
         &*clock,
@@ -137,6 +137,26 @@ pub async fn on_schedule(jobs: Jobs, svc: Service, registry: Registry, clock: Ar
         },
     )
     .await;
+}
+
+/// The refit at start of a service whose cached forecasts are older than the last scheduled
+/// refit: of several replicas starting on one database with the same stale cache, the one that
+/// claims `refit-start` for that due time refits and the others serve its forecasts once saved.
+/// A claim of its own (`refit-start`, not `refit`): a scheduled refit that claimed the due time
+/// and then died with its process is done again at the restart. With refits `off` there is no
+/// due time to claim, and each replica without a cache refits.
+async fn at_start(jobs: &Jobs, svc: &Service, registry: &Registry, now: DateTime<Utc>) {
+    let due = svc
+        .settings
+        .forecast
+        .next_refit(now - chrono::TimeDelta::days(1))
+        .filter(|due| *due <= now);
+    match due {
+        Some(due) if !super::claimed(svc, "refit-start", due).await => {
+            follow(svc, registry, due).await;
+        }
+        _ => scheduled(jobs, svc, registry).await,
+    }
 }
 
 /// Another replica refits: serve its forecasts once it has saved them (the store's cache,
@@ -177,5 +197,62 @@ async fn scheduled(jobs: &Jobs, svc: &Service, registry: &Registry) {
         Some(Err(e)) => {
             tracing::error!(error = %e, "forecast refit failed: the previous forecasts keep serving");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{EMBEDDED, Settings, Source};
+    use crate::jobs::schedule::SystemClock;
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn of_two_replicas_starting_with_a_stale_cache_one_refits_and_the_other_serves_its_forecasts()
+     {
+        let dir = tempfile::tempdir().unwrap();
+        let replica = |name: &str| {
+            let mut settings =
+                Settings::from_layers(EMBEDDED, &Source::Embedded, &[], &[]).unwrap();
+            settings.store.path = dir.path().join("shared.db");
+            settings.store.pseudonym_key = dir.path().join(format!("{name}.key"));
+            let registry = Registry::open(&settings, &Source::Embedded).unwrap();
+            (Service::open(settings).unwrap(), registry)
+        };
+        let (a, b) = (replica("a"), replica("b"));
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let tasks = [&a, &b].map(|(svc, registry)| {
+            tokio::spawn(on_schedule(
+                Jobs::default(),
+                svc.clone(),
+                registry.clone(),
+                clock.clone(),
+            ))
+        });
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        while a.1.forecasts().fitted_at.is_none() || b.1.forecasts().fitted_at.is_none() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "both serve forecasts"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            a.1.forecasts().fitted_at,
+            b.1.forecasts().fitted_at,
+            "the same refit"
+        );
+        let usage = crate::store::disk_usage(a.0.store.location()).unwrap();
+        assert_eq!(
+            usage.table("forecast_runs").unwrap().rows,
+            1,
+            "one refit, not two"
+        );
+        let claims = a.0.store.job_runs("refit-start").await.unwrap();
+        assert_eq!(claims.len(), 1, "{claims:?}");
+        for t in tasks {
+            t.abort();
+        }
+        a.0.store.close().await.unwrap();
+        b.0.store.close().await.unwrap();
     }
 }

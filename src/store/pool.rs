@@ -15,12 +15,9 @@ use r2d2_postgres::PostgresConnectionManager;
 
 use super::StoreError;
 use super::location::Location;
-use super::sql::{DbError, off_runtime};
+use super::sql::{DbError, Pooled, off_runtime};
 
 type Manager = PostgresConnectionManager<postgres::NoTls>;
-
-/// A connection lent by the pool; back to it when dropped.
-pub(super) type Pooled = r2d2::PooledConnection<Manager>;
 
 /// Most read connections one process holds to one database. With the writer's one, a replica
 /// holds at most 9; PostgreSQL allows 100 by default.
@@ -44,7 +41,7 @@ pub(super) fn get(at: &Location, url: &str) -> Result<(Pooled, bool), StoreError
         let entry = match pools.get(url) {
             Some(entry) => entry,
             None => {
-                let config = super::schema::pg_config(at, url)?;
+                let config = pg_config(at, url)?;
                 let timeout = config
                     .get_connect_timeout()
                     .copied()
@@ -81,43 +78,22 @@ pub(super) fn checked(url: &str) {
     }
 }
 
-#[cfg(all(test, postgres))]
-mod tests {
-    use super::*;
-    use crate::store::{Store, StoreConfig};
+/// How long a connect may take unless the URL says (`connect_timeout`).
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
-    #[tokio::test(flavor = "multi_thread")]
-    async fn reads_borrow_from_a_pool_instead_of_connecting_each_time() {
-        let at = crate::store::pg_server::database();
-        let store = Store::open(&StoreConfig::new(&at)).unwrap();
-        let url = match &at {
-            Location::Postgres(u) => u.clone(),
-            other => panic!("{other:?}"),
-        };
-        let reads: Vec<_> = (0..200)
-            .map(|_| {
-                let at = at.clone();
-                tokio::task::spawn_blocking(move || crate::store::access::list_keys(at))
-            })
-            .collect();
-        for r in reads {
-            r.await.unwrap().unwrap();
-        }
-        // The server's own count of this database's connections: the writer's and the pool's.
-        let name = url.rsplit('/').next().unwrap().to_string();
-        let open: i64 = off_runtime(|| {
-            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-            c.query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'instrada'",
-                &[&name],
-            )
-            .unwrap()
-            .get(0)
-        });
-        assert!(
-            (2..=i64::from(POOL_SIZE) + 1).contains(&open),
-            "200 reads held {open} connections"
-        );
-        store.close().await.unwrap();
+/// The connection settings of `url`, with a connect timeout and the application name unless the
+/// URL sets them (the writer's connection and the pool's alike).
+pub(super) fn pg_config(at: &Location, url: &str) -> Result<postgres::Config, StoreError> {
+    let mut config: postgres::Config =
+        url.parse().map_err(|e: postgres::Error| StoreError::Open {
+            at: at.to_string(),
+            source: e.into(),
+        })?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
     }
+    if config.get_application_name().is_none() {
+        config.application_name("instrada");
+    }
+    Ok(config)
 }

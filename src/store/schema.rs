@@ -24,9 +24,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The advisory lock a PostgreSQL migration holds (any constant shared by every replica).
 const MIGRATION_LOCK: i64 = 0x696e_7374_7261_6461; // "instrada"
 
-/// How long a PostgreSQL connection attempt may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
 /// Opens the database for the writer thread, migrating it. SQLite (creating the file and its
 /// parent directories if needed): WAL journal so readers never block the writer, `synchronous =
 /// NORMAL` (a commit survives a process crash; only an OS crash or power loss can lose the last
@@ -95,23 +92,8 @@ fn open_err(at: &Location, source: DbError) -> StoreError {
     }
 }
 
-/// The connection settings of `url`, with a connect timeout and the application name unless the
-/// URL sets them.
-pub(super) fn pg_config(at: &Location, url: &str) -> Result<postgres::Config, StoreError> {
-    let mut config: postgres::Config = url
-        .parse()
-        .map_err(|e: postgres::Error| open_err(at, e.into()))?;
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(CONNECT_TIMEOUT);
-    }
-    if config.get_application_name().is_none() {
-        config.application_name("instrada");
-    }
-    Ok(config)
-}
-
 fn connect(at: &Location, url: &str) -> Result<postgres::Client, StoreError> {
-    let config = pg_config(at, url)?;
+    let config = super::pool::pg_config(at, url)?;
     super::sql::off_runtime(|| config.connect(postgres::NoTls)).map_err(|e| open_err(at, e.into()))
 }
 

@@ -179,10 +179,14 @@ impl Drop for Pg {
     }
 }
 
+/// A connection lent by the read pool (`pool.rs`); back to it when dropped.
+pub(super) type Pooled =
+    r2d2::PooledConnection<r2d2_postgres::PostgresConnectionManager<postgres::NoTls>>;
+
 /// A connection of its own (the writer's), or one lent by the read pool until dropped.
 enum Client {
     Own(postgres::Client),
-    Pooled(super::pool::Pooled),
+    Pooled(Pooled),
 }
 
 impl Client {
@@ -200,7 +204,7 @@ impl Pg {
     }
 
     /// A connection of the read pool, back to it when dropped.
-    pub(super) fn pooled(client: super::pool::Pooled) -> Self {
+    pub(super) fn pooled(client: Pooled) -> Self {
         Self::with(Client::Pooled(client))
     }
 

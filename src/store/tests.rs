@@ -386,3 +386,49 @@ async fn a_model_change_recorded_by_one_replica_is_the_latest_for_every_replica(
     b.close().await.unwrap();
 }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(postgres),
+    ignore = "needs a PostgreSQL server: Debian's postgresql package or INSTRADA_TEST_POSTGRES_URL (see build.rs)"
+)]
+async fn reads_borrow_from_a_pool_instead_of_connecting_each_time() {
+    #[cfg(postgres)]
+    reads_borrow_from_the_pool().await;
+}
+
+/// Reads 200 times on PostgreSQL and counts the connections the server sees.
+#[cfg(postgres)]
+async fn reads_borrow_from_the_pool() {
+    let at = crate::store::pg_server::database();
+    let store = Store::open(&StoreConfig::new(&at)).unwrap();
+    let url = match &at {
+        Location::Postgres(u) => u.clone(),
+        other => panic!("{other:?}"),
+    };
+    let reads: Vec<_> = (0..200)
+        .map(|_| {
+            let at = at.clone();
+            tokio::task::spawn_blocking(move || crate::store::access::list_keys(at))
+        })
+        .collect();
+    for r in reads {
+        r.await.unwrap().unwrap();
+    }
+    // The server's own count of this database's connections: the writer's and the pool's.
+    let name = url.rsplit('/').next().unwrap().to_string();
+    let open: i64 = super::sql::off_runtime(|| {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        c.query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'instrada'",
+            &[&name],
+        )
+        .unwrap()
+        .get(0)
+    });
+    assert!(
+        (2..=i64::from(super::pool::POOL_SIZE) + 1).contains(&open),
+        "200 reads held {open} connections"
+    );
+    store.close().await.unwrap();
+}
