@@ -100,10 +100,10 @@ impl HistoryReader {
     /// Calls `each(citizen, events)` for every citizen with an event at or before `up_to`, in
     /// pseudonym order, with that citizen's events oldest first; stops at `each`'s first error.
     /// Holds one citizen's events at a time.
-    pub fn each_citizen<E: From<StoreError>>(
+    pub fn each_citizen<E: From<StoreError> + Send>(
         &self,
         up_to: DateTime<Utc>,
-        mut each: impl FnMut(&str, Vec<HistoryEvent>) -> Result<(), E>,
+        mut each: impl FnMut(&str, Vec<HistoryEvent>) -> Result<(), E> + Send,
     ) -> Result<(), E> {
         let sql = format!(
             "SELECT {COLUMNS} FROM events WHERE citizen IS NOT NULL AND occurred_at <= ?1
@@ -146,7 +146,7 @@ impl HistoryReader {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::at;
+    use super::super::test_support::{at, on_both};
     use super::super::{EventRecord, Store, StoreConfig};
     use super::*;
 
@@ -167,37 +167,86 @@ mod tests {
         }
     }
 
-    #[test]
-    fn histories_come_back_per_citizen_in_time_order_up_to_a_time() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.sqlite3");
-        let store = Store::open(&StoreConfig::new(&path)).unwrap();
+    on_both! {
+    async fn histories_come_back_per_citizen_in_time_order_up_to_a_time(loc) {
+        let store = Store::open(&StoreConfig::new(&loc)).unwrap();
         store
-            .events_blocking(vec![
+            .events(vec![
                 event("1", Some("bb"), 30),
                 event("2", Some("aa"), 20),
                 event("3", Some("bb"), 10),
                 event("4", None, 5),
                 event("5", Some("aa"), 100),
             ])
+            .await
             .unwrap();
-        drop(store);
-        let reader = HistoryReader::open(&path).unwrap();
-        let bb = reader.citizen("bb", at(30)).unwrap();
-        assert_eq!(
-            bb.iter().map(|e| e.occurred_at).collect::<Vec<_>>(),
-            [at(10), at(30)]
-        );
-        assert_eq!(bb[0].attributes["deadline"], "2026-04-30");
-        assert_eq!(reader.citizen("aa", at(99)).unwrap().len(), 1);
-        let mut seen = Vec::new();
-        reader
-            .each_citizen(at(50), |c, events| {
-                seen.push((c.to_string(), events.len()));
-                Ok::<_, StoreError>(())
-            })
-            .unwrap();
-        assert_eq!(seen, [("aa".to_string(), 1), ("bb".to_string(), 2)]);
-        assert_eq!(reader.latest().unwrap(), Some(at(100)));
+        let at2 = loc.clone();
+        tokio::task::spawn_blocking(move || {
+            let reader = HistoryReader::open(at2).unwrap();
+            let bb = reader.citizen("bb", at(30)).unwrap();
+            assert_eq!(
+                bb.iter().map(|e| e.occurred_at).collect::<Vec<_>>(),
+                [at(10), at(30)]
+            );
+            assert_eq!(bb[0].attributes["deadline"], "2026-04-30");
+            assert_eq!(reader.citizen("aa", at(99)).unwrap().len(), 1);
+            let mut seen = Vec::new();
+            reader
+                .each_citizen(at(50), |c, events| {
+                    seen.push((c.to_string(), events.len()));
+                    Ok::<_, StoreError>(())
+                })
+                .unwrap();
+            assert_eq!(seen, [("aa".to_string(), 1), ("bb".to_string(), 2)]);
+            assert_eq!(reader.latest().unwrap(), Some(at(100)));
+        })
+        .await
+        .unwrap();
+        store.close().await.unwrap();
+    }
+
+    // More events than one portion of PostgreSQL's cursor: every citizen and event comes
+    // back once, in order, and stopping early stops.
+    async fn a_walk_longer_than_one_cursor_portion_sees_every_event_once(loc) {
+        let store = Store::open(&StoreConfig::new(&loc)).unwrap();
+        let n = 25_000u32; // 2.5 portions of 10,000 rows
+        for chunk in (0..n).collect::<Vec<_>>().chunks(5_000) {
+            let batch = chunk
+                .iter()
+                .map(|i| event(&i.to_string(), Some(&format!("c{:05}", i % 7_000)), i64::from(*i)))
+                .collect();
+            store.events(batch).await.unwrap();
+        }
+        let at2 = loc.clone();
+        tokio::task::spawn_blocking(move || {
+            let reader = HistoryReader::open(at2).unwrap();
+            let (mut citizens, mut events, mut last) = (0u32, 0u32, String::new());
+            reader
+                .each_citizen(at(i64::from(n)), |c, evs| {
+                    assert!(c > last.as_str(), "{c} after {last}");
+                    assert!(evs.windows(2).all(|w| w[0].occurred_at < w[1].occurred_at));
+                    last = c.to_string();
+                    citizens += 1;
+                    events += evs.len() as u32;
+                    Ok::<_, StoreError>(())
+                })
+                .unwrap();
+            assert_eq!((citizens, events), (7_000, n));
+            let mut calls = 0;
+            let stop = reader.each_citizen(at(i64::from(n)), |_, _| {
+                calls += 1;
+                if calls == 3 {
+                    Err(StoreError::Closed)
+                } else {
+                    Ok(())
+                }
+            });
+            assert!(matches!(stop, Err(StoreError::Closed)));
+            assert_eq!(calls, 3);
+        })
+        .await
+        .unwrap();
+        store.close().await.unwrap();
+    }
     }
 }

@@ -148,6 +148,9 @@ impl Row<'_> {
     }
 }
 
+/// Rows fetched at a time by [`Conn::for_each`] on PostgreSQL.
+const CURSOR_ROWS: i32 = 10_000;
+
 /// A connection to either database.
 #[derive(Debug)]
 pub enum Conn {
@@ -338,11 +341,11 @@ impl Conn {
 
     /// Rows of a query one at a time, for reads too large to hold (a million events): `f`
     /// returns `false` to stop.
-    pub(super) fn for_each<E: From<DbError>>(
+    pub(super) fn for_each<E: From<DbError> + Send>(
         &self,
         sql: &str,
         params: &[&dyn Param],
-        mut f: impl FnMut(&Row<'_>) -> Result<bool, E>,
+        mut f: impl FnMut(&Row<'_>) -> Result<bool, E> + Send,
     ) -> Result<(), E> {
         match self {
             Conn::Sqlite(c) => {
@@ -358,16 +361,34 @@ impl Conn {
                 }
                 Ok(())
             }
-            // All rows at once: the blocking client's portals cannot outlive one call made off
-            // the runtime (`Pg::with_client`). Holds the result in memory (a million events: a
-            // few hundred MB), which a cursor per portion would not; left to do.
+            // A cursor: the rows come [`CURSOR_ROWS`] at a time from a portal in a read-only
+            // transaction, so memory holds one portion, not the result (a million events).
             Conn::Postgres(pg) => {
-                for r in &pg.query(sql, params)? {
-                    if !f(&Row::Postgres(r))? {
-                        break;
+                let stmt = pg.statement(sql)?;
+                let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
+                pg.with_client(|c| {
+                    let refs: Vec<&(dyn ToSql + Sync)> =
+                        values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+                    let mut tx = c
+                        .build_transaction()
+                        .read_only(true)
+                        .start()
+                        .map_err(DbError::from)?;
+                    let portal = tx.bind(&stmt, &refs).map_err(DbError::from)?;
+                    loop {
+                        let rows = tx
+                            .query_portal(&portal, CURSOR_ROWS)
+                            .map_err(DbError::from)?;
+                        for r in &rows {
+                            if !f(&Row::Postgres(r))? {
+                                return Ok(());
+                            }
+                        }
+                        if rows.len() < CURSOR_ROWS as usize {
+                            return Ok(());
+                        }
                     }
-                }
-                Ok(())
+                })
             }
         }
     }
