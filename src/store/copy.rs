@@ -267,6 +267,11 @@ fn row_hash(row: &[Value<'_>]) -> u128 {
                 h.update((b.len() as u64).to_le_bytes());
                 h.update(b.as_ref());
             }
+            // No column is an array; tagged apart all the same.
+            Value::Array(items) => {
+                h.update([4u8]);
+                h.update(row_hash(items).to_le_bytes());
+            }
         }
     }
     let digest = h.finalize();

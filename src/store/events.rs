@@ -75,9 +75,6 @@ pub(super) fn insert_events(conn: &Conn, events: &[EventRecord]) -> Result<Event
     }
 }
 
-/// Rows per multi-row `INSERT` on PostgreSQL (12 parameters each, far under its 65,535).
-const PG_ROWS: usize = 250;
-
 fn insert_each(conn: &Conn, events: &[EventRecord]) -> Result<EventsStored, DbError> {
     if conn.dialect() == Dialect::Postgres {
         return insert_rows(conn, events);
@@ -112,54 +109,65 @@ fn insert_each(conn: &Conn, events: &[EventRecord]) -> Result<EventsStored, DbEr
     Ok(done)
 }
 
-/// PostgreSQL: [`PG_ROWS`] events per statement (one round trip instead of one per event). Of two
-/// events with one id in a statement, `ON CONFLICT DO NOTHING` keeps the first, as the SQLite
-/// path does; `RETURNING` says which were new.
+/// PostgreSQL: the whole batch in one statement of twelve parameters, one array per column,
+/// `unnest`ed in the batch's order (one round trip, one prepared statement whatever the batch's
+/// size, where a multi-row `VALUES` binds twelve parameters per row). Of two events with one id,
+/// `ON CONFLICT DO NOTHING` keeps the first, as the SQLite path does; `RETURNING` counts the new.
+const INSERT_UNNEST: &str = "INSERT INTO events (event_id, occurred_at, channel, queue, topic,
+         urgency, citizen, handle_seconds, outcome, attributes, source, received_at)
+     SELECT event_id, occurred_at, channel, queue, topic, urgency, citizen, handle_seconds,
+         outcome, attributes, source, received_at
+     FROM unnest(?1::text[], ?2::text[], ?3::text[], ?4::text[], ?5::text[], ?6::text[],
+             ?7::text[], ?8::float8[], ?9::text[], ?10::text[], ?11::text[], ?12::text[])
+         WITH ORDINALITY AS batch(event_id, occurred_at, channel, queue, topic, urgency, citizen,
+             handle_seconds, outcome, attributes, source, received_at, n)
+     ORDER BY n
+     ON CONFLICT (event_id) DO NOTHING RETURNING 1";
+
+/// Events per `unnest` statement on PostgreSQL: a request's batch in one, an import's 50,000
+/// in portions, so the arrays stay small (the import's memory stays flat).
+const PG_ROWS: usize = 2_000;
+
 fn insert_rows(conn: &Conn, events: &[EventRecord]) -> Result<EventsStored, DbError> {
     let mut done = EventsStored::default();
     for chunk in events.chunks(PG_ROWS) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|r| {
-                let p: Vec<String> = (1..=12).map(|c| format!("?{}", r * 12 + c)).collect();
-                format!("({})", p.join(", "))
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO events (event_id, occurred_at, channel, queue, topic, urgency, citizen,
-                 handle_seconds, outcome, attributes, source, received_at)
-             VALUES {} ON CONFLICT (event_id) DO NOTHING RETURNING 1",
-            rows.join(", ")
-        );
-        let columns: Vec<[Value<'_>; 12]> = chunk
-            .iter()
-            .map(|e| {
-                let attributes = (!e.attributes.is_empty())
-                    .then(|| serde_json::to_string(&e.attributes).unwrap_or_default());
-                [
-                    e.event_id.value(),
-                    Value::Text(timestamp(&e.occurred_at).into()),
-                    e.channel.value(),
-                    e.queue.value(),
-                    e.topic.value(),
-                    e.urgency.value(),
-                    e.citizen.value(),
-                    e.handle_seconds.value(),
-                    e.outcome.value(),
-                    attributes.map_or(Value::Null, |a| Value::Text(a.into())),
-                    e.source.value(),
-                    Value::Text(timestamp(&e.received_at).into()),
-                ]
-            })
-            .collect();
-        let params: Vec<&dyn Param> = columns
-            .iter()
-            .flat_map(|row| row.iter().map(|v| v as &dyn Param))
-            .collect();
-        let stored = conn.query_map(&sql, &params, |_| Ok(()))?.len() as u64;
+        let stored = insert_unnest(conn, chunk)?;
         done.stored += stored;
         done.duplicates += chunk.len() as u64 - stored;
     }
     Ok(done)
+}
+
+/// Inserts `events` with [`INSERT_UNNEST`]; returns how many were new.
+fn insert_unnest(conn: &Conn, events: &[EventRecord]) -> Result<u64, DbError> {
+    let mut columns: [Vec<Value<'_>>; 12] = Default::default();
+    for c in &mut columns {
+        c.reserve(events.len());
+    }
+    for e in events {
+        let attributes = (!e.attributes.is_empty())
+            .then(|| serde_json::to_string(&e.attributes).unwrap_or_default());
+        let row = [
+            e.event_id.value(),
+            Value::Text(timestamp(&e.occurred_at).into()),
+            e.channel.value(),
+            e.queue.value(),
+            e.topic.value(),
+            e.urgency.value(),
+            e.citizen.value(),
+            e.handle_seconds.value(),
+            e.outcome.value(),
+            attributes.map_or(Value::Null, |a| Value::Text(a.into())),
+            e.source.value(),
+            Value::Text(timestamp(&e.received_at).into()),
+        ];
+        for (column, value) in columns.iter_mut().zip(row) {
+            column.push(value);
+        }
+    }
+    let arrays = columns.map(Value::Array);
+    let params: Vec<&dyn Param> = arrays.iter().map(|a| a as &dyn Param).collect();
+    Ok(conn.query_map(INSERT_UNNEST, &params, |_| Ok(()))?.len() as u64)
 }
 
 #[cfg(test)]
@@ -226,6 +234,53 @@ mod tests {
         assert_eq!(handle, 185.5);
         assert_eq!(attributes, r#"{"operatore":"17"}"#);
         assert_eq!(citizen, "ab".repeat(32));
+    }
+
+    // A batch larger than one PostgreSQL statement's portion: a duplicate across portions is
+    // counted once and the first kept; absent fields stay NULL.
+    async fn a_large_batch_with_gaps_and_a_duplicate_across_portions(db) {
+        let store = Store::open(&StoreConfig::new(&db)).unwrap();
+        let batch: Vec<EventRecord> = (0..4_500i64)
+            .map(|i| {
+                let mut e = event(&format!("b{i}"), i);
+                if i == 2_500 {
+                    e.event_id = "b10".into();
+                }
+                if i % 2 == 1 {
+                    (e.queue, e.handle_seconds, e.citizen) = (None, None, None);
+                    e.attributes.clear();
+                }
+                e
+            })
+            .collect();
+        let done = store.events(batch).await.unwrap();
+        assert_eq!((done.stored, done.duplicates), (4_499, 1));
+        store.close().await.unwrap();
+        let conn = crate::store::schema::open_for_reading(&db).unwrap();
+        let kept: String = conn
+            .query_row("SELECT occurred_at FROM events WHERE event_id = 'b10'", args![], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(kept, timestamp(&at(10)));
+        let (odd, nulls): (i64, i64) = conn
+            .query_row(
+                "SELECT count(*), count(*) FILTER (WHERE queue IS NULL AND handle_seconds IS NULL
+                     AND citizen IS NULL AND attributes IS NULL)
+                 FROM events WHERE event_id IN ('b1', 'b3', 'b4499')",
+                args![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((odd, nulls), (3, 3));
+        let (queue, handle): (Option<String>, Option<f64>) = conn
+            .query_row(
+                "SELECT queue, handle_seconds FROM events WHERE event_id = 'b4498'",
+                args![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((queue.as_deref(), handle), (Some("tributi"), Some(185.5)));
     }
     }
 

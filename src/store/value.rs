@@ -16,6 +16,9 @@ pub(super) enum Value<'a> {
     Real(f64),
     Text(Cow<'a, str>),
     Blob(Cow<'a, [u8]>),
+    /// A PostgreSQL array of these (one parameter for a whole column of a batch, `unnest`ed);
+    /// SQLite has no arrays and refuses it.
+    Array(Vec<Value<'a>>),
 }
 
 /// What can be bound to a statement.
@@ -86,6 +89,7 @@ impl Param for Value<'_> {
             Value::Real(r) => Value::Real(*r),
             Value::Text(t) => Value::Text(Cow::Borrowed(t)),
             Value::Blob(b) => Value::Blob(Cow::Borrowed(b)),
+            Value::Array(items) => Value::Array(items.iter().map(Param::value).collect()),
         }
     }
 }
@@ -249,6 +253,7 @@ impl ToSql for Value<'_> {
             // An SQLite row written before version 6 may hold as text what PostgreSQL keeps as
             // bytes (the migration there converts the same way).
             (Value::Text(t), &Type::BYTEA) => t.as_bytes().to_sql(ty, out),
+            (Value::Array(items), _) => items.as_slice().to_sql(ty, out),
             (v, ty) => Err(format!("cannot bind {v:?} to a parameter of type {ty}").into()),
         }
     }
@@ -269,6 +274,11 @@ impl rusqlite::ToSql for Value<'_> {
             Value::Real(r) => ValueRef::Real(*r),
             Value::Text(t) => ValueRef::Text(t.as_bytes()),
             Value::Blob(b) => ValueRef::Blob(b),
+            Value::Array(_) => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    "SQLite has no arrays".into(),
+                ));
+            }
         }))
     }
 }
