@@ -58,6 +58,7 @@ fn store(dir: &std::path::Path, citizens: usize) -> Store {
             topic: Some(e.topic.into()),
             urgency: Some(e.urgency.into()),
             citizen: Some(e.citizen),
+            reference: None,
             handle_seconds: None,
             outcome: Some(e.outcome.into()),
             attributes: e

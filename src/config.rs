@@ -8,10 +8,8 @@
 //! 3. **Command line**: dotted keys (`server.bind`) set by the CLI's flags, same value rules.
 //!
 //! Relative paths written **in a file** (`models.dir`, `store.path`, `store.pseudonym_key`,
-//! `server.pid_file`) are
-//! relative to that file's
-//! directory, so `instrada serve --config /etc/instrada/instrada.toml` finds
-//! `/etc/instrada/models`. With the embedded file, and for paths given through the environment or
+//! `store.reference_key`, `server.pid_file`) are relative to that file's directory, so
+//! `instrada serve --config /etc/instrada/instrada.toml` finds `/etc/instrada/models`. With the embedded file, and for paths given through the environment or
 //! the command line, they are relative to the working directory.
 //!
 //! There are no secrets in these settings today (SQLite needs no credentials); when one is added
@@ -179,6 +177,7 @@ impl Settings {
             rebase(&mut table, &["models", "dir"], base);
             rebase(&mut table, &["store", "path"], base);
             rebase(&mut table, &["store", "pseudonym_key"], base);
+            rebase(&mut table, &["store", "reference_key"], base);
             rebase(&mut table, &["server", "pid_file"], base);
             rebase(&mut table, &["outreach", "model"], base);
         }

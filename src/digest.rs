@@ -38,11 +38,11 @@ impl std::fmt::Debug for Pseudonymiser {
     }
 }
 
-/// Why the pseudonym key could not be read or created.
+/// Why a key file (the pseudonyms', the references') could not be read or created.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     /// The key file could not be read, created or written.
-    #[error("pseudonym key {}", path.display())]
+    #[error("key file {}", path.display())]
     Io {
         /// The file.
         path: std::path::PathBuf,
@@ -50,13 +50,13 @@ pub enum KeyError {
         source: std::io::Error,
     },
     /// The file does not hold 64 hex digits.
-    #[error("pseudonym key {}: not 64 hex digits (32 bytes)", path.display())]
+    #[error("key file {}: not 64 hex digits (32 bytes)", path.display())]
     Malformed {
         /// The file.
         path: std::path::PathBuf,
     },
     /// The operating system's random source failed.
-    #[error("no randomness for a new pseudonym key: {0}")]
+    #[error("no randomness for a new key: {0}")]
     Random(String),
 }
 
@@ -70,31 +70,7 @@ impl Pseudonymiser {
     /// operating system, readable by its owner only, when the file does not exist. Losing the file
     /// means new pseudonyms for everyone: back it up apart from the database.
     pub fn from_key_file(path: &std::path::Path) -> Result<Self, KeyError> {
-        let io = |source| KeyError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                let bytes = hex::decode(text.trim()).map_err(|_| KeyError::Malformed {
-                    path: path.to_path_buf(),
-                })?;
-                let key: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Malformed {
-                    path: path.to_path_buf(),
-                })?;
-                Ok(Self::new(key))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut key = [0u8; 32];
-                getrandom::fill(&mut key).map_err(|e| KeyError::Random(e.to_string()))?;
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(io)?;
-                }
-                write_private(path, &format!("{}\n", hex::encode(key))).map_err(io)?;
-                Ok(Self::new(key))
-            }
-            Err(e) => Err(io(e)),
-        }
+        read_or_create_key(path).map(Self::new)
     }
 
     /// The pseudonym of `id`: 64 hex digits.
@@ -104,6 +80,36 @@ impl Pseudonymiser {
             Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes a key of any length");
         mac.update(id.trim().to_uppercase().as_bytes());
         hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+/// The 32-byte key in `path` (64 hex digits), or a new one of 32 random bytes from the operating
+/// system written there, readable by its owner only, when the file does not exist (the
+/// pseudonyms' key, the citizens' references' key).
+pub fn read_or_create_key(path: &std::path::Path) -> Result<[u8; 32], KeyError> {
+    let io = |source| KeyError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let bytes = hex::decode(text.trim()).map_err(|_| KeyError::Malformed {
+                path: path.to_path_buf(),
+            })?;
+            bytes.try_into().map_err(|_| KeyError::Malformed {
+                path: path.to_path_buf(),
+            })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut key = [0u8; 32];
+            getrandom::fill(&mut key).map_err(|e| KeyError::Random(e.to_string()))?;
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(io)?;
+            }
+            write_private(path, &format!("{}\n", hex::encode(key))).map_err(io)?;
+            Ok(key)
+        }
+        Err(e) => Err(io(e)),
     }
 }
 

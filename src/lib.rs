@@ -37,6 +37,7 @@
 //! - [`store`]: the audit trail of decisions and the feedback on them, events, outreach records,
 //!   the forecast cache (SQLite).
 //! - [`label`], [`digest`]: the `unknown` label; SHA-256 as hex, citizens' pseudonyms.
+//! - [`seal`]: citizens' references sealed (AES-256-GCM) under a key kept apart.
 //! - [`duration`]: the one grammar of durations (`30m`, `1d4h`, `2w`, `1800`) that configuration,
 //!   command line and API all read with.
 //! - [`config`]: the service settings, parsed into types when read; [`telemetry`]: logging and
@@ -60,6 +61,7 @@ pub mod ops;
 pub mod outreach;
 pub mod registry;
 pub mod route;
+pub mod seal;
 pub mod store;
 pub mod telemetry;
 pub mod text;

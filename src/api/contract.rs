@@ -159,6 +159,15 @@ fn fixed() -> Vec<Patch> {
             schema_prop("OptOutRequest", "citizen_id"),
             json!({"pattern": NOT_BLANK}),
         ),
+        // POST /v1/outreach/reveal
+        (
+            schema_prop("RevealRequest", "citizen"),
+            json!({"pattern": r"^\s*[0-9A-Fa-f]{64}\s*$"}),
+        ),
+        (
+            schema_prop("RevealRequest", "reason"),
+            json!({"maxLength": ops::outreach::MAX_REASON_CHARS}),
+        ),
         // POST /v1/staffing (`forecast::staffing::StaffingParams::check`)
         (
             "/components/schemas/StaffingRequest".into(),

@@ -86,6 +86,7 @@ pub fn status(e: &OpError) -> StatusCode {
         OpError::UnknownDecision { .. }
         | OpError::UnknownSeries { .. }
         | OpError::UnknownFlag { .. }
+        | OpError::NoReference { .. }
         | OpError::UnknownKey { .. } => StatusCode::NOT_FOUND,
         OpError::OptedOut
         | OpError::KeyExists { .. }
@@ -256,6 +257,7 @@ mod tests {
                 flag_id: Uuid::nil(),
             }),
             op(OpError::OptedOut),
+            op(OpError::NoReference { why: "w".into() }),
             ApiError::NotFound { path: "/".into() },
             ApiError::MethodNotAllowed {
                 method: "GET".into(),
@@ -310,6 +312,7 @@ mod tests {
                 OpError::UnknownSeries { .. } => ("unknown_series", 404, false),
                 OpError::UnknownFlag { .. } => ("unknown_flag", 404, false),
                 OpError::OptedOut => ("opted_out", 409, false),
+                OpError::NoReference { .. } => ("no_reference", 404, false),
                 OpError::UnknownKey { .. } => ("unknown_key", 404, false),
                 OpError::KeyExists { .. } => ("key_exists", 409, false),
                 OpError::ModelsRefused { .. } => ("models_refused", 409, false),

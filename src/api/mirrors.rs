@@ -138,6 +138,12 @@ fn outreach() {
         json!({"citizen_id": "c", "reason": "r"}),
     );
     same::<outreach::OptOutAck, ops::outreach::OptOutAck>(json!({"opted_out": true, "new": true}));
+    same::<outreach::RevealRequest, ops::outreach::RevealRequest>(
+        json!({"citizen": "c", "reason": "r"}),
+    );
+    same::<outreach::RevealOut, ops::outreach::RevealOut>(
+        json!({"citizen": "c", "citizen_id": "RSSMRA80A01H501U", "note": "n"}),
+    );
     let group = serde_json::to_value(crate::outreach::flags::GroupStats::default()).unwrap();
     same::<outreach::ReportOut, ops::outreach::ReportOut>(
         json!({"advisory": true, "note": "n", "model_version": "m", "groups": [group]}),

@@ -25,7 +25,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
                        `malformed_json` 400, `invalid_request` 422, `empty_text` 422, \
                        `unknown_channel` 422, `body_too_large` 413, `batch_too_large` 422, \
                        `empty_batch` 422, `unknown_decision` 404, `unknown_series` 404, `unknown_flag` 404, \
-                       `opted_out` 409, `unknown_key` 404, `key_exists` 409, \
+                       `opted_out` 409, `no_reference` 404, `unknown_key` 404, `key_exists` 409, \
                        `models_refused` 409, `nothing_to_roll_back` 409, `not_found` 404, \
                        `method_not_allowed` 405, `unsupported_media_type` 415, \
                        `unauthorized` 401, `forbidden` 403, `rate_limited` 429, `overloaded` 503, `timed_out` 503, \
@@ -51,6 +51,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         outreach::run,
         outreach::review::review,
         outreach::review::optout,
+        outreach::review::reveal,
         outreach::review::report,
         models::list,
         models::reload,
@@ -109,6 +110,8 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
         outreach::ReviewRequest,
         outreach::ReviewOut,
         outreach::OptOutRequest,
+        outreach::RevealRequest,
+        outreach::RevealOut,
         outreach::OptOutAck,
         outreach::ReportOut,
         outreach::GroupOut,

@@ -1,6 +1,6 @@
 //! Proactive outreach over HTTP: `GET /v1/outreach` (the ranked list), `POST /v1/outreach/score`,
-//! `POST /v1/outreach/run`, `POST /v1/outreach/{flag_id}/review`, `POST /v1/outreach/optout` and
-//! `GET /v1/outreach/report`. Every answer is labelled advisory: a score is advice for a case
+//! `POST /v1/outreach/run`, `POST /v1/outreach/{flag_id}/review`, `POST /v1/outreach/optout`,
+//! `POST /v1/outreach/reveal` and `GET /v1/outreach/report`. Every answer is labelled advisory: a score is advice for a case
 //! worker, and a person decides.
 //!
 //! The work, its rules and its messages are [`crate::ops::outreach`]'s (the same for `instrada
@@ -25,7 +25,8 @@ use uuid::Uuid;
 pub mod review;
 
 pub use review::{
-    GroupOut, OptOutAck, OptOutRequest, ReportOut, ReviewOut, ReviewRequest, optout, report, review,
+    GroupOut, OptOutAck, OptOutRequest, ReportOut, RevealOut, RevealRequest, ReviewOut,
+    ReviewRequest, optout, report, reveal, review,
 };
 
 /// A reason's value: a number or a category.
@@ -47,6 +48,7 @@ pub fn routes(server: &crate::config::ServerSettings) -> Router<AppState> {
         .route("/v1/outreach/score", post(score))
         .route("/v1/outreach/report", get(report))
         .route("/v1/outreach/optout", post(optout))
+        .route("/v1/outreach/reveal", post(reveal))
         .route("/v1/outreach/{flag_id}/review", post(review))
         .layer(axum::extract::DefaultBodyLimit::max(
             server.max_batch_body_bytes,

@@ -314,7 +314,7 @@ mod tests {
             out.contains("\ndecisions ") && out.contains("model_changes"),
             "{out}"
         );
-        assert_eq!(out.matches("  same").count(), 11, "{out}");
+        assert_eq!(out.matches("  same").count(), 12, "{out}");
         let onto_itself = copy(url("from.db"), url("from.db"))
             .unwrap_err()
             .to_string();

@@ -157,6 +157,14 @@ pub struct StoreSettings {
     /// The key of citizens' pseudonyms (64 hex digits), created on first use when missing. Keep
     /// it, and its backups, apart from the database's. Default `data/pseudonym.key`.
     pub pseudonym_key: PathBuf,
+    /// Whether the citizen reference sent with an event (`citizen_id`) is kept, sealed
+    /// (AES-256-GCM under `reference_key`), so that a case worker can see whom an outreach flag is
+    /// about (each reveal in the access log). `false` keeps only the pseudonym. Default `true`.
+    pub keep_references: bool,
+    /// The key that seals citizens' references (64 hex digits), created on first use when
+    /// missing. Keep it apart from the database. Default `reference.key` beside
+    /// `pseudonym_key` ([`StoreSettings::reference_key_path`]).
+    pub reference_key: Option<PathBuf>,
     /// `[store.retention]`: how long each kind of record is kept (defaults in
     /// [`Retention::default`]: decisions 400d, texts 30d, events 1095d…; `off` keeps forever).
     pub retention: Retention,
@@ -176,6 +184,8 @@ impl Default for StoreSettings {
             enqueue_timeout_ms: 1000,
             durability: Durability::default(),
             pseudonym_key: PathBuf::from("data/pseudonym.key"),
+            keep_references: true,
+            reference_key: None,
             retention: Retention::default(),
             prune: crate::calendar::Schedule::Daily(
                 chrono::NaiveTime::from_hms_opt(4, 30, 0).unwrap_or_default(),
@@ -185,6 +195,13 @@ impl Default for StoreSettings {
 }
 
 impl StoreSettings {
+    /// The reference key's file: `reference_key`, else `reference.key` beside the pseudonyms' key.
+    pub fn reference_key_path(&self) -> PathBuf {
+        self.reference_key
+            .clone()
+            .unwrap_or_else(|| self.pseudonym_key.with_file_name("reference.key"))
+    }
+
     /// Where the store lives: `url` when set, else the SQLite file `path`. A URL naming no
     /// database is one of the settings' problems, refused at load; here it falls back to `path`.
     pub fn location(&self) -> crate::store::Location {

@@ -98,6 +98,12 @@ pub enum OpError {
     /// A rollback with no previous models (none were swapped in since start).
     #[error("no previous models to roll back to: none were swapped in since the service started")]
     NothingToRollBack,
+    /// No reference is kept for the citizen asked about.
+    #[error("no reference for this citizen: {why}")]
+    NoReference {
+        /// Why none is kept.
+        why: String,
+    },
     /// A citizen who opted out of outreach: never scored.
     #[error("this citizen opted out of outreach and is never scored")]
     OptedOut,
@@ -142,6 +148,7 @@ impl OpError {
             Self::KeyExists { .. } => "key_exists",
             Self::ModelsRefused { .. } => "models_refused",
             Self::NothingToRollBack => "nothing_to_roll_back",
+            Self::NoReference { .. } => "no_reference",
             Self::OptedOut => "opted_out",
             Self::StoreUnavailable { .. } => "store_unavailable",
             Self::NotReady { .. } => "not_ready",

@@ -20,6 +20,7 @@ use super::service::Service;
 use crate::classify::UrgencyLevel;
 use crate::digest::Pseudonymiser;
 use crate::route::Channel;
+use crate::seal::ReferenceSeal;
 use crate::store::{EventRecord, EventsStored};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
@@ -121,10 +122,13 @@ impl Origin {
 }
 
 impl EventIn {
-    /// Checks the event and pseudonymises its citizen; `now` bounds `occurred_at`.
+    /// Checks the event and pseudonymises its citizen, sealing the reference under `references`
+    /// when given (events to store; a history only scored keeps none); `now` bounds
+    /// `occurred_at`.
     pub fn parse(
         self,
         pseudonyms: &Pseudonymiser,
+        references: Option<&ReferenceSeal>,
         origin: Origin,
         now: DateTime<Utc>,
     ) -> Result<EventRecord, String> {
@@ -169,6 +173,12 @@ impl EventIn {
             ));
         }
         check_attributes(&self.attributes, "`attributes`")?;
+        let citizen_id = self.citizen_id.filter(|c| !c.trim().is_empty());
+        let citizen = citizen_id.as_deref().map(|c| pseudonyms.pseudonym(c));
+        let reference = match (references, &citizen, &citizen_id) {
+            (Some(seal), Some(pseudonym), Some(id)) => seal.seal(pseudonym, id),
+            _ => None,
+        };
         Ok(EventRecord {
             event_id,
             occurred_at: self.occurred_at,
@@ -176,10 +186,8 @@ impl EventIn {
             queue: check_name("queue", self.queue)?,
             topic: check_name("topic", self.topic)?,
             urgency,
-            citizen: self
-                .citizen_id
-                .filter(|c| !c.trim().is_empty())
-                .map(|c| pseudonyms.pseudonym(&c)),
+            citizen,
+            reference,
             handle_seconds: self.handle_seconds,
             outcome: check_name("outcome", self.outcome)?,
             attributes: self.attributes,
@@ -270,7 +278,13 @@ pub async fn ingest(svc: &Service, body: &[u8], format: Format) -> Result<Events
             max: MAX_EVENTS,
         });
     }
-    let (good, mut ack) = check_all(parsed, &svc.pseudonyms, Origin::Api, Utc::now());
+    let (good, mut ack) = check_all(
+        parsed,
+        &svc.pseudonyms,
+        svc.references.as_ref(),
+        Origin::Api,
+        Utc::now(),
+    );
     let stored = commit(svc, good).await?;
     ack.stored = stored.stored;
     ack.duplicates = stored.duplicates;
@@ -281,13 +295,14 @@ pub async fn ingest(svc: &Service, body: &[u8], format: Format) -> Result<Events
 fn check_all(
     parsed: Parsed,
     pseudonyms: &Pseudonymiser,
+    references: Option<&ReferenceSeal>,
     origin: Origin,
     now: DateTime<Utc>,
 ) -> (Vec<EventRecord>, EventsAck) {
     let mut good = Vec::with_capacity(parsed.len());
     let mut ack = EventsAck::default();
     for (at, event) in parsed {
-        match event.and_then(|e| e.parse(pseudonyms, origin, now)) {
+        match event.and_then(|e| e.parse(pseudonyms, references, origin, now)) {
             Ok(record) => good.push(record),
             Err(reason) => {
                 let (index, line) = match at {

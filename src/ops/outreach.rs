@@ -1,6 +1,7 @@
 //! Proactive outreach, advice for a case worker: the ranked list ([`list`]), the score of a
 //! supplied history or feature row ([`score`]), and in `review.rs` a case worker's review
-//! ([`review`]), a citizen's opt-out ([`optout`]) and the fairness report ([`report`]). The
+//! ([`review`]), a citizen's opt-out ([`optout`]) and the fairness report ([`report`]); in
+//! `reveal.rs` whom a flag is about ([`reveal`]: the sealed reference, opened). The
 //! scoring run over the whole store is a job ([`crate::jobs`]).
 //!
 //! Every answer is labelled advisory: a score is advice, and a person decides. Without an
@@ -9,16 +10,19 @@
 //! anything is stored, and no citizen's id or pseudonym is ever logged. Every one of these
 //! operations writes the access log (who, when, what, how many citizens) before it answers.
 
+mod reveal;
 mod review;
 
+pub use reveal::{MAX_REASON_CHARS, RevealOut, RevealRequest, reveal};
 pub use review::{
     MAX_NOTE_CHARS, MAX_REVIEWER_CHARS, OptOutAck, OptOutRequest, ReportOut, ReviewOut,
     ReviewRequest, optout, report, review,
 };
 
 /// What the access log calls each outreach operation.
-pub const ACCESS_ACTIONS: [&str; 5] = [
+pub const ACCESS_ACTIONS: [&str; 6] = [
     "outreach.list",
+    "outreach.reveal",
     "outreach.score",
     "outreach.report",
     "outreach.review",
@@ -338,7 +342,7 @@ fn history_of(
     let mut out = Vec::with_capacity(events.len());
     for (i, e) in events.into_iter().enumerate() {
         let r = e
-            .parse(&svc.pseudonyms, Origin::Api, now)
+            .parse(&svc.pseudonyms, None, Origin::Api, now)
             .map_err(|why| OpError::invalid(format!("history[{i}]: {why}")))?;
         if let Some(c) = &r.citizen {
             if citizen.as_ref().is_some_and(|seen| seen != c) {

@@ -1,11 +1,12 @@
 //! [`Service`]: what the operations work with besides the models — the settings, the store (a
 //! handle to its writer thread) and the pseudonymiser. `instrada serve` builds one at start-up
 //! and shares it; a command that needs the store opens its own. [`Service::open`] opens the store
-//! and reads the pseudonym key; [`Service::new`] assembles opened parts and does no I/O.
+//! and reads the pseudonym and reference keys; [`Service::new`] assembles opened parts and does no I/O.
 
 use super::OpError;
 use crate::config::Settings;
 use crate::digest::{KeyError, Pseudonymiser};
+use crate::seal::ReferenceSeal;
 use crate::store::Location;
 use crate::store::{Store, StoreError};
 use std::future::Future;
@@ -26,6 +27,9 @@ pub struct Parts {
     pub store: Store,
     /// Turns citizens' identifiers into the keyed pseudonyms the store keeps.
     pub pseudonyms: Pseudonymiser,
+    /// Seals the reference sent with an event, and opens it for a case worker; `None` when
+    /// references are not kept (`store.keep_references = false`).
+    pub references: Option<ReferenceSeal>,
 }
 
 impl std::fmt::Debug for Service {
@@ -46,7 +50,7 @@ impl std::ops::Deref for Service {
 /// Why a [`Service`] could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    /// The pseudonym key could not be read or created.
+    /// The pseudonym key or the reference key could not be read or created.
     #[error(transparent)]
     PseudonymKey(#[from] KeyError),
     /// The store could not be opened.
@@ -55,22 +59,43 @@ pub enum OpenError {
 }
 
 impl Service {
-    /// A service over opened parts (no I/O).
+    /// A service over opened parts (no I/O), keeping no citizens' references.
     pub fn new(settings: Settings, store: Store, pseudonyms: Pseudonymiser) -> Self {
+        Self::with_references(settings, store, pseudonyms, None)
+    }
+
+    /// A service over opened parts (no I/O) that seals citizens' references with `references`.
+    pub fn with_references(
+        settings: Settings,
+        store: Store,
+        pseudonyms: Pseudonymiser,
+        references: Option<ReferenceSeal>,
+    ) -> Self {
         Self {
             inner: Arc::new(Parts {
                 settings,
                 store,
                 pseudonyms,
+                references,
             }),
         }
     }
 
-    /// Reads (or creates) the pseudonym key and opens the store `settings` name.
+    /// Reads (or creates) the pseudonym key, and the reference key when references are kept, and
+    /// opens the store `settings` name.
     pub fn open(settings: Settings) -> Result<Self, OpenError> {
         let pseudonyms = Pseudonymiser::from_key_file(&settings.store.pseudonym_key)?;
+        let references = if settings.store.keep_references {
+            Some(ReferenceSeal::from_key_file(
+                &settings.store.reference_key_path(),
+            )?)
+        } else {
+            None
+        };
         let store = Store::open(&settings.store.store_config())?;
-        Ok(Self::new(settings, store, pseudonyms))
+        Ok(Self::with_references(
+            settings, store, pseudonyms, references,
+        ))
     }
 
     /// The store could not take a write or answer a read: `store_unavailable`, retry later.

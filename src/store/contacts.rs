@@ -132,6 +132,7 @@ mod tests {
             topic: None,
             urgency: None,
             citizen: None,
+            reference: None,
             handle_seconds: None,
             outcome: None,
             attributes: Default::default(),

@@ -42,6 +42,7 @@ const TABLES: &[(&str, &[&str])] = &[
     ("access_log", &["id"]),
     ("job_runs", &["job", "due"]),
     ("model_changes", &["id"]),
+    ("citizen_refs", &["citizen"]),
 ];
 
 /// Tables whose `id` PostgreSQL generates (an identity column).
@@ -311,6 +312,7 @@ mod tests {
                 topic: None,
                 urgency: None,
                 citizen: (i % 3 == 0).then(|| format!("p{i}")),
+                reference: (i % 3 == 0).then(|| vec![i as u8, 0, 255]),
                 handle_seconds: Some(i as f64 / 3.0),
                 outcome: None,
                 attributes: [("lingua".to_string(), "it".to_string())].into(),
@@ -347,6 +349,7 @@ mod tests {
         assert_eq!(rows("decisions"), PAGE as u64 * 2 + 7);
         assert_eq!((rows("feedback"), rows("events"), rows("api_keys")), (30, 500, 1));
         assert_eq!((rows("job_runs"), rows("model_changes")), (1, 1));
+        assert_eq!(rows("citizen_refs"), 167);
 
         // The copy is a store: it reads the copied rows and takes new ones (on PostgreSQL the
         // identity sequences were moved past the copied ids).

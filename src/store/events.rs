@@ -31,6 +31,11 @@ pub struct EventRecord {
     pub urgency: Option<String>,
     /// The citizen's pseudonym, if the sender named the citizen.
     pub citizen: Option<String>,
+    /// The citizen's reference as the sender gave it, sealed under the reference key
+    /// ([`crate::seal::ReferenceSeal`]); kept once per citizen in `citizen_refs`, never in
+    /// `events`. `None` when references are not kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Vec<u8>>,
     /// Time spent handling it.
     pub handle_seconds: Option<f64>,
     /// How it ended (`resolved`, `abandoned`, `transferred`…), as the sender says.
@@ -76,6 +81,53 @@ pub(super) fn insert_events(conn: &Conn, events: &[EventRecord]) -> Result<Event
 }
 
 fn insert_each(conn: &Conn, events: &[EventRecord]) -> Result<EventsStored, DbError> {
+    let done = insert_events_only(conn, events)?;
+    insert_references(conn, events)?;
+    Ok(done)
+}
+
+/// The sealed references of `events`' citizens not yet known (the first one sent is kept).
+fn insert_references(conn: &Conn, events: &[EventRecord]) -> Result<(), DbError> {
+    let refs: Vec<(&str, &[u8], String)> = events
+        .iter()
+        .filter_map(|e| {
+            Some((
+                e.citizen.as_deref()?,
+                e.reference.as_deref()?,
+                timestamp(&e.received_at),
+            ))
+        })
+        .collect();
+    if refs.is_empty() {
+        return Ok(());
+    }
+    if conn.dialect() == Dialect::Postgres {
+        let mut columns: [Vec<Value<'_>>; 3] = Default::default();
+        for (citizen, sealed, at) in &refs {
+            columns[0].push(Value::Text((*citizen).into()));
+            columns[1].push(Value::Blob((*sealed).into()));
+            columns[2].push(Value::Text(at.as_str().into()));
+        }
+        let [a, b, c] = columns.map(Value::Array);
+        conn.execute(
+            "INSERT INTO citizen_refs (citizen, sealed, stored_at)
+             SELECT * FROM unnest(?1::text[], ?2::bytea[], ?3::text[])
+             ON CONFLICT (citizen) DO NOTHING",
+            args![a, b, c],
+        )?;
+        return Ok(());
+    }
+    for (citizen, sealed, at) in refs {
+        conn.execute(
+            "INSERT INTO citizen_refs (citizen, sealed, stored_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (citizen) DO NOTHING",
+            args![citizen, sealed, at],
+        )?;
+    }
+    Ok(())
+}
+
+fn insert_events_only(conn: &Conn, events: &[EventRecord]) -> Result<EventsStored, DbError> {
     if conn.dialect() == Dialect::Postgres {
         return insert_rows(conn, events);
     }
@@ -185,6 +237,7 @@ mod tests {
             topic: None,
             urgency: Some("normal".into()),
             citizen: Some("ab".repeat(32)),
+            reference: None,
             handle_seconds: Some(185.5),
             outcome: Some("resolved".into()),
             attributes: BTreeMap::from([("operatore".into(), "17".into())]),
@@ -234,6 +287,41 @@ mod tests {
         assert_eq!(handle, 185.5);
         assert_eq!(attributes, r#"{"operatore":"17"}"#);
         assert_eq!(citizen, "ab".repeat(32));
+    }
+
+    // A citizen's sealed reference is kept once (the first sent), read back by pseudonym, and
+    // pruned with the last of the citizen's events, not before.
+    async fn a_reference_is_kept_once_per_citizen_and_pruned_with_the_last_event(db) {
+        use crate::store::outreach::citizen_reference;
+        use crate::store::{Kind, PruneOptions};
+        let store = Store::open(&StoreConfig::new(&db)).unwrap();
+        let with = |id: &str, citizen: &str, seconds: i64, sealed: u8| {
+            let mut e = event(id, seconds);
+            e.citizen = Some(citizen.into());
+            e.reference = Some(vec![sealed; 40]);
+            e
+        };
+        store
+            .events(vec![with("e1", "a", 0, 1), with("e2", "a", 100, 2), with("e3", "b", 50, 3)])
+            .await
+            .unwrap();
+        store.events(vec![with("e4", "b", 60, 4)]).await.unwrap();
+        let read = |citizen: &'static str| {
+            let db = db.clone();
+            tokio::task::spawn_blocking(move || citizen_reference(&db, citizen).unwrap())
+        };
+        assert_eq!(read("a").await.unwrap(), Some(vec![1; 40]));
+        assert_eq!(read("b").await.unwrap(), Some(vec![3; 40]), "the first one is kept");
+        assert_eq!(read("c").await.unwrap(), None);
+        // Before 70 s: e1 (a still has e2), e3 and e4 (b's last ones).
+        let opts = PruneOptions { chunk_rows: 1, ..PruneOptions::default() };
+        let pruned = store.prune(Kind::Events, at(70), &opts).await.unwrap();
+        assert_eq!(pruned.rows, 3);
+        assert_eq!(read("a").await.unwrap(), Some(vec![1; 40]));
+        assert_eq!(read("b").await.unwrap(), None);
+        store.prune(Kind::Events, at(200), &opts).await.unwrap();
+        assert_eq!(read("a").await.unwrap(), None);
+        store.close().await.unwrap();
     }
 
     // A batch larger than one PostgreSQL statement's portion: a duplicate across portions is

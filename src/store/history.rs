@@ -159,6 +159,7 @@ mod tests {
             topic: Some("tari".into()),
             urgency: None,
             citizen: citizen.map(str::to_string),
+            reference: None,
             handle_seconds: None,
             outcome: Some("open".into()),
             attributes: BTreeMap::from([("deadline".into(), "2026-04-30".into())]),

@@ -186,6 +186,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
         actor     TEXT NOT NULL,                   -- a key's name, or signal:SIGHUP
         replica   TEXT NOT NULL                    -- host and process that made it
     );",
+    // Version 9: the reference an administration sent for a citizen (`citizen_id`), sealed
+    // (AES-256-GCM under a key kept apart, `seal.rs`), so that a case worker can see whom a flag
+    // is about; kept while the citizen has events (pruned with the last of them).
+    "CREATE TABLE citizen_refs (
+        citizen   TEXT PRIMARY KEY,                -- the pseudonym
+        sealed    BLOB NOT NULL,                   -- nonce, ciphertext and tag
+        stored_at TEXT NOT NULL                    -- RFC 3339 UTC
+    );",
 ];
 
 /// Version 6 on PostgreSQL: the same columns and indexes; the SHA-256 as bytes. Its rows need no

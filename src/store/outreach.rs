@@ -289,6 +289,19 @@ pub fn is_opted_out(at: impl Into<Location>, citizen: &str) -> Result<bool, Stor
     Ok(found.is_some())
 }
 
+/// The sealed reference kept for `citizen` (a pseudonym), if any (`store.keep_references`).
+pub fn citizen_reference(
+    at: impl Into<Location>,
+    citizen: &str,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let conn = open_for_reading(at)?;
+    Ok(conn.query_opt(
+        "SELECT sealed FROM citizen_refs WHERE citizen = ?1",
+        args![citizen],
+        |r| r.get(0),
+    )?)
+}
+
 fn group_rows(conn: &Conn, sql: &str) -> Result<Vec<GroupRow>, StoreError> {
     let rows = conn.query_map(sql, args![], |r| {
         let groups: String = r.get(1)?;

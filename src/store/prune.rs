@@ -204,7 +204,7 @@ fn chunk(
             )
         }
         Kind::Feedback => delete(conn, "feedback", &chosen, cutoff, limit),
-        Kind::Events => delete(conn, "events", &chosen, cutoff, limit),
+        Kind::Events => delete_events(conn, &chosen, cutoff, limit),
         Kind::Reviews => delete(conn, "outreach_reviews", &chosen, cutoff, limit),
         Kind::Outreach => delete(conn, "outreach_flags", &chosen, cutoff, limit),
         Kind::AccessLog => delete(conn, "access_log", &chosen, cutoff, limit),
@@ -223,6 +223,29 @@ fn delete(
         &format!("DELETE FROM {table} WHERE {key} IN ({chosen})"),
         args![cutoff, limit],
     )
+}
+
+/// Deletes a chunk of events, then the sealed references of the chunk's citizens who have no
+/// event left (a reference is kept as long as its citizen's history).
+fn delete_events(conn: &Conn, chosen: &str, cutoff: &str, limit: i64) -> Result<usize, DbError> {
+    let key = row_key(conn.dialect(), "events");
+    let citizens: Vec<String> = conn.query_map(
+        &format!(
+            "SELECT DISTINCT citizen FROM events
+             WHERE {key} IN ({chosen}) AND citizen IS NOT NULL"
+        ),
+        args![cutoff, limit],
+        |r| r.get(0),
+    )?;
+    let deleted = delete(conn, "events", chosen, cutoff, limit)?;
+    for citizen in &citizens {
+        conn.execute(
+            "DELETE FROM citizen_refs WHERE citizen = ?1
+             AND NOT EXISTS (SELECT 1 FROM events WHERE citizen = ?1)",
+            args![citizen],
+        )?;
+    }
+    Ok(deleted)
 }
 
 /// Clears the texts of a chunk of decisions, and the words their reasons quote from them (the

@@ -33,6 +33,7 @@ const TABLES: &[&str] = &[
     "api_keys",
     "job_runs",
     "model_changes",
+    "citizen_refs",
 ];
 
 /// One table: its rows, and the pages it and its indexes occupy.

@@ -385,6 +385,160 @@ async fn who_did_it_comes_from_the_key_and_every_read_of_citizens_data_is_logged
 }
 
 #[tokio::test]
+async fn a_case_worker_sees_whom_a_flag_is_about_and_the_reveal_is_logged() {
+    let (app, k) = app_with_keys(
+        |_| {},
+        &[
+            ("cti", &["events"], None),
+            ("maria", &["caseworker"], None),
+            ("dpo", &["admin"], None),
+            ("planning", &["planner"], None),
+        ],
+    )
+    .await;
+    let (cti, maria, dpo, planning) = (&k[0], &k[1], &k[2], &k[3]);
+    let now = chrono::Utc::now();
+    let cf = "RSSMRA80A01H501U";
+    let events: Vec<Value> = (0..8)
+        .map(|i| {
+            json!({"event_id": format!("r{i}"), "occurred_at": now - chrono::TimeDelta::days(i),
+                "channel": "email", "queue": "tributi", "topic": "tari",
+                // The first as typed by a person; the pseudonym is the same.
+                "citizen_id": if i == 0 { " rssmra80a01h501u" } else { cf },
+                "outcome": "reopened"})
+        })
+        .collect();
+    let r = call(
+        &app,
+        "POST",
+        "/v1/events",
+        Some(cti),
+        Some(Value::Array(events)),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        call(&app, "POST", "/v1/outreach/run", Some(maria), None)
+            .await
+            .status(),
+        200
+    );
+    let list: Value = call(&app, "GET", "/v1/outreach?limit=10", Some(maria), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let citizen = list["flags"][0]["citizen"]
+        .as_str()
+        .expect("a flag")
+        .to_string();
+    assert!(!citizen.contains("RSSMRA"));
+
+    // The database alone does not name the citizen: neither the file nor its WAL holds the code.
+    for file in [app.db_path.clone(), app.db_path.with_extension("db-wal")] {
+        if let Ok(bytes) = std::fs::read(&file) {
+            assert!(
+                !bytes
+                    .windows(cf.len())
+                    .any(|w| w.eq_ignore_ascii_case(cf.as_bytes())),
+                "{} holds the codice fiscale",
+                file.display()
+            );
+        }
+    }
+
+    // Only a case worker may ask; the answer is the reference as first sent, never cached.
+    let ask = json!({"citizen": citizen, "reason": "richiamata per pratica TARI"});
+    let r = call(
+        &app,
+        "POST",
+        "/v1/outreach/reveal",
+        Some(planning),
+        Some(ask.clone()),
+    )
+    .await;
+    assert_error(r, 403, "forbidden").await;
+    let r = call(
+        &app,
+        "POST",
+        "/v1/outreach/reveal",
+        Some(maria),
+        Some(ask.clone()),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let shown: Value = r.json().await.unwrap();
+    assert_eq!(shown["citizen_id"], "rssmra80a01h501u", "{shown}");
+    assert_eq!(shown["citizen"], citizen.as_str());
+
+    // Each reveal is in the access log under the key, one citizen, with its reason.
+    let log: Value = call(
+        &app,
+        "GET",
+        &format!(
+            "/v1/audit/access?since={}",
+            now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        ),
+        Some(dpo),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let reveals: Vec<&Value> = log["accesses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] == "outreach.reveal")
+        .collect();
+    assert_eq!(reveals.len(), 1, "{log}");
+    assert_eq!(
+        (&reveals[0]["actor"], &reveals[0]["citizens"]),
+        (&json!("maria"), &json!(1))
+    );
+    assert!(
+        reveals[0]["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("pratica TARI"),
+        "{log}"
+    );
+
+    // Nobody unknown; a bad pseudonym is the caller's fault; an opted-out citizen is not revealed.
+    let r = call(
+        &app,
+        "POST",
+        "/v1/outreach/reveal",
+        Some(maria),
+        Some(json!({"citizen": "0".repeat(64)})),
+    )
+    .await;
+    assert_error(r, 404, "no_reference").await;
+    let r = call(
+        &app,
+        "POST",
+        "/v1/outreach/reveal",
+        Some(maria),
+        Some(json!({"citizen": cf})),
+    )
+    .await;
+    assert_error(r, 422, "invalid_request").await;
+    let r = call(
+        &app,
+        "POST",
+        "/v1/outreach/optout",
+        Some(maria),
+        Some(json!({"citizen_id": cf})),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let r = call(&app, "POST", "/v1/outreach/reveal", Some(maria), Some(ask)).await;
+    assert_error(r, 409, "opted_out").await;
+}
+
+#[tokio::test]
 async fn keys_are_created_listed_and_revoked_from_the_command_line() {
     let app = spawn_app_with(|s| s.server.auth = AuthMode::Required).await;
     let created = app.cli(

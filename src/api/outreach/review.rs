@@ -1,6 +1,7 @@
 //! The human side of outreach: `POST /v1/outreach/{flag_id}/review` (a case worker's decision,
 //! who and when, the note redacted), `POST /v1/outreach/optout` (a citizen excluded: never scored
-//! again) and `GET /v1/outreach/report` (flag rates and review outcomes by group, so that a
+//! again), `POST /v1/outreach/reveal` (whom a flag is about, in the access log) and `GET
+//! /v1/outreach/report` (flag rates and review outcomes by group, so that a
 //! reviewer can spot unequal treatment). The rules are [`crate::ops::outreach`]'s; the types
 //! here are schema mirrors for OpenAPI.
 
@@ -115,6 +116,52 @@ pub async fn optout(
     Ok(Json(
         ops::outreach::optout(&state.service, req, &actor).await?,
     ))
+}
+
+// The schema of [`ops::outreach::RevealRequest`] (never built).
+/// A case worker asking whom a flag is about.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
+#[serde(deny_unknown_fields)]
+pub struct RevealRequest {
+    /// The citizen's pseudonym, as a flag carries it (64 hex digits).
+    pub citizen: String,
+    /// Why (at most 500 characters), kept in the access log redacted of personal data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+// The schema of [`ops::outreach::RevealOut`] (never built).
+/// The reference, as the administration sent it.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[allow(dead_code)] // a schema only
+pub struct RevealOut {
+    /// The pseudonym asked about.
+    pub citizen: String,
+    /// The citizen's identifier as the administration's systems sent it with an event.
+    pub citizen_id: String,
+    /// "advice for a case worker; a person decides".
+    pub note: String,
+}
+
+/// Whom a flag is about: the reference sent with the citizen's events (`citizen_id`), kept
+/// sealed (AES-256-GCM, key apart from the database) and opened for a case worker. Every reveal is
+/// in the access log (`outreach.reveal`, with the reason) before the answer; never cached.
+#[utoipa::path(post, path = "/v1/outreach/reveal", tag = "outreach", request_body = RevealRequest,
+    responses(
+        (status = 200, description = "The reference (`Cache-Control: no-store`)", body = RevealOut),
+        (status = 404, description = "`no_reference`", body = ErrorBody),
+        (status = 409, description = "`opted_out`", body = ErrorBody),
+        (status = 422, description = "`invalid_request` (citizen, reason)", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`", body = ErrorBody),
+    ))]
+pub async fn reveal(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiJson(req): ApiJson<ops::outreach::RevealRequest>,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
+    let out = ops::outreach::reveal(&state.service, req, &actor).await?;
+    Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], Json(out)))
 }
 
 // The schema of the domain's `flags::GroupStats`, which the report serves as it is: never

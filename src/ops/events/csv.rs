@@ -130,7 +130,14 @@ pub fn import_csv<R: std::io::Read>(
         let parsed = row
             .map_err(|e| format!("not a CSV row: {e}"))
             .and_then(|r| parse_event(mapping.row_json(&r)))
-            .and_then(|e| e.parse(&svc.pseudonyms, Origin::Import, now));
+            .and_then(|e| {
+                e.parse(
+                    &svc.pseudonyms,
+                    svc.references.as_ref(),
+                    Origin::Import,
+                    now,
+                )
+            });
         match parsed {
             Ok(record) => batch.push(record),
             Err(reason) => ack.errors.push(RejectedEvent {
