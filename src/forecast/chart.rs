@@ -243,6 +243,7 @@ mod tests {
             topic: None,
             urgency: None,
             open: None,
+            staffed: None,
         };
         let now = Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 0).unwrap();
         let rows: Vec<_> = (0..56 * 96)

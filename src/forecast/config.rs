@@ -92,6 +92,12 @@ pub struct SeriesConfig {
     /// and are forecast as 0. Default: always open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open: Option<OpeningHours>,
+    /// When agents work the series' contacts, if not whenever they arrive: no agents outside these
+    /// hours (nor on national holidays), and what arrives meanwhile on a written channel is
+    /// carried to the next opening ([`crate::forecast::staffed`]). Default: for a series of one
+    /// queue, that queue's `hours` in the routing policy; else always.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staffed: Option<OpeningHours>,
 }
 
 fn default_interval() -> Interval {
@@ -108,6 +114,7 @@ impl SeriesConfig {
             topic: None,
             urgency: None,
             open: None,
+            staffed: None,
         }
     }
 }

@@ -12,6 +12,8 @@
 //! - [`backtest`]: rolling-origin evaluation (MASE, sMAPE, interval coverage) and the one rule
 //!   that chooses a model.
 //! - [`chart`]: a forecast with its intervals and recent history, as SVG or PNG.
+//! - [`staffed`]: agents only while a queue is open, the closed hours' mail carried to the
+//!   opening.
 //!
 //! Inside, imports run one way: `chart → plan → config | backtest → models | series | staffing`.
 //! A model family like `classify`: it imports the [`crate::calendar`] and [`crate::duration`]
@@ -23,4 +25,5 @@ pub mod config;
 pub mod models;
 pub mod plan;
 pub mod series;
+pub mod staffed;
 pub mod staffing;

@@ -9,9 +9,10 @@
 
 use super::backtest;
 use super::config::{ForecastConfig, SeriesConfig};
-use super::models::{ModelKind, Point, calibrate};
+use super::models::{ModelKind, calibrate};
 use super::series::{Interval, Series, SeriesCalendar};
-use super::staffing::{Staffed, Staffing};
+use super::staffed::{self, Carried};
+use super::staffing::answered_live;
 use crate::duration::{Duration, DurationError, Unit};
 use crate::store::{ContactCounts, ContactFilter};
 use chrono::{DateTime, Utc};
@@ -23,14 +24,7 @@ pub const HISTORY_DAYS: usize = 14;
 /// Backtest origins used to choose the model (fewer when the history is short).
 const ORIGINS: usize = 4;
 
-/// One forecast interval with the staff it calls for.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct StaffedPoint {
-    /// The forecast.
-    pub point: Point,
-    /// Agents and FTE for the expected contacts; `None` when the interval is closed.
-    pub staffing: Option<Staffed>,
-}
+pub use super::staffed::StaffedPoint;
 
 /// The forecast of one series (serialised as the store's forecast cache).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -221,6 +215,28 @@ pub fn fit_all(
     out
 }
 
+/// What the series' notes say of its staffed hours.
+fn staffed_note(hours: &str, carry: bool, c: &Carried) -> String {
+    let what = if carry {
+        format!(
+            "the {:.0} contacts forecast to arrive while it is closed are carried to the next \
+             opening and spread over it",
+            c.carried
+        )
+    } else {
+        format!(
+            "the {:.0} contacts forecast while it is closed are not carried (callers do not wait \
+             for the opening)",
+            c.not_carried
+        )
+    };
+    format!(
+        "Agents only while the queue is open ({hours}; closed on national holidays): \
+         {} closed intervals have none; {what}.",
+        c.closed_intervals
+    )
+}
+
 /// The history is the complete local days before `now`'s: today's contacts so far are left out
 /// (a day half counted would read as a quiet one), days after the last contact count as zero,
 /// and the forecast starts at today's local midnight.
@@ -258,18 +274,17 @@ fn fit_one(
         .map_err(|e| e.to_string())?;
     let staffing = config.staffing.params(def.channel.as_deref()).check().ok();
     let seconds = f64::from(interval.minutes()) * 60.0;
-    let points = fitted
-        .forecast(horizon)
-        .into_iter()
-        .map(|point| StaffedPoint {
-            staffing: staffing
-                .as_ref()
-                .filter(|_| point.expected > 0.0 || point.upper95 > 0.0)
-                .and_then(|s: &Staffing| s.solve(point.expected, seconds).ok()),
-            point,
-        })
-        .collect();
+    let hours = def.staffed.as_ref().map(|h| staffed::StaffedHours {
+        hours: h.hours(),
+        tz,
+        carry: !def.channel.as_deref().is_some_and(answered_live),
+    });
+    let (points, carried) =
+        staffed::staff(fitted.forecast(horizon), staffing.as_ref(), seconds, hours);
     let mut notes = fitted.notes().to_vec();
+    if let (Some(h), Some(hours)) = (&def.staffed, hours) {
+        notes.push(staffed_note(h.text(), hours.carry, &carried));
+    }
     if let Some(r) = &report {
         notes.extend(r.chosen.notes.iter().cloned());
     }

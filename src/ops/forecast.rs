@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::forecast::chart::{self, ChartSpec};
 use crate::forecast::config::SeriesConfig;
 use crate::forecast::plan::{self, Forecasts, SeriesForecast, StaffedPoint};
+use crate::forecast::series::OpeningHours;
 use crate::route::Channel;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -269,7 +270,8 @@ fn find<'a>(f: &'a Forecasts, name: &str) -> Result<&'a SeriesForecast, OpError>
 }
 
 /// The series `[forecast]` keeps: as configured, or the total and one per queue of the routing
-/// policy and per channel.
+/// policy and per channel. A series of one queue is staffed during that queue's opening hours
+/// in the policy unless it says otherwise (`staffed`).
 pub fn series_defs(settings: &Settings) -> Vec<SeriesConfig> {
     let queues: Vec<String> = settings
         .routing
@@ -277,9 +279,29 @@ pub fn series_defs(settings: &Settings) -> Vec<SeriesConfig> {
         .iter()
         .map(|q| q.name.clone())
         .collect();
-    settings
+    let mut defs = settings
         .forecast
-        .series_or_default(&queues, &Channel::ALL.map(Channel::as_str))
+        .series_or_default(&queues, &Channel::ALL.map(Channel::as_str));
+    for def in defs.iter_mut().filter(|d| d.staffed.is_none()) {
+        let queue = def
+            .queue
+            .as_deref()
+            .and_then(|name| settings.routing.queues.iter().find(|q| q.name == name));
+        def.staffed = queue.and_then(|q| q.hours.as_ref()).and_then(queue_hours);
+    }
+    defs
+}
+
+/// A queue's `hours` table (`mon = "09:00-12:30,15:00-17:00"`) as opening hours
+/// (`mon 09:00-12:30,15:00-17:00; …`); the policy was checked when loaded, so `None` only for
+/// what it would have refused.
+fn queue_hours(days: &std::collections::BTreeMap<String, String>) -> Option<OpeningHours> {
+    let text: Vec<String> = crate::calendar::hours::DAY_KEYS
+        .iter()
+        .filter_map(|d| days.get(*d).map(|w| format!("{d} {}", w.trim())))
+        .filter(|d| !d.ends_with(' '))
+        .collect();
+    OpeningHours::parse(&text.join("; ")).ok()
 }
 
 /// Fits `defs` on the store's contacts as of now (one scan of the store for all of them).
@@ -319,4 +341,87 @@ pub fn cached(settings: &Settings) -> Result<Option<Forecasts>, OpError> {
     stored
         .map(|(_, body)| Forecasts::from_json(&body).map_err(OpError::internal))
         .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{EMBEDDED, Source};
+    use chrono::{TimeZone, Timelike, Weekday};
+
+    fn settings() -> Settings {
+        Settings::from_layers(EMBEDDED, &Source::Embedded, &[], &[]).unwrap()
+    }
+
+    #[test]
+    fn a_queue_series_is_staffed_during_the_queue_hours_of_the_policy() {
+        let defs = series_defs(&settings());
+        let named = |n: &str| defs.iter().find(|d| d.name == n).unwrap();
+        let hours = named("queue:tributi")
+            .staffed
+            .as_ref()
+            .expect("tributi's hours");
+        assert!(
+            hours.text().contains("tue 09:00-12:30,15:00-17:00"),
+            "{}",
+            hours.text()
+        );
+        assert_eq!(hours.hours().windows(Weekday::Mon).len(), 1);
+        assert!(hours.hours().windows(Weekday::Sun).is_empty());
+        assert!(named("total").staffed.is_none());
+        assert!(named("channel:email").staffed.is_none());
+    }
+
+    /// Eight weeks of contacts at every hour (mail arrives at night too) for `queue:tributi`:
+    /// no agents on Monday at 16:00, when tributi is closed, and more at Tuesday's opening than
+    /// the hour's own contacts call for (the night's mail is carried to it).
+    #[test]
+    fn no_agents_are_asked_for_while_the_queue_is_closed() {
+        let settings = settings();
+        let def = series_defs(&settings)
+            .into_iter()
+            .find(|d| d.name == "queue:tributi")
+            .unwrap();
+        let tz = settings.forecast.timezone;
+        let now = tz
+            .with_ymd_and_hms(2026, 11, 29, 12, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc);
+        let rows: Vec<(DateTime<Utc>, u64)> = (1..=56 * 96)
+            .map(|q| (now - chrono::TimeDelta::minutes(15 * q), 2))
+            .collect();
+        let f = plan::fit_all(&[def], &settings.forecast, |_| Ok(rows.clone()), now);
+        assert!(f.failed.is_empty(), "{:?}", f.failed);
+        let s = &f.series[0];
+        let at = |day: u32, h: u32, m: u32| {
+            let t = tz.with_ymd_and_hms(2026, 11, day, h, m, 0).unwrap();
+            s.points
+                .iter()
+                .find(|p| p.point.start == t.with_timezone(&Utc))
+                .unwrap()
+        };
+        let monday_afternoon = at(30, 16, 0);
+        assert!(monday_afternoon.point.expected > 0.0, "mail still arrives");
+        assert!(monday_afternoon.staffing.is_none(), "tributi is closed");
+        assert!(at(30, 3, 0).staffing.is_none());
+        let opening = at(30, 9, 0);
+        let staffed = opening.staffing.as_ref().expect("open at 9");
+        let alone = settings
+            .forecast
+            .staffing
+            .params(None)
+            .check()
+            .unwrap()
+            .solve(opening.point.expected, 1800.0)
+            .unwrap();
+        assert!(staffed.agents > alone.agents, "{staffed:?} vs {alone:?}");
+        assert!(
+            s.notes
+                .iter()
+                .any(|n| n.contains("Agents only while the queue is open")),
+            "{:?}",
+            s.notes
+        );
+        assert_eq!(opening.point.start.with_timezone(&tz).hour(), 9);
+    }
 }

@@ -16,6 +16,7 @@ fn series(name: &str, channel: Option<&str>) -> SeriesConfig {
         topic: None,
         urgency: None,
         open: None,
+        staffed: None,
     }
 }
 
