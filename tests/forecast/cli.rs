@@ -70,7 +70,7 @@ fn events_are_counted_per_day_and_the_answer_names_the_winner_and_the_baseline()
     ]);
     let v = json(&out);
     let model = v["model"].as_str().unwrap();
-    assert!(["snaive", "profile", "mstl"].contains(&model), "{v}");
+    assert!(["snaive", "profile", "damped", "mstl"].contains(&model), "{v}");
     assert_eq!(v["baseline"]["model"], "snaive");
     for key in ["mase", "smape", "coverage80", "coverage95"] {
         assert!(v[key].is_number(), "{key} in {v}");
