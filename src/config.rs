@@ -139,6 +139,17 @@ pub enum ConfigError {
     },
 }
 
+/// The routing policy's local closures (`routing.local_holidays`) as the forecasts take them: read
+/// once here, where both sections are known, so that `forecast` never imports `route`. A bad entry
+/// is left out: the policy's compile refuses it, naming it, before anything is served.
+fn local_closures(routing: &RoutingConfig) -> crate::calendar::HolidayCalendar {
+    let mut closures = crate::calendar::HolidayCalendar::national();
+    for entry in &routing.local_holidays {
+        let _ = closures.add_local(entry);
+    }
+    closures
+}
+
 /// One override: a dotted key (`server.bind`) and its value as text.
 pub type Override = (String, String);
 
@@ -206,7 +217,7 @@ impl Settings {
                 message,
             })?;
         }
-        let settings = match Settings::deserialize(toml::Value::Table(table)) {
+        let mut settings = match Settings::deserialize(toml::Value::Table(table)) {
             Ok(settings) => settings,
             // The file alone gives the best message (with its line) when it is the culprit.
             Err(merged) => {
@@ -222,6 +233,7 @@ impl Settings {
             }
         };
         settings.check_overrides(&layers)?;
+        settings.forecast.closures = local_closures(&settings.routing);
         Ok(settings)
     }
 

@@ -126,6 +126,16 @@ impl HolidayCalendar {
         Ok(())
     }
 
+    /// The local closures repeated every year, as (month, day).
+    pub fn local_yearly(&self) -> &[(u32, u32)] {
+        &self.yearly
+    }
+
+    /// The one-off local closures.
+    pub fn local_dates(&self) -> &[NaiveDate] {
+        &self.dates
+    }
+
     /// Whether offices are closed on `date` for a national or local holiday (weekends aside).
     pub fn is_holiday(&self, date: NaiveDate) -> bool {
         self.yearly.contains(&(date.month(), date.day()))

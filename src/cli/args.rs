@@ -327,7 +327,7 @@ pub struct BacktestArgs {
     /// Number of origins, counted back from the end.
     #[arg(long, default_value_t = 8)]
     pub origins: usize,
-    /// auto (lowest MASE wins), snaive, profile or mstl.
+    /// auto (lowest MASE wins), snaive, profile, damped or mstl.
     #[arg(long, default_value = "auto")]
     pub model: String,
     /// CSV field delimiter (one character). Default: guessed.

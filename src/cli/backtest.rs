@@ -48,7 +48,7 @@ pub fn backtest_cmd(args: &BacktestArgs) -> Result<String, CliError> {
         name => vec![ModelKind::parse(name).ok_or_else(|| {
             bad(
                 "--model",
-                format!("`{name}` is not one of auto, snaive, profile, mstl"),
+                format!("`{name}` is not one of auto, snaive, profile, damped, mstl"),
             )
         })?],
     };
@@ -113,8 +113,9 @@ fn csv_notes(loaded: &crate::forecast::series::Loaded) -> Vec<String> {
     notes
 }
 
-/// A `[forecast]` series counted from the store's contacts, with the config's interval, hours and
-/// zone (`--special-days` and `--no-national-holidays` still apply).
+/// A `[forecast]` series counted from the store's contacts, with the config's interval, hours,
+/// zone, local closures and holiday rule (`--special-days` and `--no-national-holidays` still
+/// apply).
 fn stored_series(
     args: &BacktestArgs,
     name: &str,
@@ -124,6 +125,8 @@ fn stored_series(
     let def = &super::forecast::stored_series_config(&settings, name)?;
     let fc = &settings.forecast;
     calendar.tz = fc.timezone;
+    calendar.add_closures(&fc.closures);
+    calendar.holidays = fc.holidays;
     if let Some(open) = &def.open {
         calendar.hours = Some(open.hours().clone());
     }

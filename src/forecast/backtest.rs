@@ -14,8 +14,9 @@
 //! [`backtest`] is the one place a model is chosen, for `instrada backtest` and for the refit's
 //! forecasts alike: the seasonal naive runs once as the baseline, every other candidate on the
 //! same origins, and the lowest MASE wins ([`choose`]). A model that cannot be fitted at an origin
-//! for too little history falls back to the next simpler one (MSTL → profile → seasonal naive)
-//! there, and the report's notes say so; a candidate that fails outright is left out and listed.
+//! for too little history falls back to the next simpler one (MSTL or damped → profile → seasonal
+//! naive) there, and the report's notes say so; a candidate that fails outright is left out and
+//! listed.
 
 use crate::duration::{Duration, DurationError, Unit};
 use crate::forecast::models::{ModelKind, Point, calibrate, snaive};
@@ -303,6 +304,7 @@ fn fit_with_fallback(
     let chain: &[ModelKind] = match kind {
         ModelKind::Mstl => &[ModelKind::Mstl, ModelKind::Profile, ModelKind::Snaive],
         ModelKind::Profile => &[ModelKind::Profile, ModelKind::Snaive],
+        ModelKind::Damped => &[ModelKind::Damped, ModelKind::Profile, ModelKind::Snaive],
         ModelKind::Snaive => &[ModelKind::Snaive],
     };
     let mut last = None;

@@ -6,6 +6,9 @@
 //! timezone = "Europe/Rome"
 //! count_decisions = true        # routed requests are contacts (off when the contact centre also
 //!                               # sends an event for each of them)
+//! holidays = "learn"            # national holidays and `routing.local_holidays`: as the history's
+//!                               # weekday holidays behaved, else like Sundays; or "like-sunday",
+//!                               # "closed"
 //! [[forecast.series]]
 //! name = "tributi-phone"
 //! interval = "30m"
@@ -24,9 +27,9 @@
 //! only: `config` and `plan` import this, not the other way.
 
 use super::models::ModelKind;
-use super::series::{Interval, OpeningHours};
+use super::series::{HolidayRule, Interval, OpeningHours};
 use super::staffing::StaffingParams;
-use crate::calendar::Schedule;
+use crate::calendar::{HolidayCalendar, Schedule};
 use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -48,10 +51,20 @@ pub struct ForecastConfig {
     /// when the store has no cached forecasts, and on `POST /v1/forecast/refit`). Default
     /// `daily 02:00`. A start-up after the last scheduled time refits unless the cache is newer.
     pub refit: Schedule,
-    /// The models each series' backtest chooses among: `snaive`, `profile`, `mstl`. Default
-    /// seasonal naive and profile: MSTL takes seconds per series and has not won on the shared
-    /// series (see README), so it is opt-in.
+    /// The models each series' backtest chooses among: `snaive`, `profile`, `damped`, `mstl`.
+    /// Default seasonal naive, profile and damped trend: MSTL takes seconds per series and has not
+    /// won on the shared series (see README), so it is opt-in.
     pub models: Vec<ModelKind>,
+    /// How national holidays and local closures are forecast: `learn` (as the weekday holidays of
+    /// the history behaved, like the series' Sundays when it has none), `like-sunday` or
+    /// `closed`. Default `learn`. A series with opening hours is closed on them whatever the rule.
+    pub holidays: HolidayRule,
+    /// The local closures (the patron saint's day) the forecasts treat like national holidays: not
+    /// a `[forecast]` key but the routing policy's `routing.local_holidays`, passed in as data by
+    /// whoever loads the settings ([`crate::config::Settings`]), so that `forecast` never reads
+    /// `route`.
+    #[serde(skip)]
+    pub closures: HolidayCalendar,
 }
 
 impl Default for ForecastConfig {
@@ -62,7 +75,9 @@ impl Default for ForecastConfig {
             series: Vec::new(),
             staffing: StaffingConfig::default(),
             refit: Schedule::Daily(chrono::NaiveTime::MIN + chrono::TimeDelta::hours(2)),
-            models: vec![ModelKind::Snaive, ModelKind::Profile],
+            models: vec![ModelKind::Snaive, ModelKind::Profile, ModelKind::Damped],
+            holidays: HolidayRule::default(),
+            closures: HolidayCalendar::national(),
         }
     }
 }
@@ -177,7 +192,10 @@ impl ForecastConfig {
     pub fn problems(&self) -> Vec<String> {
         let mut p = Vec::new();
         if self.models.is_empty() {
-            p.push("`forecast.models` is empty: name at least one of snaive, profile, mstl".into());
+            p.push(
+                "`forecast.models` is empty: name at least one of snaive, profile, damped, mstl"
+                    .into(),
+            );
         }
         let mut seen = std::collections::HashSet::new();
         for s in &self.series {
@@ -271,6 +289,7 @@ mod tests {
             timezone = "Europe/London"
             refit = "daily 03:30"
             models = ["profile", "mstl"]
+            holidays = "like-sunday"
             [[series]]
             name = "a"
             interval = "60m"
@@ -280,6 +299,7 @@ mod tests {
         assert_eq!(c.timezone, chrono_tz::Europe::London);
         assert_eq!(c.refit.to_string(), "daily 03:30");
         assert_eq!(c.models, [ModelKind::Profile, ModelKind::Mstl]);
+        assert_eq!(c.holidays, HolidayRule::LikeSunday);
         let s = &c.series[0];
         assert_eq!(s.interval, Interval::H1);
         let open = s.open.as_ref().unwrap();
@@ -300,7 +320,7 @@ mod tests {
             ("refit = \"weekly\"", "`weekly`: `daily HH:MM`"),
             (
                 "models = [\"arima\"]",
-                "`arima` is not one of snaive, profile, mstl",
+                "`arima` is not one of snaive, profile, damped, mstl",
             ),
             (
                 "[[series]]\nname = \"a\"\ninterval = \"7m\"",
@@ -311,6 +331,8 @@ mod tests {
                 "`someday` is not `DAYS HH:MM-HH:MM`",
             ),
             ("[staffing]\ntarget = 1.2", "`target` must be a fraction"),
+            ("holidays = \"open\"", "unknown variant `open`"),
+            ("closures = [\"12-10\"]", "unknown field `closures`"),
         ] {
             let e = toml::from_str::<ForecastConfig>(toml)
                 .unwrap_err()

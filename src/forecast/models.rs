@@ -1,16 +1,20 @@
-//! Forecasting models for a [`Series`]: a small trait, three candidates, and prediction intervals
+//! Forecasting models for a [`Series`]: a small trait, four candidates, and prediction intervals
 //! calibrated on each model's own out-of-sample errors.
 //!
 //! - [`snaive`]: seasonal naive, one week back (the baseline every model is compared with).
 //! - [`profile`]: the planners' classic, a daily total (level × weekday factor) times an intraday
 //!   profile per weekday; on a daily series it is a level × weekly-profile model.
+//! - [`damped`]: a damped additive trend (Holt's method with damping) on the deseasonalised daily
+//!   totals, times the weekday factors and the intraday profile: follows a level that jumps and
+//!   decays (a surge after a storm) in microseconds.
 //! - [`mstl`]: MSTL (augurs) with an AutoETS trend, over the within-day, weekly and — with two
 //!   years of daily data — yearly seasonalities.
 //!
 //! Every model forecasts 0 on closed intervals and never a negative count. **Special days**
-//! (holidays) get a multiplicative effect estimated from history: the ratio of what was counted
-//! on past special days to what the same weekday brought in the weeks around them
-//! ([`special::holiday_factor`]); special days are left out when levels and profiles are estimated.
+//! (national holidays, local closures) are forecast by the series' rule, once for every model
+//! ([`special`]): as the weekday holidays of the history behaved, like the series' Sundays when
+//! the history has none (or always, or closed, as configured); special days are left out when
+//! levels and profiles are estimated.
 //!
 //! **Intervals** ([`calibrate`]): before fitting on the whole training data, the model is fitted at
 //! a few inner origins inside it and forecasts the next horizon; the out-of-sample errors, scaled
@@ -18,6 +22,7 @@
 //! final forecast. No analytic interval is used.
 
 pub mod calibrate;
+pub mod damped;
 pub mod mstl;
 pub mod profile;
 pub mod snaive;
@@ -45,7 +50,7 @@ pub struct Point {
 
 /// A point forecaster: what each model implements.
 pub trait Model: Send + Sync {
-    /// Short name: `snaive`, `profile`, `mstl`.
+    /// Short name: `snaive`, `profile`, `damped`, `mstl`.
     fn name(&self) -> &'static str;
 
     /// Intervals of history the model needs on `series`' grid (fitting on less fails with
@@ -78,6 +83,12 @@ pub trait PointFit {
     fn notes(&self) -> Vec<String> {
         Vec::new()
     }
+
+    /// What the forecast of the next `horizon` intervals did with special days (which rule gave
+    /// which days), for the answer.
+    fn horizon_notes(&self, _horizon: usize) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// A fitted model with calibrated intervals.
@@ -107,6 +118,12 @@ impl Fitted {
     /// What the fit gave up or fell back to.
     pub fn notes(&self) -> &[String] {
         &self.notes
+    }
+
+    /// How the special days among the next `horizon` intervals are forecast (which rule, which
+    /// days), for the series' notes.
+    pub fn horizon_notes(&self, horizon: usize) -> Vec<String> {
+        self.point.horizon_notes(horizon)
     }
 
     /// The interval quantiles in use.
@@ -167,7 +184,8 @@ pub(crate) fn too_little(model: &str, series: &Series, needed: usize, what: &str
     }
 }
 
-/// Which model a caller asks for (written by its name in settings: `snaive`, `profile`, `mstl`).
+/// Which model a caller asks for (written by its name in settings: `snaive`, `profile`, `damped`,
+/// `mstl`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "&'static str")]
 pub enum ModelKind {
@@ -175,6 +193,8 @@ pub enum ModelKind {
     Snaive,
     /// Daily total × intraday profile.
     Profile,
+    /// Damped-trend daily total × weekday factor × intraday profile.
+    Damped,
     /// MSTL + AutoETS trend.
     Mstl,
 }
@@ -182,7 +202,8 @@ pub enum ModelKind {
 impl TryFrom<String> for ModelKind {
     type Error = String;
     fn try_from(text: String) -> Result<Self, String> {
-        Self::parse(&text).ok_or_else(|| format!("`{text}` is not one of snaive, profile, mstl"))
+        Self::parse(&text)
+            .ok_or_else(|| format!("`{text}` is not one of snaive, profile, damped, mstl"))
     }
 }
 
@@ -194,9 +215,9 @@ impl From<ModelKind> for &'static str {
 
 impl ModelKind {
     /// All candidates, the baseline first.
-    pub const ALL: [ModelKind; 3] = [Self::Snaive, Self::Profile, Self::Mstl];
+    pub const ALL: [ModelKind; 4] = [Self::Snaive, Self::Profile, Self::Damped, Self::Mstl];
 
-    /// Parses `snaive`, `profile`, `mstl`.
+    /// Parses `snaive`, `profile`, `damped`, `mstl`.
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.name() == text)
     }
@@ -206,6 +227,7 @@ impl ModelKind {
         match self {
             Self::Snaive => "snaive",
             Self::Profile => "profile",
+            Self::Damped => "damped",
             Self::Mstl => "mstl",
         }
     }
@@ -219,6 +241,7 @@ impl ModelKind {
         match self {
             Self::Snaive => snaive::SeasonalNaive.fit(series, calibration),
             Self::Profile => profile::Profile::default().fit(series, calibration),
+            Self::Damped => damped::Damped::default().fit(series, calibration),
             Self::Mstl => mstl::Mstl.fit(series, calibration),
         }
     }
@@ -228,6 +251,7 @@ impl ModelKind {
         match self {
             Self::Snaive => snaive::SeasonalNaive.min_history(series),
             Self::Profile => profile::Profile::default().min_history(series),
+            Self::Damped => damped::Damped::default().min_history(series),
             Self::Mstl => mstl::Mstl.min_history(series),
         }
     }

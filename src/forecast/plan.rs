@@ -231,7 +231,7 @@ fn staffed_note(hours: &str, carry: bool, c: &Carried) -> String {
         )
     };
     format!(
-        "Agents only while the queue is open ({hours}; closed on national holidays): \
+        "Agents only while the queue is open ({hours}; closed on holidays and local closures): \
          {} closed intervals have none; {what}.",
         c.closed_intervals
     )
@@ -239,7 +239,9 @@ fn staffed_note(hours: &str, carry: bool, c: &Carried) -> String {
 
 /// The history is the complete local days before `now`'s: today's contacts so far are left out
 /// (a day half counted would read as a quiet one), days after the last contact count as zero,
-/// and the forecast starts at today's local midnight.
+/// and the forecast starts at today's local midnight. The series' special days are the national
+/// holidays and `config.closures`, forecast by `config.holidays` (the notes say which rule gave
+/// which days).
 fn fit_one(
     def: &SeriesConfig,
     config: &ForecastConfig,
@@ -251,6 +253,8 @@ fn fit_one(
     let midnight = crate::calendar::local_to_utc(tz, today.and_time(chrono::NaiveTime::MIN));
     let mut calendar = SeriesCalendar::always_open(tz);
     calendar.hours = def.open.as_ref().map(|o| o.hours().clone());
+    calendar.add_closures(&config.closures);
+    calendar.holidays = config.holidays;
     let interval = def.interval;
     let mut values: Vec<_> = rows
         .iter()
@@ -277,11 +281,13 @@ fn fit_one(
     let hours = def.staffed.as_ref().map(|h| staffed::StaffedHours {
         hours: h.hours(),
         tz,
+        closed: &config.closures,
         carry: !def.channel.as_deref().is_some_and(answered_live),
     });
     let (points, carried) =
         staffed::staff(fitted.forecast(horizon), staffing.as_ref(), seconds, hours);
     let mut notes = fitted.notes().to_vec();
+    notes.extend(fitted.horizon_notes(horizon));
     if let (Some(h), Some(hours)) = (&def.staffed, hours) {
         notes.push(staffed_note(h.text(), hours.carry, &carried));
     }
@@ -348,6 +354,148 @@ fn choose(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::forecast::series::{HolidayRule, OpeningHours};
+
+    /// Contacts per 30 minutes, 08:00–18:00 Rome time, from Tuesday 1 September to Monday 7
+    /// December 2026: 15 on weekdays, 5 on Saturdays, 2 on Sundays, and `on_10_november` on
+    /// Tuesday 10 November. The only national holidays in it (4 October, 1 November) are Sundays.
+    fn three_months(on_10_november: u64) -> Vec<(DateTime<Utc>, u64)> {
+        use chrono::{Datelike, NaiveDate, Weekday};
+        let first = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
+        let mut rows = Vec::new();
+        for date in first
+            .iter_days()
+            .take_while(|d| d.month() != 12 || d.day() < 8)
+        {
+            let n = match date.weekday() {
+                _ if date == NaiveDate::from_ymd_opt(2026, 11, 10).unwrap() => on_10_november,
+                Weekday::Sat => 5,
+                Weekday::Sun => 2,
+                _ => 15,
+            };
+            for slot in 16..36 {
+                let local = crate::forecast::series::slot_start(Interval::M30, date, slot);
+                rows.push((
+                    crate::calendar::local_to_utc(chrono_tz::Europe::Rome, local),
+                    n,
+                ));
+            }
+        }
+        rows
+    }
+
+    /// The series `total` fitted at 07:00 on Tuesday 8 December 2026 (Immacolata Concezione):
+    /// the expected total of each of the next 14 days, and the notes.
+    fn fit_on_8_december(
+        config: &ForecastConfig,
+        open: Option<&str>,
+        on_10_november: u64,
+    ) -> (Vec<f64>, Vec<String>) {
+        use chrono::TimeZone;
+        let def = SeriesConfig {
+            name: "total".into(),
+            interval: Interval::M30,
+            queue: None,
+            channel: None,
+            topic: None,
+            urgency: None,
+            open: open.map(|o| OpeningHours::parse(o).unwrap()),
+            staffed: None,
+        };
+        let rows = three_months(on_10_november);
+        let now = Utc.with_ymd_and_hms(2026, 12, 8, 6, 0, 0).unwrap();
+        let f = fit_all(
+            std::slice::from_ref(&def),
+            config,
+            |_| Ok(rows.clone()),
+            now,
+        );
+        assert!(f.failed.is_empty(), "{:?}", f.failed);
+        let s = &f.series[0];
+        let days = s.points[..14 * 48]
+            .chunks(48)
+            .map(|day| day.iter().map(|p| p.point.expected).sum())
+            .collect();
+        (days, s.notes.clone())
+    }
+
+    #[test]
+    fn a_holiday_with_no_example_in_the_history_is_forecast_like_a_sunday_and_the_notes_say_so() {
+        let (days, notes) = fit_on_8_december(&ForecastConfig::default(), None, 15);
+        // Day 0 is Tuesday 8 December, day 5 Sunday 13, day 7 Tuesday 15.
+        let (holiday, sunday, tuesday) = (days[0], days[5], days[7]);
+        assert!(tuesday > 250.0 && sunday < 60.0, "{days:?}");
+        assert!((holiday - sunday).abs() < 0.25 * sunday, "{days:?}");
+        let note = notes
+            .iter()
+            .find(|n| n.starts_with("special days "))
+            .unwrap_or_else(|| panic!("{notes:?}"));
+        assert!(
+            note.contains("2026-12-08 (Immacolata Concezione)"),
+            "{note}"
+        );
+        assert!(note.contains("like the series' Sundays"), "{note}");
+        assert!(!note.contains("2026-12-10"), "{note}");
+        assert!(
+            days[2] > 250.0,
+            "Thursday 10 December is a working day: {days:?}"
+        );
+    }
+
+    #[test]
+    fn a_local_closure_is_a_special_day_and_the_rule_is_configurable() {
+        let mut config = ForecastConfig::default();
+        config.closures.add_local("12-10").unwrap();
+        let (days, notes) = fit_on_8_december(&config, None, 15);
+        assert!(
+            days[2] < 60.0,
+            "Thursday 10 December, closed locally: {days:?}"
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("2026-12-10 (local closure)")),
+            "{notes:?}"
+        );
+        config.holidays = HolidayRule::Closed;
+        let (days, notes) = fit_on_8_december(&config, None, 15);
+        assert_eq!((days[0], days[2]), (0.0, 0.0), "{days:?}");
+        assert!(days[1] > 250.0, "{days:?}");
+        assert!(notes.iter().any(|n| n.contains("closed, 0")), "{notes:?}");
+    }
+
+    #[test]
+    fn a_weekday_holiday_in_the_history_teaches_how_such_days_behave() {
+        // Tuesday 10 November was a local closure with a third of a Tuesday's contacts.
+        let mut config = ForecastConfig::default();
+        config.closures.add_local("2026-11-10").unwrap();
+        let (days, notes) = fit_on_8_december(&config, None, 5);
+        assert!(days[0] > 60.0 && days[0] < 160.0, "{days:?}");
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("2026-12-08") && n.contains("1 weekday holiday")),
+            "{notes:?}"
+        );
+        // Asked to, the same history is ignored.
+        config.holidays = HolidayRule::LikeSunday;
+        let (days, _) = fit_on_8_december(&config, None, 5);
+        assert!((days[0] - days[5]).abs() < 0.25 * days[5], "{days:?}");
+    }
+
+    #[test]
+    fn a_series_with_opening_hours_is_closed_on_a_holiday() {
+        let config = ForecastConfig::default();
+        let (days, notes) = fit_on_8_december(&config, Some("mon-sat 08:00-18:00"), 15);
+        assert_eq!(days[0], 0.0, "{days:?}");
+        assert!(days[7] > 250.0, "{days:?}");
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("2026-12-08") && n.contains("opening hours")),
+            "{notes:?}"
+        );
+    }
 
     #[test]
     fn a_horizon_is_1_to_28_whole_days_however_written() {

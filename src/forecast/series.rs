@@ -16,8 +16,9 @@
 //! Missing intervals are 0 (a series of counts has no gaps: no event means no contact). Closed
 //! intervals — outside the opening hours, or on a holiday when hours are given — are not fitted and
 //! are forecast as 0; contacts counted in them are kept in the values but ignored by the models.
-//! Holidays (Italian national ones, plus local dates) are *special days*: the models estimate their
-//! effect from history (see [`crate::forecast::models`]).
+//! Holidays (Italian national ones, plus local dates) are *special days*, forecast by the series'
+//! [`HolidayRule`]: as the history's weekday holidays behaved, like the series' Sundays, or closed
+//! (see [`crate::forecast::models::special`]).
 
 mod error;
 mod hours;
@@ -27,7 +28,7 @@ pub use error::ForecastError;
 pub use hours::{OpeningHours, OpeningHoursError, parse_weekly};
 pub use load::{CsvSpec, Loaded, Stamp, parse_stamp, read_csv};
 
-use crate::calendar::{WeeklyHours, is_national_holiday, local_to_utc};
+use crate::calendar::{HolidayCalendar, WeeklyHours, is_national_holiday, local_to_utc};
 use crate::duration::{Duration, DurationError, Unit};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
@@ -102,6 +103,33 @@ impl From<Interval> for &'static str {
     }
 }
 
+/// How the special days (national holidays, local closures) of a forecast are forecast
+/// (`forecast.holidays`: `learn`, `like-sunday` or `closed`). A series with opening hours is
+/// closed on its special days whatever the rule.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HolidayRule {
+    /// As the weekday (Monday to Friday) special days of the history behaved; like the series'
+    /// Sundays when the history has none. The default.
+    #[default]
+    Learn,
+    /// Like the series' Sundays, whatever the history shows.
+    LikeSunday,
+    /// Closed: 0.
+    Closed,
+}
+
+impl HolidayRule {
+    /// The name in settings: `learn`, `like-sunday`, `closed`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Learn => "learn",
+            Self::LikeSunday => "like-sunday",
+            Self::Closed => "closed",
+        }
+    }
+}
+
 /// When a series is open and which days are special: the same for its history and its future.
 #[derive(Debug, Clone)]
 pub struct SeriesCalendar {
@@ -115,6 +143,8 @@ pub struct SeriesCalendar {
     pub dates: Vec<NaiveDate>,
     /// The zone intervals are counted in.
     pub tz: Tz,
+    /// How special days are forecast. Default [`HolidayRule::Learn`].
+    pub holidays: HolidayRule,
 }
 
 impl SeriesCalendar {
@@ -126,7 +156,15 @@ impl SeriesCalendar {
             yearly: Vec::new(),
             dates: Vec::new(),
             tz,
+            holidays: HolidayRule::default(),
         }
+    }
+
+    /// Adds the local closures of `closures` (the routing policy's `local_holidays`, read once
+    /// when the settings were loaded) as special days.
+    pub fn add_closures(&mut self, closures: &HolidayCalendar) {
+        self.yearly.extend_from_slice(closures.local_yearly());
+        self.dates.extend_from_slice(closures.local_dates());
     }
 
     /// Adds local special days: `MM-DD` (every year) or `YYYY-MM-DD`, comma-separated.

@@ -3,7 +3,8 @@
 //! outside them calls for no agents, and what is forecast to arrive then is carried to the next
 //! opening and spread evenly over its intervals (the overnight mail is worked through the
 //! morning). Calls and chats are not carried: a caller who finds the line closed does not wait
-//! in a queue. National holidays are closed days.
+//! in a queue. National holidays and the local closures (`routing.local_holidays`) are closed
+//! days.
 //!
 //! Pure: the forecast points in, the staffed points out; [`super::plan`] calls it.
 
@@ -12,8 +13,7 @@ use chrono_tz::Tz;
 
 use super::models::Point;
 use super::staffing::{Staffed, Staffing};
-use crate::calendar::WeeklyHours;
-use crate::calendar::holidays::is_national_holiday;
+use crate::calendar::{HolidayCalendar, WeeklyHours};
 
 /// One forecast interval with the staff it calls for.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -32,6 +32,8 @@ pub struct StaffedHours<'a> {
     pub hours: &'a WeeklyHours,
     /// The zone they are in.
     pub tz: Tz,
+    /// The days the office is closed whatever the weekday: national holidays, local closures.
+    pub closed: &'a HolidayCalendar,
     /// Whether contacts arriving while closed wait for the opening (written channels), or are
     /// lost to it (calls, chats).
     pub carry: bool,
@@ -39,10 +41,10 @@ pub struct StaffedHours<'a> {
 
 impl StaffedHours<'_> {
     /// Whether an interval starting at `start` is open (its start inside a window, not a
-    /// national holiday).
+    /// closed day).
     pub fn is_open(&self, start: DateTime<Utc>) -> bool {
         let local = start.with_timezone(&self.tz);
-        if is_national_holiday(local.date_naive()) {
+        if self.closed.is_holiday(local.date_naive()) {
             return false;
         }
         let second = local.num_seconds_from_midnight();
@@ -169,9 +171,11 @@ mod tests {
             .check()
             .unwrap();
         let week = mornings();
+        let national = HolidayCalendar::national();
         let hours = StaffedHours {
             hours: &week,
             tz: chrono_tz::Europe::Rome,
+            closed: &national,
             carry: true,
         };
         let (points, carried) = staff(day(12), Some(&staffing), 3600.0, Some(hours));
@@ -206,9 +210,11 @@ mod tests {
     fn calls_are_not_carried_holidays_are_closed_and_without_hours_all_is_open() {
         let staffing = StaffingParams::new(300.0, 0.8, 20.0).check().unwrap();
         let week = mornings();
+        let national = HolidayCalendar::national();
         let calls = StaffedHours {
             hours: &week,
             tz: chrono_tz::Europe::Rome,
+            closed: &national,
             carry: false,
         };
         let (points, carried) = staff(day(12), Some(&staffing), 3600.0, Some(calls));

@@ -127,7 +127,7 @@ async fn forecasts_are_fitted_off_the_request_path_and_served_with_staff() {
     assert_eq!(daily["name"], "daily");
     assert_eq!(daily["contacts"], total);
     assert!(
-        ["snaive", "profile", "mstl"].contains(&daily["model"].as_str().unwrap()),
+        ["snaive", "profile", "damped", "mstl"].contains(&daily["model"].as_str().unwrap()),
         "{list}"
     );
     assert!(

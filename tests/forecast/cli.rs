@@ -70,7 +70,10 @@ fn events_are_counted_per_day_and_the_answer_names_the_winner_and_the_baseline()
     ]);
     let v = json(&out);
     let model = v["model"].as_str().unwrap();
-    assert!(["snaive", "profile", "mstl"].contains(&model), "{v}");
+    assert!(
+        ["snaive", "profile", "damped", "mstl"].contains(&model),
+        "{v}"
+    );
     assert_eq!(v["baseline"]["model"], "snaive");
     for key in ["mase", "smape", "coverage80", "coverage95"] {
         assert!(v[key].is_number(), "{key} in {v}");
@@ -132,6 +135,51 @@ fn one_model_can_be_asked_for_and_the_table_says_which_was_chosen() {
     assert!(text.contains("snaive"), "{text}");
 }
 
+/// Ten weeks of 1999 in daily totals (`;`-separated, local dates): a call centre's old history.
+fn history_1999_csv(dir: &Path) -> PathBuf {
+    let path = dir.join("calls_1999.csv");
+    let mut f = std::fs::File::create(&path).unwrap();
+    writeln!(f, "giorno;chiamate").unwrap();
+    let start = chrono::NaiveDate::from_ymd_opt(1999, 3, 1).unwrap();
+    for d in 0..70 {
+        let dow = d % 7;
+        let n = if dow < 5 {
+            120 + 3 * dow + d % 4
+        } else {
+            30 + d % 5
+        };
+        writeln!(f, "{};{n}", start + chrono::TimeDelta::days(d)).unwrap();
+    }
+    path
+}
+
+#[test]
+fn a_backtest_of_a_1999_history_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = history_1999_csv(dir.path());
+    let out = instrada(&[
+        "backtest",
+        "--data",
+        data.to_str().unwrap(),
+        "--time-col",
+        "giorno",
+        "--value-col",
+        "chiamate",
+        "--interval",
+        "1d",
+        "--horizon",
+        "1w",
+        "--step",
+        "1w",
+        "--origins",
+        "3",
+        "--json",
+    ]);
+    let report = json(&out);
+    assert_eq!(report["baseline"]["points"], 21, "{report}");
+    assert!(report["mase"].as_f64().is_some(), "{report}");
+}
+
 fn error_of(args: &[&str], csv: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("bad.csv");
@@ -169,8 +217,8 @@ fn bad_input_is_refused_with_the_line_or_the_argument_and_never_a_panic() {
         ),
         (
             &["--value-col", "v"],
-            "t,v\n1999-12-31,3\n",
-            "line 2: 1999-12-30T23:00:00+00:00 is before 2000",
+            "t,v\n1899-12-31,3\n",
+            "line 2: 1899-12-30T23:00:00+00:00 is before 1900",
         ),
         (
             &["--value-col", "v"],

@@ -76,7 +76,7 @@ fn mase_is_the_horizon_mae_over_the_in_sample_weekly_naive_mae() {
 fn auto_keeps_the_lowest_mase_of_the_candidates() {
     let s = six_growing_weeks();
     let r = backtest(&s, &settings(7, 7, 3), &ModelKind::ALL).unwrap();
-    assert_eq!(r.candidates.len(), 3);
+    assert_eq!(r.candidates.len(), 4);
     let best = r
         .candidates
         .iter()
@@ -128,7 +128,7 @@ fn the_baseline_runs_once_whatever_the_candidates() {
         (&[ModelKind::Profile, ModelKind::Snaive][..], 2),
         (&[ModelKind::Profile][..], 2),
         (&[ModelKind::Snaive][..], 1),
-        (&ModelKind::ALL[..], 3),
+        (&ModelKind::ALL[..], 4),
     ] {
         RUNS.with(|n| n.set(0));
         let r = backtest(&s, &settings(7, 7, 3), models).unwrap();
@@ -160,4 +160,67 @@ fn spans_are_whole_intervals_between_zero_and_a_year() {
         .unwrap_err()
         .to_string();
     assert_eq!(e, "--step: `45m` is not a whole number of 30m intervals");
+}
+
+/// Ten weeks of 30-minute counts from Monday 2 September 2024 (UTC, no holidays): a hump
+/// from 08:00 to 20:00, weekdays busier than Saturdays and Sundays, a deterministic wiggle of
+/// ±5 %, and a daily level of `level(day)`.
+fn half_hours(level: impl Fn(f64) -> f64) -> Series {
+    let weekly = [1.0, 1.05, 1.0, 0.95, 0.9, 0.45, 0.25];
+    let mut values = Vec::new();
+    for d in 0..70 {
+        let day_total = level(d as f64) * weekly[d % 7];
+        for slot in 0..48 {
+            let share = if (16..40).contains(&slot) {
+                // sin over the open day, summing to about 1
+                (std::f64::consts::PI * (slot - 15) as f64 / 25.0).sin() * std::f64::consts::PI
+                    / 50.0
+            } else {
+                0.0
+            };
+            let wiggle = 1.0 + 0.05 * (((d * 48 + slot) * 7919 % 101) as f64 / 50.0 - 1.0);
+            values.push(day_total * share * wiggle);
+        }
+    }
+    let monday = NaiveDate::from_ymd_opt(2024, 9, 2).unwrap();
+    // No holidays: Friday 1 November is an ordinary day here.
+    let mut calendar = SeriesCalendar::always_open(chrono_tz::UTC);
+    calendar.national = false;
+    Series::new(Interval::M30, calendar, monday, values)
+}
+
+/// The MASE of each candidate on three one-week origins, the last three weeks.
+fn mases(s: &Series) -> (Report, std::collections::HashMap<&'static str, f64>) {
+    let defaults = [ModelKind::Snaive, ModelKind::Profile, ModelKind::Damped];
+    let r = backtest(s, &settings(7 * 48, 7 * 48, 3), &defaults).unwrap();
+    let by_name = r
+        .candidates
+        .iter()
+        .map(|run| (run.model, run.scores.mase))
+        .collect();
+    (r, by_name)
+}
+
+#[test]
+fn after_a_surge_that_decays_the_backtest_chooses_the_damped_trend() {
+    // 600 contacts a day, 2 000 on day 35 (a storm), then back towards 600 over two weeks.
+    let s = half_hours(|d| {
+        if d < 35.0 {
+            600.0
+        } else {
+            600.0 + 1400.0 * (-(d - 35.0) / 14.0).exp()
+        }
+    });
+    let (r, mase) = mases(&s);
+    assert_eq!(r.chosen.model, "damped", "{mase:?}");
+    assert!(mase["damped"] < mase["profile"], "{mase:?}");
+    assert!(mase["damped"] < mase["snaive"], "{mase:?}");
+}
+
+#[test]
+fn on_a_flat_seasonal_series_the_damped_trend_is_no_worse_than_the_old_defaults() {
+    let s = half_hours(|_| 600.0);
+    let (_, mase) = mases(&s);
+    let old_best = mase["profile"].min(mase["snaive"]);
+    assert!(mase["damped"] <= 1.05 * old_best, "{mase:?}");
 }

@@ -17,7 +17,7 @@
 //! With fewer than [`MIN_ERRORS`] errors the intervals fall back to a Poisson-like width
 //! (`±1.28·1.5·√(e+1)`, `±1.96·1.5·√(e+1)`), and the fit's notes say so.
 
-use super::{Fitted, Model, clean};
+use super::{Fitted, Model, clean, special};
 use crate::forecast::series::{ForecastError, Series};
 
 /// Errors needed before the empirical quantiles are trusted.
@@ -139,13 +139,14 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
 }
 
-/// Fits `model` on `series` with intervals from its inner out-of-sample errors.
+/// Fits `model` on `series` with intervals from its inner out-of-sample errors (every fit with
+/// its special days forecast by the series' rule, [`special::fit_point`]).
 pub fn fit<M: Model + ?Sized>(
     model: &M,
     series: &Series,
     settings: &Settings,
 ) -> Result<Fitted, ForecastError> {
-    let point = model.fit_point(series)?;
+    let point = special::fit_point(model, series)?;
     let mut notes = point.notes();
     let pairs = inner_errors(model, series, settings);
     let quantiles = Quantiles::from_pairs(&pairs);
@@ -177,7 +178,7 @@ fn inner_errors<M: Model + ?Sized>(model: &M, series: &Series, s: &Settings) -> 
     let per_origin: Vec<Vec<(f64, f64)>> = origins
         .par_iter()
         .map(|&origin| {
-            let Ok(fit) = model.fit_point(&series.head(origin)) else {
+            let Ok(fit) = special::fit_point(model, &series.head(origin)) else {
                 return Vec::new();
             };
             let expected = clean(series, origin, fit.expected(h));

@@ -3,13 +3,12 @@
 //! The series is compressed to the intervals its weekly hours open (all of them when always
 //! open), so the seasonal periods are the open intervals of a day and of a week; intervals closed
 //! in that pattern by a holiday or a skipped DST hour, and special days, are filled with the same
-//! interval one week earlier before fitting, and special days in the forecast get the holiday
-//! factor of [`super::special`]. Periods: within the day (intraday series), the week, and the
+//! interval one week earlier before fitting (special days in the forecast: see
+//! [`super::special`]). Periods: within the day (intraday series), the week, and the
 //! year for a daily series with two years of history. A period needs two full cycles; one that
 //! does not fit is dropped and the fit's notes say so (with no period left the fit fails with
 //! [`ForecastError::TooLittleHistory`], and the backtest falls back to a simpler model).
 
-use super::special::holiday_factor;
 use super::{Model, PointFit};
 use crate::forecast::series::{ForecastError, Interval, Series};
 use augurs::ets::AutoETS;
@@ -37,7 +36,6 @@ impl Model for Mstl {
         if series.len() < need {
             return Err(super::too_little("mstl", series, need, "two weeks"));
         }
-        let holiday = holiday_factor(series);
         let series = &recent(series);
         let pattern = pattern_open(series);
         let y = filled(series, &pattern);
@@ -50,7 +48,6 @@ impl Model for Mstl {
         Ok(Box::new(MstlFit {
             series: series.clone(),
             fit,
-            holiday,
             notes,
         }))
     }
@@ -167,7 +164,6 @@ fn periods(series: &Series, pattern: &[Vec<bool>; 7], n: usize) -> (Vec<usize>, 
 struct MstlFit {
     series: Series,
     fit: augurs::mstl::FittedMSTLModel,
-    holiday: f64,
     notes: Vec<String>,
 }
 
@@ -188,12 +184,7 @@ impl PointFit for MstlFit {
                 if !in_pattern(&self.series, &pattern, i) {
                     return 0.0;
                 }
-                let v = next.next().unwrap_or(0.0);
-                if self.series.is_special(i) {
-                    v * self.holiday
-                } else {
-                    v
-                }
+                next.next().unwrap_or(0.0)
             })
             .collect()
     }

@@ -1,6 +1,6 @@
 //! The planners' classic: a daily total times an intraday profile per weekday.
 //!
-//! - **Daily total** = level × weekday factor × (holiday factor on special days). The weekday
+//! - **Daily total** = level × weekday factor (special days: see [`super::special`]). The weekday
 //!   factors are the mean total of each weekday over the last [`Profile::season_weeks`] weeks
 //!   divided by the mean of all days there; the level is simple exponential smoothing of the
 //!   deseasonalised totals, its smoothing weight chosen on the history by the mean absolute error
@@ -12,7 +12,7 @@
 //! Special and closed days are left out of every estimate. On a daily series the profile is 1:
 //! the model is a level × weekly-profile model.
 
-use super::special::{daily_totals, holiday_factor, usable};
+use super::special::{daily_totals, usable};
 use super::{Model, PointFit};
 use crate::forecast::series::{ForecastError, Series};
 use chrono::Datelike;
@@ -76,14 +76,13 @@ impl Model for Profile {
             level,
             factors,
             profiles,
-            holiday: holiday_factor(series),
         }))
     }
 }
 
 /// Mean total per weekday over days `from..` divided by the mean over all of them (1 for a
 /// weekday never seen there).
-fn weekday_factors(
+pub(super) fn weekday_factors(
     totals: &[f64],
     ok: &[bool],
     weekday: impl Fn(usize) -> usize,
@@ -139,7 +138,7 @@ fn best_level(z: &[Option<f64>]) -> f64 {
 }
 
 /// Share of each slot in its day's total, per weekday, over usable days `from..`.
-fn intraday_profiles(series: &Series, ok: &[bool], from: usize) -> [Vec<f64>; 7] {
+pub(super) fn intraday_profiles(series: &Series, ok: &[bool], from: usize) -> [Vec<f64>; 7] {
     let per_day = series.per_day();
     let v = series.values();
     let mut sums: [Vec<f64>; 7] = std::array::from_fn(|_| vec![0.0; per_day]);
@@ -177,7 +176,6 @@ struct Fit {
     level: f64,
     factors: [f64; 7],
     profiles: [Vec<f64>; 7],
-    holiday: f64,
 }
 
 impl PointFit for Fit {
@@ -187,13 +185,8 @@ impl PointFit for Fit {
         (end..end + horizon)
             .map(|t| {
                 let w = self.series.weekday(t).num_days_from_monday() as usize;
-                let special = if self.series.is_special(t) {
-                    self.holiday
-                } else {
-                    1.0
-                };
                 let yearly = self.yearly(t / per_day);
-                self.level * self.factors[w] * special * yearly * self.profiles[w][t % per_day]
+                self.level * self.factors[w] * yearly * self.profiles[w][t % per_day]
             })
             .collect()
     }

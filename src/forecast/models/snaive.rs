@@ -2,7 +2,8 @@
 //!
 //! Beyond one week the forecast repeats the last observed week. A source interval that was
 //! closed (a holiday closed by the opening hours) is skipped for the week before it, so an open
-//! interval is never forecast from a closure; special days are otherwise not treated (a baseline).
+//! interval is never forecast from a closure; special days get the series' rule like every model
+//! ([`super::special`]).
 
 use super::{Model, PointFit};
 use crate::forecast::series::{ForecastError, Series};

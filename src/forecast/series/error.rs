@@ -53,14 +53,15 @@ pub enum ForecastError {
         /// The text.
         value: String,
     },
-    /// A time before 2000 or more than a year after now: almost always a parsing or export fault.
-    #[error("line {line}: {time} is {why} (accepted: from 2000-01-01 to one year from now)")]
+    /// A file's time before 1900 or more than a year after now: almost always a parsing or export
+    /// fault (history from 1900 on is accepted; live events have their own, stricter rule).
+    #[error("line {line}: {time} is {why} (accepted: from 1900-01-01 to one year from now)")]
     OutOfRange {
         /// The line.
         line: u64,
         /// The time as understood (UTC).
         time: String,
-        /// "before 2000" or "in the future".
+        /// "before 1900" or "in the future".
         why: &'static str,
     },
     /// No row at all.

@@ -5,6 +5,11 @@
 //! (`2024-03-31`, counted at local midnight). Duplicate timestamps are summed: for events that is
 //! counting, for value rows two rows of one instant add up (their number is reported). The
 //! delimiter is `;` when the header has more `;` than `,`, else `,`.
+//!
+//! A file is history, often old: any time from 1900 to a year from now is accepted (a sanity
+//! bound that still catches parse and export garbage such as year 0001 or 2999). The stricter
+//! rule for live contacts (not before 2000, not in the future) belongs to the events that come in
+//! through `POST /v1/events` and `import events` (`ops::events`), not to backtests of a file.
 
 use super::{ForecastError, Interval, Series, SeriesCalendar};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
@@ -165,7 +170,11 @@ fn guess_delimiter(bytes: &[u8]) -> u8 {
     }
 }
 
-/// The accepted range of times: from 2000 to a year from now.
+/// The first year a file's times may fall in: older history is welcome in a backtest (a call
+/// centre's 1999 series), a time before 1900 is a parsing or export fault.
+pub const EARLIEST_YEAR: i32 = 1900;
+
+/// The accepted range of a file's times: from [`EARLIEST_YEAR`] to a year from now.
 struct Limits {
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -175,7 +184,7 @@ impl Limits {
     fn now() -> Self {
         Self {
             from: Utc
-                .with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
+                .with_ymd_and_hms(EARLIEST_YEAR, 1, 1, 0, 0, 0)
                 .single()
                 .unwrap_or_default(),
             to: Utc::now() + TimeDelta::days(366),
@@ -184,7 +193,7 @@ impl Limits {
 
     fn check(&self, line: u64, t: DateTime<Utc>) -> Result<DateTime<Utc>, ForecastError> {
         let why = if t < self.from {
-            "before 2000"
+            "before 1900"
         } else if t > self.to {
             "in the future"
         } else {

@@ -170,18 +170,45 @@ fn duplicate_timestamps_are_summed_and_counted_and_bad_rows_name_their_line() {
     assert!(matches!(e, ForecastError::BadCount { line: 3, .. }), "{e}");
     let e = load("t,v\n2024-01-01,1\nsoon,1\n", Some("v")).unwrap_err();
     assert!(matches!(e, ForecastError::BadTime { line: 3, .. }), "{e}");
-    let e = load("t,v\n1999-05-01,1\n", Some("v")).unwrap_err();
+    let e = load("t,v\n1899-05-01,1\n", Some("v")).unwrap_err();
     assert!(
         matches!(
             e,
             ForecastError::OutOfRange {
                 line: 2,
-                why: "before 2000",
+                why: "before 1900",
                 ..
             }
         ),
         "{e}"
     );
+    let e = load("t,v\n0001-05-01,1\n", Some("v")).unwrap_err();
+    assert!(matches!(e, ForecastError::OutOfRange { .. }), "{e}");
     let e = load("t,v\n", Some("v")).unwrap_err();
     assert!(matches!(e, ForecastError::Empty { .. }), "{e}");
+}
+
+#[test]
+fn a_history_from_1999_is_read_and_backtested() {
+    use crate::forecast::backtest::{Settings, backtest};
+    use crate::forecast::models::ModelKind;
+    use std::fmt::Write;
+    // Ten weeks from Monday 1 March 1999: weekdays busy, weekends quiet.
+    let mut csv = String::from("t;v\n");
+    let start = NaiveDate::from_ymd_opt(1999, 3, 1).unwrap();
+    for d in 0..70_i64 {
+        let n = if d % 7 < 5 { 100 + d % 3 } else { 20 + d % 2 };
+        let _ = writeln!(csv, "{};{n}", start + TimeDelta::days(d));
+    }
+    let loaded = load(&csv, Some("v")).unwrap();
+    assert_eq!(loaded.series.first_day(), start);
+    assert_eq!(loaded.series.len(), 70);
+    let settings = Settings {
+        horizon: 7,
+        step: 7,
+        origins: 3,
+    };
+    let report = backtest(&loaded.series, &settings, &ModelKind::ALL).unwrap();
+    assert_eq!(report.baseline.scores.points, 21);
+    assert!(report.chosen.scores.mase.is_finite());
 }
