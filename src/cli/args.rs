@@ -318,6 +318,11 @@ pub struct BacktestArgs {
     /// Italian national holidays are not special days (a series from another country).
     #[arg(long)]
     pub no_national_holidays: bool,
+    /// How special days are forecast: learn (from the history's weekday holidays, like Sundays
+    /// when it has none), like-sunday or closed. Default: `forecast.holidays` with `--series`,
+    /// else learn.
+    #[arg(long)]
+    pub holidays: Option<String>,
     /// Forecast horizon from each origin (`14d`, `1w`, `36h`).
     #[arg(long, default_value = "14d")]
     pub horizon: String,

@@ -8,7 +8,7 @@ use super::{BacktestArgs, CliError};
 use crate::forecast::backtest::{self, Report, Run, Settings};
 use crate::forecast::models::ModelKind;
 use crate::forecast::series::{
-    CsvSpec, ForecastError, Interval, Series, SeriesCalendar, parse_weekly, read_csv,
+    CsvSpec, ForecastError, HolidayRule, Interval, Series, SeriesCalendar, parse_weekly, read_csv,
 };
 use serde_json::{Value, json};
 use std::io::Write;
@@ -32,6 +32,21 @@ pub fn backtest_cmd(args: &BacktestArgs) -> Result<String, CliError> {
         .transpose()?;
     if let Some(list) = &args.special_days {
         calendar.add_local(list)?;
+    }
+    let rule = args
+        .holidays
+        .as_deref()
+        .map(|text| {
+            HolidayRule::parse(text).ok_or_else(|| {
+                bad(
+                    "--holidays",
+                    format!("`{text}` is not one of learn, like-sunday, closed"),
+                )
+            })
+        })
+        .transpose()?;
+    if let Some(rule) = rule {
+        calendar.holidays = rule;
     }
     let delimiter = match args.delimiter {
         Some(c) if c.is_ascii() => Some(c as u8),
@@ -114,8 +129,8 @@ fn csv_notes(loaded: &crate::forecast::series::Loaded) -> Vec<String> {
 }
 
 /// A `[forecast]` series counted from the store's contacts, with the config's interval, hours,
-/// zone, local closures and holiday rule (`--special-days` and `--no-national-holidays` still
-/// apply).
+/// zone, local closures and holiday rule (`--special-days`, `--no-national-holidays` and
+/// `--holidays` still apply).
 fn stored_series(
     args: &BacktestArgs,
     name: &str,
@@ -126,7 +141,9 @@ fn stored_series(
     let fc = &settings.forecast;
     calendar.tz = fc.timezone;
     calendar.add_closures(&fc.closures);
-    calendar.holidays = fc.holidays;
+    if args.holidays.is_none() {
+        calendar.holidays = fc.holidays;
+    }
     if let Some(open) = &def.open {
         calendar.hours = Some(open.hours().clone());
     }

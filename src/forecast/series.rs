@@ -120,6 +120,14 @@ pub enum HolidayRule {
 }
 
 impl HolidayRule {
+    /// All rules, the default first.
+    pub const ALL: [HolidayRule; 3] = [Self::Learn, Self::LikeSunday, Self::Closed];
+
+    /// Parses `learn`, `like-sunday`, `closed`.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.name() == text.trim())
+    }
+
     /// The name in settings: `learn`, `like-sunday`, `closed`.
     pub fn name(self) -> &'static str {
         match self {

@@ -204,7 +204,7 @@ fn error_of(args: &[&str], csv: &str) -> String {
 #[test]
 fn bad_input_is_refused_with_the_line_or_the_argument_and_never_a_panic() {
     let ok = "t,v\n2024-01-01,3\n2024-01-02,4\n";
-    let cases: [(&[&str], &str, &str); 9] = [
+    let cases: [(&[&str], &str, &str); 10] = [
         (
             &["--value-col", "v"],
             "t,v\n2024-01-01,3\nyesterday,4\n",
@@ -238,6 +238,11 @@ fn bad_input_is_refused_with_the_line_or_the_argument_and_never_a_panic() {
         ),
         (&[], ok, "too little history: 126 days"),
         (&["--open", "mon-fri 9-17"], ok, "--open: "),
+        (
+            &["--holidays", "open"],
+            ok,
+            "--holidays: `open` is not one of learn, like-sunday, closed",
+        ),
     ];
     for (args, csv, expected) in cases {
         let e = error_of(args, csv);

@@ -215,6 +215,15 @@ fn after_a_surge_that_decays_the_backtest_chooses_the_damped_trend() {
     assert_eq!(r.chosen.model, "damped", "{mase:?}");
     assert!(mase["damped"] < mase["profile"], "{mase:?}");
     assert!(mase["damped"] < mase["snaive"], "{mase:?}");
+    // The fall goes on after the origin: a Monday two weeks ahead is quieter than the next one.
+    use crate::forecast::models::{Model, damped::Damped};
+    let fit = Damped::default().fit_point(&s.head(49 * 48)).unwrap();
+    let days: Vec<f64> = fit
+        .expected(14 * 48)
+        .chunks(48)
+        .map(|d| d.iter().sum())
+        .collect();
+    assert!(days[7] < 0.97 * days[0], "{days:?}");
 }
 
 #[test]
