@@ -322,15 +322,19 @@ fn check_all(
 }
 
 /// Commits `events`, or says the store cannot take them (nothing is acknowledged then).
-async fn commit(svc: &Service, events: Vec<EventRecord>) -> Result<EventsStored, OpError> {
+async fn commit(svc: &Service, mut events: Vec<EventRecord>) -> Result<EventsStored, OpError> {
     if events.is_empty() {
         return Ok(EventsStored::default());
     }
-    svc.within(
-        COMMIT_WAIT,
-        "the events committed",
-        svc.store.events(events),
-    )
-    .await?
-    .map_err(|e| svc.unavailable(e))
+    let sent = svc.known_references.strip_known(&mut events);
+    let stored = svc
+        .within(
+            COMMIT_WAIT,
+            "the events committed",
+            svc.store.events(events),
+        )
+        .await?
+        .map_err(|e| svc.unavailable(e))?;
+    svc.known_references.remember(sent);
+    Ok(stored)
 }

@@ -38,6 +38,7 @@ pub mod forecast;
 pub mod keys;
 pub mod models;
 pub mod outreach;
+pub mod references;
 pub mod route;
 mod service;
 pub mod staffing;

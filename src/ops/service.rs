@@ -4,6 +4,7 @@
 //! and reads the pseudonym and reference keys; [`Service::new`] assembles opened parts and does no I/O.
 
 use super::OpError;
+use super::references::KnownReferences;
 use crate::config::Settings;
 use crate::digest::{KeyError, Pseudonymiser};
 use crate::seal::ReferenceSeal;
@@ -30,6 +31,8 @@ pub struct Parts {
     /// Seals the reference sent with an event, and opens it for a case worker; `None` when
     /// references are not kept (`store.keep_references = false`).
     pub references: Option<ReferenceSeal>,
+    /// The citizens whose sealed reference the store holds, so that events send each once.
+    pub known_references: KnownReferences,
 }
 
 impl std::fmt::Debug for Service {
@@ -77,6 +80,7 @@ impl Service {
                 store,
                 pseudonyms,
                 references,
+                known_references: KnownReferences::default(),
             }),
         }
     }

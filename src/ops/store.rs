@@ -77,11 +77,19 @@ pub async fn prune(
             if dry_run {
                 out.rows = svc.read(move |path| prunable(path, kind, before)).await?;
             } else {
+                // Pruned events may take citizens' references with them: the references of
+                // events posted meanwhile and after are sent again (the store keeps one).
+                if kind == Kind::Events {
+                    svc.known_references.forget_all();
+                }
                 let done = svc
                     .store
                     .prune(kind, before, &opts)
                     .await
                     .map_err(|e| svc.unavailable(e))?;
+                if kind == Kind::Events {
+                    svc.known_references.forget_all();
+                }
                 out.rows = done.rows;
                 out.chunks = done.chunks;
                 out.longest_chunk_ms = done.longest_chunk.as_secs_f64() * 1e3;

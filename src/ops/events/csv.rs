@@ -159,10 +159,12 @@ fn commit(svc: &Service, batch: &mut Vec<EventRecord>, ack: &mut EventsAck) -> R
     if batch.is_empty() {
         return Ok(());
     }
+    let sent = svc.known_references.strip_known(batch);
     let done = svc
         .store
         .events_blocking(std::mem::take(batch))
         .map_err(|e| svc.unavailable(e))?;
+    svc.known_references.remember(sent);
     ack.stored += done.stored;
     ack.duplicates += done.duplicates;
     Ok(())
