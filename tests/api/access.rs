@@ -54,6 +54,37 @@ async fn call(
     r.send().await.expect("request sent")
 }
 
+/// The access log since `since` as `admin_key` reads it, and its entries of `action`.
+async fn accesses(
+    app: &TestApp,
+    admin_key: &str,
+    since: chrono::DateTime<chrono::Utc>,
+    action: &str,
+) -> (Value, Vec<Value>) {
+    let log: Value = call(
+        app,
+        "GET",
+        &format!(
+            "/v1/audit/access?since={}",
+            since.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        ),
+        Some(admin_key),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let of_action = log["accesses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] == action)
+        .cloned()
+        .collect();
+    (log, of_action)
+}
+
 #[tokio::test]
 async fn a_key_opens_the_endpoints_of_its_scopes_only() {
     let (app, k) = app_with_keys(
@@ -255,26 +286,7 @@ async fn who_did_it_comes_from_the_key_and_every_read_of_citizens_data_is_logged
         .await
         .unwrap();
     let shown = list["flags"].as_array().unwrap().len();
-    let log: Value = call(
-        &app,
-        "GET",
-        &format!(
-            "/v1/audit/access?since={}",
-            now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-        ),
-        Some(dpo),
-        None,
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let reads: Vec<&Value> = log["accesses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["action"] == "outreach.list")
-        .collect();
+    let (log, reads) = accesses(&app, dpo, now, "outreach.list").await;
     assert_eq!(reads.len(), 1, "{log}");
     assert_eq!(reads[0]["actor"], "maria");
     assert_eq!(reads[0]["citizens"], shown);
@@ -473,26 +485,7 @@ async fn a_case_worker_sees_whom_a_flag_is_about_and_the_reveal_is_logged() {
     assert_eq!(shown["citizen"], citizen.as_str());
 
     // Each reveal is in the access log under the key, one citizen, with its reason.
-    let log: Value = call(
-        &app,
-        "GET",
-        &format!(
-            "/v1/audit/access?since={}",
-            now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-        ),
-        Some(dpo),
-        None,
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let reveals: Vec<&Value> = log["accesses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["action"] == "outreach.reveal")
-        .collect();
+    let (log, reveals) = accesses(&app, dpo, now, "outreach.reveal").await;
     assert_eq!(reveals.len(), 1, "{log}");
     assert_eq!(
         (&reveals[0]["actor"], &reveals[0]["citizens"]),
