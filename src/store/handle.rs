@@ -9,11 +9,12 @@ use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
 use super::checkpoint;
+use super::command::Command;
 use super::job::Exec;
 use super::location::Location;
 use super::schema;
 use super::sql::{Conn, DbError};
-use super::writer::{Command, Counters, Writer};
+use super::writer::{Counters, Writer};
 use super::{
     DecisionRecord, Durability, EventRecord, EventsStored, FeedbackRecord, StoreConfig,
     StoreCounts, StoreError, StoreStats, StoredDecision,

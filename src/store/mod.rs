@@ -67,6 +67,7 @@
 
 pub mod access;
 mod checkpoint;
+mod command;
 mod compact;
 mod contacts;
 pub mod copy;
@@ -81,6 +82,7 @@ mod location;
 mod migrations;
 mod model_changes;
 pub mod outreach;
+mod placeholders;
 mod pool;
 mod prune;
 mod retention;
